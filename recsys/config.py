@@ -1,0 +1,43 @@
+"""Settings read from the environment, with defaults that work on a fresh clone."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ASSETS_DIR = PROJECT_ROOT / "assets"
+DEMO_DATASET_DIR = ASSETS_DIR / "demo"
+SHIPPED_MODEL_DIR = ASSETS_DIR / "model"
+
+
+def _path_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Empty means "start the embedded server"; set it for Redis 8 / Redis Stack / Redis Cloud.
+    redis_url: str | None = field(default_factory=lambda: os.environ.get("REDIS_URL") or None)
+    # Everything the app writes (embedded Redis data, retrained models) lives under here.
+    data_dir: Path = field(default_factory=lambda: _path_env("RECSYS_DATA_DIR", PROJECT_ROOT / "data"))
+    # The dataset the app indexes on first start (a contract directory).
+    dataset_dir: Path = field(default_factory=lambda: _path_env("RECSYS_DATASET_DIR", DEMO_DATASET_DIR))
+    # The model used when no retrained model has been activated.
+    model_dir: Path = field(default_factory=lambda: _path_env("RECSYS_MODEL_DIR", SHIPPED_MODEL_DIR))
+    # Opening hours are wall-clock times in this zone; "now" is taken here too.
+    timezone: str = field(default_factory=lambda: os.environ.get("RECSYS_TIMEZONE", "America/Los_Angeles"))
+    # 0 picks a free port; a fixed one helps when other tools must find the embedded server.
+    embedded_redis_port: int = field(default_factory=lambda: int(os.environ.get("RECSYS_REDIS_PORT", "0")))
+    # Index name prefix, so several deployments (or test runs) can share one Redis.
+    namespace: str = field(default_factory=lambda: os.environ.get("RECSYS_NAMESPACE", "sfrec"))
+
+    @property
+    def redis_data_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"

@@ -1,0 +1,243 @@
+"""A small common interface for every recommender (as benfred/implicit has one): fit on a
+training Dataset, score users x items, recommend top-K, save and load. The two-tower model and
+the baselines it is compared with all implement it, so evaluation treats them the same way.
+Domain-free: users and items are rows of the contract tables."""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from recsys.data.contract import Dataset, split_multilabel
+
+
+class Recommender(ABC):
+    name: str = "recommender"
+
+    @abstractmethod
+    def fit(self, train: Dataset) -> "Recommender":
+        """Learn from ``train`` (its interactions are the only behaviour it may see)."""
+
+    @abstractmethod
+    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+        """float32 [len(users), len(items)]; higher is better. Users and items may be unseen."""
+
+    def recommend(self, users: pd.DataFrame, items: pd.DataFrame, k: int,
+                  exclude: dict[str, set[str]] | None = None) -> list[list[tuple[str, float]]]:
+        """Top-k (item_id, score) per user, skipping each user's ``exclude`` items."""
+        scores = self.score(users, items).astype(np.float64)
+        item_ids = items["item_id"].to_numpy()
+        if exclude:
+            pos = {v: i for i, v in enumerate(item_ids)}
+            for row, user in enumerate(users["user_id"]):
+                cols = [pos[v] for v in exclude.get(user, ()) if v in pos]
+                scores[row, cols] = -np.inf
+        k = min(k, len(item_ids))
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.zeros((len(users), 0), int)
+        out = []
+        for row in range(len(users)):
+            ranked = sorted(top[row], key=lambda c: -scores[row, c])
+            out.append([(str(item_ids[c]), float(scores[row, c])) for c in ranked if np.isfinite(scores[row, c])])
+        return out
+
+    # Baselines keep a small JSON state; the two-tower model overrides save/load with artifacts.
+    def state(self) -> dict:
+        return {}
+
+    def load_state(self, state: dict) -> None:
+        pass
+
+    def save(self, path: str | Path) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        (Path(path) / "recommender.json").write_text(json.dumps({"name": self.name, "state": self.state()}))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Recommender":
+        data = json.loads((Path(path) / "recommender.json").read_text())
+        model = cls()
+        model.load_state(data["state"])
+        return model
+
+
+class RandomRecommender(Recommender):
+    name = "random"
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def fit(self, train: Dataset) -> "RandomRecommender":
+        return self
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+        return np.random.default_rng(self.seed).random((len(users), len(items)), dtype=np.float32)
+
+    def state(self) -> dict:
+        return {"seed": self.seed}
+
+    def load_state(self, state: dict) -> None:
+        self.seed = int(state["seed"])
+
+
+class PopularRecommender(Recommender):
+    """Most interactions in training first; the same list for everyone."""
+
+    name = "most popular"
+
+    def __init__(self) -> None:
+        self.counts: dict[str, float] = {}
+
+    def fit(self, train: Dataset) -> "PopularRecommender":
+        self.counts = train.interactions.groupby("item_id")["weight"].sum().astype(float).to_dict()
+        return self
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+        row = items["item_id"].map(self.counts).fillna(0.0).to_numpy(np.float32)
+        return np.broadcast_to(row, (len(users), len(items))).copy()
+
+    def state(self) -> dict:
+        return {"counts": self.counts}
+
+    def load_state(self, state: dict) -> None:
+        self.counts = dict(state["counts"])
+
+
+def _geo_columns(kinds: dict[str, str]) -> tuple[str, str] | None:
+    for col, kind in kinds.items():
+        if kind == "geo":
+            lat, lon = col.split(",")
+            return lat, lon
+    return None
+
+
+class NearestRecommender(Recommender):
+    """Closest item to the user's location first (needs a geo feature on both tables)."""
+
+    name = "nearest"
+
+    def __init__(self) -> None:
+        self.user_geo: tuple[str, str] | None = None
+        self.item_geo: tuple[str, str] | None = None
+
+    def fit(self, train: Dataset) -> "NearestRecommender":
+        self.user_geo, self.item_geo = _geo_columns(train.schema.users), _geo_columns(train.schema.items)
+        if not self.user_geo or not self.item_geo:
+            raise ValueError("the nearest baseline needs a geo feature on both users and items")
+        return self
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+        ulat, ulon = (np.radians(users[c].to_numpy(float))[:, None] for c in self.user_geo)
+        ilat, ilon = (np.radians(items[c].to_numpy(float))[None, :] for c in self.item_geo)
+        # Equirectangular distance: exact enough for ranking within a city.
+        x = (ilon - ulon) * np.cos((ilat + ulat) / 2)
+        dist = np.sqrt(x * x + (ilat - ulat) ** 2)
+        return np.nan_to_num(-dist, nan=-np.inf).astype(np.float32)
+
+    def state(self) -> dict:
+        return {"user_geo": self.user_geo, "item_geo": self.item_geo}
+
+    def load_state(self, state: dict) -> None:
+        self.user_geo = tuple(state["user_geo"]) if state["user_geo"] else None
+        self.item_geo = tuple(state["item_geo"]) if state["item_geo"] else None
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def _tokens(row: pd.Series, kinds: dict[str, str]) -> list[str]:
+    out = []
+    for col, kind in kinds.items():
+        if col not in row.index or kind not in ("categorical", "multilabel", "text"):
+            continue
+        value = row[col]
+        if kind == "multilabel":
+            out += [label.lower() for label in split_multilabel(value)]
+        elif isinstance(value, str):
+            out += _TOKEN.findall(value.lower()) if kind == "text" else [value.lower()]
+    return out
+
+
+class ContentRecommender(Recommender):
+    """Feature similarity: TF-IDF cosine between an item's words and labels and those of the
+    user's own features plus (for warm users) the items they interacted with in training.
+    Works for cold users as long as user and item features share a vocabulary."""
+
+    name = "content-only"
+
+    def __init__(self) -> None:
+        self.user_kinds: dict[str, str] = {}
+        self.item_kinds: dict[str, str] = {}
+        self.history: dict[str, list[str]] = {}  # user -> tokens of the items they interacted with
+
+    def fit(self, train: Dataset) -> "ContentRecommender":
+        self.user_kinds, self.item_kinds = train.schema.users, train.schema.items
+        item_tokens = {row.item_id: _tokens(row, self.item_kinds) for row in _rows(train.items)}
+        history: dict[str, list[str]] = {}
+        for user, item in zip(train.interactions["user_id"], train.interactions["item_id"]):
+            history.setdefault(user, []).extend(item_tokens.get(item, []))
+        self.history = history
+        return self
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+        item_docs = [_tokens(row, self.item_kinds) for row in _rows(items)]
+        user_docs = [_tokens(row, self.user_kinds) * 3 + self.history.get(row.user_id, []) for row in _rows(users)]
+        vocab = {t: i for i, t in enumerate(sorted({t for doc in item_docs for t in doc}))}
+        if not vocab:
+            return np.zeros((len(users), len(items)), dtype=np.float32)
+        df = np.zeros(len(vocab))
+        for doc in item_docs:
+            for t in set(doc):
+                df[vocab[t]] += 1
+        idf = np.log((1 + len(item_docs)) / (1 + df)) + 1
+
+        def matrix(docs: list[list[str]]) -> np.ndarray:
+            m = np.zeros((len(docs), len(vocab)), dtype=np.float32)
+            for r, doc in enumerate(docs):
+                for t in doc:
+                    if t in vocab:
+                        m[r, vocab[t]] += 1
+            m *= idf[None, :].astype(np.float32)
+            return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+        return matrix(user_docs) @ matrix(item_docs).T
+
+    def state(self) -> dict:
+        return {"user_kinds": self.user_kinds, "item_kinds": self.item_kinds, "history": self.history}
+
+    def load_state(self, state: dict) -> None:
+        self.user_kinds, self.item_kinds, self.history = state["user_kinds"], state["item_kinds"], state["history"]
+
+
+class OracleRecommender(Recommender):
+    """Ranks by the demo generator's hidden true utility: the ceiling on demo data."""
+
+    name = "oracle (true utility)"
+
+    def __init__(self, oracle: dict[str, np.ndarray] | None = None):
+        self.oracle = oracle
+
+    def fit(self, train: Dataset) -> "OracleRecommender":
+        return self
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+        out = np.full((len(users), len(items)), -np.inf, dtype=np.float32)
+        user_row = {u: i for i, u in enumerate(self.oracle["user_ids"])}
+        item_col = {v: j for j, v in enumerate(items["item_id"])}
+        oracle_items = self.oracle["item_ids"]
+        for r, user in enumerate(users["user_id"]):
+            if user not in user_row:
+                continue
+            k = user_row[user]
+            for idx, util in zip(self.oracle["top_items"][k], self.oracle["top_utility"][k]):
+                col = item_col.get(oracle_items[idx])
+                if col is not None:
+                    out[r, col] = float(util)
+        return out
+
+
+def _rows(frame: pd.DataFrame):
+    return (row for _, row in frame.iterrows())

@@ -1,0 +1,152 @@
+"""The two-tower model as a Recommender, and its artifacts: a versioned directory with weights,
+FeatureSpecs, config, metrics and the fingerprint of the training data. Loading checks that the
+pieces belong together and fails with a message that says what to do."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from recsys import __version__
+from recsys.data.contract import Dataset
+from recsys.features import FeatureSpec
+from recsys.model import TwoTower
+from recsys.recommenders import Recommender
+from recsys.train import Progress, TrainConfig, train_two_tower
+
+FORMAT_VERSION = 1
+FILES = ("model.pt", "user_features.json", "item_features.json", "config.json")
+
+
+class ModelArtifactError(RuntimeError):
+    """A model directory that is missing, incomplete, corrupt or made for other data."""
+
+
+class TwoTowerRecommender(Recommender):
+    name = "two-tower"
+
+    def __init__(self, config: TrainConfig | None = None, progress: Progress | None = None):
+        self.config = config or TrainConfig()
+        self.progress = progress
+        self.model: TwoTower | None = None
+        self.user_spec: FeatureSpec | None = None
+        self.item_spec: FeatureSpec | None = None
+        self.info: dict = {}
+
+    def fit(self, train: Dataset) -> "TwoTowerRecommender":
+        trained = train_two_tower(train, self.config, self.progress)
+        self.model, self.user_spec, self.item_spec = trained.model, trained.user_spec, trained.item_spec
+        self.info = {
+            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "train_seconds": round(trained.seconds, 2),
+            "best_epoch": trained.best_epoch,
+            "history": trained.history,
+            "data_fingerprint": train.fingerprint(),
+            "schema": train.schema.to_json(),
+            "counts": {"users": len(train.users), "items": len(train.items),
+                       "interactions": len(train.interactions)},
+        }
+        return self
+
+    def _require(self) -> TwoTower:
+        if self.model is None:
+            raise ModelArtifactError("the model is not trained or loaded yet")
+        return self.model
+
+    def embed_users(self, users: pd.DataFrame) -> np.ndarray:
+        return self._require().embed_users(self.user_spec.transform(users)).numpy()
+
+    def embed_items(self, items: pd.DataFrame) -> np.ndarray:
+        return self._require().embed_items(self.item_spec.transform(items)).numpy()
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+        return self.embed_users(users) @ self.embed_items(items).T
+
+    @property
+    def dim(self) -> int:
+        return self.config.tower.embedding_dim
+
+    # -- artifacts -----------------------------------------------------------------------
+    def save(self, path: str | Path, metrics: dict | None = None) -> Path:
+        """Write the artifact directory atomically (a half-written model is never visible)."""
+        model = self._require()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            torch.save(model.state_dict(), tmp / "model.pt")
+            self.user_spec.save(tmp / "user_features.json")
+            self.item_spec.save(tmp / "item_features.json")
+            config = {"format_version": FORMAT_VERSION, "recsys_version": __version__,
+                      "train": self.config.to_json(), **self.info}
+            (tmp / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+            if metrics is not None or (path / "metrics.json").exists():
+                existing = metrics if metrics is not None else json.loads((path / "metrics.json").read_text())
+                (tmp / "metrics.json").write_text(json.dumps(existing, indent=2), encoding="utf-8")
+            if path.exists():
+                old = path.with_name(f".{path.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(path, old)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TwoTowerRecommender":
+        path = Path(path)
+        if not path.is_dir():
+            raise ModelArtifactError(f"model directory {path} does not exist; train one with "
+                                     "`python -m recsys train --dataset DIR --out MODEL_DIR`")
+        missing = [name for name in FILES if not (path / name).is_file()]
+        if missing:
+            raise ModelArtifactError(f"model directory {path} is incomplete (missing {', '.join(missing)}); retrain it")
+        try:
+            config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+            user_spec = FeatureSpec.load(path / "user_features.json")
+            item_spec = FeatureSpec.load(path / "item_features.json")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelArtifactError(f"model directory {path} has an unreadable file ({exc}); retrain it") from exc
+        if config.get("format_version") != FORMAT_VERSION:
+            raise ModelArtifactError(f"model in {path} has format {config.get('format_version')}, this code reads "
+                                     f"{FORMAT_VERSION}; retrain it with this version")
+        out = cls(TrainConfig.from_json(config["train"]))
+        model = TwoTower(user_spec.width, item_spec.width, user_spec.n_ids, item_spec.n_ids, out.config.tower)
+        try:
+            state = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
+            model.load_state_dict(state)
+        except Exception as exc:  # torch raises RuntimeError, pickle errors, EOFError for corrupt files
+            raise ModelArtifactError(
+                f"the weights in {path / 'model.pt'} do not match its feature files or are corrupt "
+                f"({type(exc).__name__}); retrain the model") from exc
+        model.eval()
+        out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
+        out.info = {k: v for k, v in config.items() if k not in ("train", "format_version")}
+        out.path = path
+        return out
+
+    def check_schema(self, dataset: Dataset) -> None:
+        """Serving a dataset needs the columns this model was trained on."""
+        trained = self.info.get("schema")
+        if trained and trained != dataset.schema.to_json():
+            raise ModelArtifactError(
+                "the model was trained on a dataset with different feature columns "
+                f"(model: {sorted(trained['items'])}, data: {sorted(dataset.schema.items)}); retrain it on this dataset")
+
+    def metrics(self) -> dict | None:
+        path = getattr(self, "path", None)
+        if path and (Path(path) / "metrics.json").is_file():
+            return json.loads((Path(path) / "metrics.json").read_text(encoding="utf-8"))
+        return None
