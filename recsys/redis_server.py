@@ -183,6 +183,10 @@ class EmbeddedRedis:
 
     def _spawn(self, daemonize: bool) -> subprocess.Popen:
         binaries = self._binaries or find_binaries()
+        missing = [str(p) for p in (binaries.server, *binaries.modules) if not Path(p).is_file()]
+        if missing:
+            raise EmbeddedRedisError(f"The embedded Redis files are missing: {', '.join(missing)}. "
+                                     "Reinstall with `make setup`, or set REDIS_URL.")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         port = self.requested_port or _free_port()
         pidfile = self.data_dir / "redis.pid"

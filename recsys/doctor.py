@@ -1,0 +1,81 @@
+"""`python -m recsys doctor`: each dependency of the running product as one line, with a fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from recsys.config import Settings
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    from recsys.connection import RedisUnavailableError, connect, redact_url, resolve_url
+    from recsys.store import RestaurantStore
+    from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
+
+    checks: list[Check] = []
+    try:
+        url = resolve_url(settings)
+        client = connect(url)
+        where = "REDIS_URL" if settings.redis_url else f"embedded server, data in {settings.redis_data_dir}"
+        checks.append(Check("redis", True, f"reachable at {redact_url(url)} ({where})"))
+    except RedisUnavailableError as exc:
+        checks.append(Check("redis", False, str(exc),
+                            "unset REDIS_URL to use the embedded server, or start Redis 8 / Redis Stack"))
+        client = None
+    if client is not None:
+        info = client.info("server")
+        version = info.get("redis_version", "?")
+        major_minor = tuple(int(x) for x in str(version).split(".")[:2] if x.isdigit())
+        checks.append(Check("redis version", major_minor >= (7, 2), f"{version}",
+                            "the Query Engine needs Redis 7.2+ (Redis 8 has it built in)"))
+        modules = {m.get("name", m.get(b"name")): m for m in _modules(client)}
+        names = {n.decode() if isinstance(n, bytes) else n for n in modules}
+        has_search = bool(names & {"search", "searchlight"}) or _ft_list_works(client)
+        checks.append(Check("query engine (search)", has_search, "loaded" if has_search else "missing",
+                            "use Redis 8, Redis Stack, or the embedded server"))
+        has_json = "ReJSON" in names or _json_works(client)
+        checks.append(Check("JSON (ReJSON)", has_json, "loaded" if has_json else "missing",
+                            "use Redis 8, Redis Stack, or the embedded server"))
+        status = RestaurantStore(client, settings.namespace).status()
+        checks.append(Check("restaurant index", status.version is not None and status.documents > 0,
+                            f"v{status.version}: {status.documents} restaurants, model {status.meta.get('model_id', '?')}"
+                            if status.version is not None else "not built",
+                            "run `python -m recsys index` (the app also builds it on first start)"))
+    try:
+        model = TwoTowerRecommender.load(settings.model_dir)
+        checks.append(Check("model", True, f"{settings.model_dir} (trained {model.info.get('trained_at', '?')}, "
+                                           f"dim {model.dim})"))
+    except ModelArtifactError as exc:
+        checks.append(Check("model", False, str(exc), "run `make model` to retrain the shipped demo model"))
+    return checks
+
+
+def _modules(client) -> list[dict]:
+    try:
+        return client.execute_command("MODULE", "LIST") or []
+    except Exception:  # some managed Redis services disable MODULE LIST
+        return []
+
+
+def _ft_list_works(client) -> bool:
+    try:
+        client.execute_command("FT._LIST")
+        return True
+    except Exception:
+        return False
+
+
+def _json_works(client) -> bool:
+    try:
+        client.execute_command("JSON.GET", "__recsys_doctor_probe__")
+        return True
+    except Exception:
+        return False

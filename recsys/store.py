@@ -1,0 +1,389 @@
+"""Redis storage: the restaurant vector index (versions behind an alias), user profiles, the
+feedback stream. Every Redis failure surfaces as RedisUnavailableError, never a raw traceback."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import redis
+from redisvl.exceptions import RedisVLError
+from redisvl.index import SearchIndex
+
+from recsys.connection import RedisUnavailableError, redact_url
+from recsys.data.contract import split_multilabel
+from recsys.data.hours import WeeklyHours
+
+logging.getLogger("redisvl").setLevel(logging.CRITICAL)  # its tracebacks would duplicate ours
+
+FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
+ITEM_RETURN_FIELDS = ["item_id", "name", "address", "locality", "price", "rating", "location",
+                      "$.cuisines", "$.hours", "$.lat", "$.lon", "$.review_count"]
+
+
+def redis_errors(method):
+    """Turn connection-level Redis failures into RedisUnavailableError with a redacted URL."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise _unavailable(self, exc) from exc
+        except RedisVLError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, (redis.ConnectionError, redis.TimeoutError)):
+                raise _unavailable(self, cause) from exc
+            raise
+
+    return wrapper
+
+
+def _unavailable(owner: Any, exc: Exception) -> RedisUnavailableError:
+    kwargs = owner.client.connection_pool.connection_kwargs
+    url = f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+    return RedisUnavailableError(redact_url(url), f"lost the connection ({type(exc).__name__})",
+                                 "Check that Redis is running (`python -m recsys doctor`); it reconnects by itself.")
+
+
+def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw", datatype: str = "float32") -> dict:
+    attrs: dict[str, Any] = {"dims": dims, "distance_metric": "cosine", "algorithm": algorithm, "datatype": datatype}
+    if algorithm == "hnsw":
+        attrs.update(m=16, ef_construction=200, ef_runtime=50)
+    return {
+        "index": {"name": name, "prefix": prefix, "storage_type": "json"},
+        "fields": [
+            {"name": "item_id", "type": "tag", "path": "$.item_id"},
+            {"name": "name", "type": "text", "path": "$.name"},
+            {"name": "address", "type": "text", "path": "$.address"},
+            {"name": "locality", "type": "tag", "path": "$.locality"},
+            {"name": "cuisines", "type": "tag", "path": "$.cuisines[*]"},
+            {"name": "location", "type": "geo", "path": "$.location"},
+            {"name": "price", "type": "numeric", "path": "$.price"},
+            {"name": "rating", "type": "numeric", "path": "$.rating"},
+            # One tag per open hour / 5-minute block / minute of the week: see recsys.data.hours.
+            {"name": "open_slots", "type": "tag", "path": "$.open_slots[*]"},
+            {"name": "embedding", "type": "vector", "path": "$.embedding", "attrs": attrs},
+        ],
+    }
+
+
+def restaurant_document(row: dict, embedding: np.ndarray) -> dict:
+    """The JSON stored for one restaurant: display fields, filter fields and its vector."""
+    hours = WeeklyHours.parse(str(row.get("hours", "")))
+    count = row.get("review_count")
+    return {
+        "item_id": str(row["item_id"]),
+        "name": str(row["name"]),
+        "address": str(row.get("address") or ""),
+        "locality": str(row.get("locality") or "") or "unknown",
+        "cuisines": split_multilabel(row.get("cuisines")),
+        "price": int(row["price"]),
+        "rating": float(row["rating"]),
+        "lat": float(row["lat"]),
+        "lon": float(row["lon"]),
+        "location": f"{float(row['lon'])},{float(row['lat'])}",
+        "hours": hours.to_text(),
+        "open_slots": hours.redis_tags(),
+        "review_count": int(count) if count is not None and not pd.isna(count) else 0,
+        "embedding": [float(x) for x in embedding],
+    }
+
+
+def parse_item(doc: dict) -> dict:
+    """A search result or JSON document back into plain Python values."""
+    cuisines = doc.get("$.cuisines", doc.get("cuisines", []))
+    if isinstance(cuisines, str):
+        cuisines = json.loads(cuisines) if cuisines.startswith("[") else [cuisines]
+    lat = doc.get("$.lat", doc.get("lat"))
+    lon = doc.get("$.lon", doc.get("lon"))
+    return {
+        "item_id": doc["item_id"], "name": doc.get("name", ""), "address": doc.get("address", ""),
+        "locality": doc.get("locality", ""), "cuisines": list(cuisines),
+        "price": int(float(doc.get("price", 0))), "rating": float(doc.get("rating", 0.0)),
+        "lat": float(lat), "lon": float(lon), "hours": doc.get("$.hours", doc.get("hours", "")),
+        "review_count": int(float(doc.get("$.review_count", doc.get("review_count", 0)) or 0)),
+    }
+
+
+@dataclass
+class IndexStatus:
+    version: int | None
+    index_name: str | None
+    documents: int
+    meta: dict
+
+
+class RestaurantStore:
+    """Restaurants in a RedisVL JSON index. A rebuild writes a new version and moves the alias
+    only when it is complete, so queries never see a half-loaded index."""
+
+    def __init__(self, client: redis.Redis, namespace: str = "sfrec", algorithm: str = "hnsw"):
+        self.client = client
+        self.ns = namespace
+        self.algorithm = algorithm
+        self._index: SearchIndex | None = None
+        self._index_version: int | None = None
+
+    # -- names ---------------------------------------------------------------------------
+    @property
+    def alias(self) -> str:
+        return f"{self.ns}:restaurants"
+
+    @property
+    def meta_key(self) -> str:
+        return f"{self.ns}:meta"
+
+    @property
+    def custom_key(self) -> str:
+        return f"{self.ns}:custom_restaurants"  # restaurants added in the app, kept across rebuilds
+
+    def index_name(self, version: int) -> str:
+        return f"{self.ns}:restaurants:v{version}"
+
+    def prefix(self, version: int) -> str:
+        return f"{self.ns}:restaurant:v{version}"
+
+    # -- status --------------------------------------------------------------------------
+    @redis_errors
+    def meta(self) -> dict:
+        return {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+                for k, v in self.client.hgetall(self.meta_key).items()}
+
+    @redis_errors
+    def status(self) -> IndexStatus:
+        meta = self.meta()
+        version = int(meta["version"]) if meta.get("version") else None
+        docs = 0
+        if version is not None:
+            try:
+                info = self.client.ft(self.index_name(version)).info()
+                docs = int(info.get("num_docs", info.get(b"num_docs", 0)))
+            except redis.ResponseError:
+                version = None
+        return IndexStatus(version, self.index_name(version) if version is not None else None, docs, meta)
+
+    @redis_errors
+    def index(self) -> SearchIndex:
+        """The live index version (cached; refreshed when another process moved the alias)."""
+        version = self.client.hget(self.meta_key, "version")
+        if version is None:
+            raise LookupError("no restaurant index yet: run `python -m recsys index` (the app builds it on start)")
+        version = int(version)
+        if self._index is None or self._index_version != version:
+            meta = self.meta()
+            schema = restaurant_schema(self.index_name(version), self.prefix(version), int(meta["dims"]),
+                                       meta.get("algorithm", self.algorithm), meta.get("datatype", "float32"))
+            self._index = SearchIndex.from_dict(schema, redis_client=self.client)
+            self._index_version = version
+        return self._index
+
+    # -- building ------------------------------------------------------------------------
+    @redis_errors
+    def rebuild(self, items: pd.DataFrame, embeddings: np.ndarray, meta: dict,
+                batch_size: int = 500, progress=None) -> int:
+        """Load a complete new version, switch the alias to it, then drop older versions."""
+        if len(items) != len(embeddings):
+            raise ValueError(f"{len(items)} items but {len(embeddings)} embeddings")
+        version = int(self.client.incr(f"{self.ns}:index_version_counter"))
+        dims = int(embeddings.shape[1])
+        schema = restaurant_schema(self.index_name(version), self.prefix(version), dims, self.algorithm)
+        index = SearchIndex.from_dict(schema, redis_client=self.client)
+        index.create(overwrite=True, drop=True)
+        records = items.to_dict("records")
+        for start in range(0, len(records), batch_size):
+            docs = [restaurant_document(r, e) for r, e in zip(records[start:start + batch_size],
+                                                               embeddings[start:start + batch_size])]
+            index.load(docs, id_field="item_id", batch_size=batch_size)
+            if progress:
+                progress(min(start + batch_size, len(records)), len(records))
+        self._wait_indexed(index, len(records))
+        # Alias first, then the meta pointer: readers of either see a complete index.
+        self.client.execute_command("FT.ALIASUPDATE", self.alias, index.name)
+        self.client.hset(self.meta_key, mapping={
+            **{k: str(v) for k, v in meta.items()}, "version": version, "dims": dims,
+            "algorithm": self.algorithm, "datatype": "float32", "documents": len(records),
+            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        self.drop_versions(keep=version)
+        return version
+
+    def _wait_indexed(self, index: SearchIndex, expected: int, timeout_s: float = 600) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            info = index.info()
+            if float(info.get("percent_indexed", 1)) >= 1.0 and int(info.get("indexing", 0)) == 0 \
+                    and int(info.get("num_docs", 0)) >= expected:
+                return
+            time.sleep(0.05)
+        raise TimeoutError(f"index {index.name} did not finish indexing {expected} documents")
+
+    @redis_errors
+    def drop_versions(self, keep: int) -> list[str]:
+        """Drop every index version but ``keep``, with its documents (left-overs of killed builds too)."""
+        dropped = []
+        for name in self.client.execute_command("FT._LIST"):
+            name = name.decode() if isinstance(name, bytes) else name
+            if name.startswith(f"{self.ns}:restaurants:v") and name != self.index_name(keep):
+                self.client.execute_command("FT.DROPINDEX", name, "DD")
+                dropped.append(name)
+        return dropped
+
+    # -- single restaurants --------------------------------------------------------------
+    @redis_errors
+    def upsert(self, row: dict, embedding: np.ndarray, custom: bool = True) -> str:
+        """Add or replace one restaurant in the live index; searchable on the next query."""
+        index = self.index()
+        index.load([restaurant_document(row, embedding)], id_field="item_id")
+        if custom:
+            self.client.hset(self.custom_key, str(row["item_id"]), json.dumps(row, default=str))
+        return str(row["item_id"])
+
+    @redis_errors
+    def custom_rows(self) -> list[dict]:
+        return [json.loads(v) for v in self.client.hgetall(self.custom_key).values()]
+
+    @redis_errors
+    def get(self, item_ids: Iterable[str]) -> list[dict | None]:
+        index = self.index()
+        keys = [index.key(i) for i in item_ids]
+        if not keys:
+            return []
+        docs = self.client.json().mget(keys, "$")
+        return [d[0] if d else None for d in docs]
+
+    @redis_errors
+    def embeddings(self, item_ids: list[str]) -> np.ndarray:
+        index = self.index()
+        rows = self.client.json().mget([index.key(i) for i in item_ids], "$.embedding")
+        missing = [i for i, r in zip(item_ids, rows) if not r]
+        if missing:
+            raise KeyError(f"unknown restaurant id(s): {', '.join(missing)}")
+        return np.array([r[0] for r in rows], dtype=np.float32)
+
+    @redis_errors
+    def cuisines(self) -> list[str]:
+        index = self.index()
+        values = self.client.execute_command("FT.TAGVALS", index.name, "cuisines")
+        return sorted(v.decode() if isinstance(v, bytes) else v for v in values)
+
+    @redis_errors
+    def localities(self) -> list[str]:
+        index = self.index()
+        values = self.client.execute_command("FT.TAGVALS", index.name, "locality")
+        return sorted(v.decode() if isinstance(v, bytes) else v for v in values)
+
+
+class UserStore:
+    """Profiles as JSON under {ns}:user:{id}, searchable by name, with their current embedding."""
+
+    def __init__(self, client: redis.Redis, namespace: str = "sfrec"):
+        self.client = client
+        self.ns = namespace
+        self._index = SearchIndex.from_dict({
+            "index": {"name": f"{namespace}:users", "prefix": f"{namespace}:user", "storage_type": "json"},
+            "fields": [{"name": "user_id", "type": "tag", "path": "$.user_id"},
+                       {"name": "name", "type": "text", "path": "$.name"},
+                       {"name": "home_neighbourhood", "type": "tag", "path": "$.home_neighbourhood"}],
+        }, redis_client=client)
+
+    def key(self, user_id: str) -> str:
+        return f"{self.ns}:user:{user_id}"
+
+    @redis_errors
+    def ensure_index(self) -> None:
+        if not self._index.exists():
+            self._index.create(overwrite=False)
+
+    @redis_errors
+    def put_many(self, profiles: list[dict], embeddings: np.ndarray, model_version: str) -> None:
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        pipe = self.client.pipeline(transaction=False)
+        for profile, emb in zip(profiles, embeddings):
+            doc = {**_jsonable(profile), "embedding": [float(x) for x in emb],
+                   "model_version": model_version, "created": profile.get("created") or now, "updated": now}
+            pipe.json().set(self.key(doc["user_id"]), "$", doc)
+        pipe.execute()
+
+    @redis_errors
+    def get(self, user_id: str) -> dict | None:
+        doc = self.client.json().get(self.key(user_id))
+        return doc
+
+    @redis_errors
+    def delete(self, user_id: str) -> bool:
+        return bool(self.client.delete(self.key(user_id)))
+
+    @redis_errors
+    def count(self) -> int:
+        self.ensure_index()
+        return int(self._index.info().get("num_docs", 0))
+
+    @redis_errors
+    def search(self, text: str = "", limit: int = 50) -> list[dict]:
+        """Profiles whose name or id matches ``text`` (plain words; query syntax is escaped)."""
+        from redisvl.query import FilterQuery
+        from redisvl.query.filter import Tag, Text
+
+        self.ensure_index()
+        words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
+        expression = None
+        if words:
+            expression = Text("name") % " ".join(f"{w}*" if len(w) >= 2 else w for w in words)
+            expression = expression | (Tag("user_id") == text.strip())
+        query = FilterQuery(filter_expression=expression, num_results=limit,
+                            return_fields=["user_id", "name", "home_neighbourhood"])
+        return [{"user_id": r["user_id"], "name": r.get("name", ""), "home_neighbourhood": r.get("home_neighbourhood", "")}
+                for r in self._index.query(query)]
+
+
+class FeedbackLog:
+    """Feedback events in a Redis Stream; exported as interactions for the next training."""
+
+    def __init__(self, client: redis.Redis, namespace: str = "sfrec"):
+        self.client = client
+        self.key = f"{namespace}:feedback"
+
+    @redis_errors
+    def record(self, user_id: str, item_id: str, event: str) -> str:
+        if event not in FEEDBACK_EVENTS:
+            raise ValueError(f"unknown feedback {event!r}; expected one of {', '.join(FEEDBACK_EVENTS)}")
+        entry = self.client.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event,
+                                            "ts": f"{time.time():.3f}"})
+        return entry.decode() if isinstance(entry, bytes) else entry
+
+    @redis_errors
+    def events(self) -> pd.DataFrame:
+        rows = []
+        for _id, fields in self.client.xrange(self.key):
+            f = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+                 for k, v in fields.items()}
+            rows.append(f)
+        return pd.DataFrame(rows, columns=["user_id", "item_id", "event", "ts"])
+
+    def as_interactions(self) -> pd.DataFrame:
+        """Positive events as user_id,item_id,weight,timestamp ("not for me" is left out)."""
+        events = self.events()
+        events["weight"] = events["event"].map(FEEDBACK_EVENTS)
+        positive = events[events["weight"] > 0]
+        return pd.DataFrame({"user_id": positive["user_id"], "item_id": positive["item_id"],
+                             "weight": positive["weight"], "timestamp": positive["ts"].astype(float).astype(int)})
+
+
+def _jsonable(profile: dict) -> dict:
+    out = {}
+    for key, value in profile.items():
+        if isinstance(value, (np.floating, np.integer)):
+            value = value.item()
+        if isinstance(value, float) and np.isnan(value):
+            value = None
+        if isinstance(value, np.bool_):
+            value = bool(value)
+        out[key] = value
+    return out

@@ -1,0 +1,47 @@
+"""Shared fixtures. Tests that touch search start the real embedded Redis themselves."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items):
+    # The tier is the folder: tests/unit -> unit, tests/integration -> integration, ...
+    for item in items:
+        tier = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        if tier in ("unit", "integration", "app", "e2e"):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One embedded Redis for the whole run, in its own data dir, stopped at the end."""
+    from recsys.redis_server import EmbeddedRedis
+
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis-session"))
+    url = server.ensure_running()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    import redis
+
+    client = redis.Redis.from_url(redis_server)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def namespace(request):
+    """A fresh key namespace per test, so tests sharing the server never see each other's data."""
+    import re
+    import uuid
+
+    return "t" + re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:20] + uuid.uuid4().hex[:6]
