@@ -9,6 +9,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from recsys.data.contract import Dataset, split_multilabel
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.recommend import Query, Results, Searcher
 from recsys.store import FeedbackLog, RestaurantStore, UserStore
+from recsys.train import TrainConfig
 from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,15 @@ class RecommenderService:
     def dataset(self) -> Dataset:
         return load_restaurant_dataset(self.settings.dataset_dir)
 
+    def catalogue(self, dataset: Dataset | None = None) -> pd.DataFrame:
+        """Every restaurant the index serves: the dataset's plus the ones added in the app."""
+        items = (dataset or self.dataset()).items
+        custom = self.restaurants.custom_rows()
+        if custom:
+            extra = pd.DataFrame(custom)
+            items = pd.concat([items[~items["item_id"].isin(extra["item_id"])], extra], ignore_index=True)
+        return items.reset_index(drop=True)
+
     def ensure_indexed(self, force: bool = False, progress=None) -> bool:
         """Build the index unless it already holds this dataset embedded by this model."""
         dataset = self.dataset()
@@ -102,11 +113,7 @@ class RecommenderService:
     def reindex(self, dataset: Dataset, loaded: LoadedModel, progress=None) -> int:
         """Embed every restaurant (dataset + ones added in the app) with ``loaded`` and switch
         the live index to it in one step; then re-embed the stored profiles."""
-        items = dataset.items
-        custom = self.restaurants.custom_rows()
-        if custom:
-            extra = pd.DataFrame(custom)
-            items = pd.concat([items[~items["item_id"].isin(extra["item_id"])], extra], ignore_index=True)
+        items = self.catalogue(dataset)
         embeddings = loaded.model.embed_items(items)
         version = self.restaurants.rebuild(items, embeddings, {
             "model_id": loaded.model_id, "model_dir": str(loaded.path),
@@ -190,6 +197,30 @@ class RecommenderService:
         self.restaurants.upsert(row, embedding)
         self._cuisines = None
         return row["item_id"]
+
+    def retrain(self, config: TrainConfig | None = None, progress=None) -> LoadedModel:
+        """Train a new model on the dataset, save it under the data dir, build a new index
+        version with it and switch to it only when complete (the old one serves until then)."""
+        dataset = self.dataset()
+        model = TwoTowerRecommender(config or self.model.config, progress).fit(dataset)
+        path = self.settings.models_dir / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        model.save(path)
+        loaded = LoadedModel(TwoTowerRecommender.load(path), path, model_id(path))
+        self.reindex(dataset, loaded)
+        return loaded
+
+    def add_restaurants(self, rows: pd.DataFrame, progress=None, batch_size: int = 256) -> int:
+        """Bulk form of add_restaurant for validated rows (an import); returns how many."""
+        records = rows.to_dict("records")
+        for start in range(0, len(records), batch_size):
+            chunk = records[start:start + batch_size]
+            embeddings = self.model.embed_items(pd.DataFrame(chunk))
+            for row, embedding in zip(chunk, embeddings):
+                self.restaurants.upsert(row, embedding)
+            if progress:
+                progress(start + len(chunk), len(records))
+        self._cuisines = None
+        return len(records)
 
 
 def normalise_profile(profile: dict) -> dict:

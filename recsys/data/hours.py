@@ -119,7 +119,11 @@ class WeeklyHours:
             day_ids = []
             for name in head.split(","):
                 name = name.strip()
-                if name in DAYS:
+                first, dash, last = name.partition("-")
+                if dash and first in DAYS and last in DAYS:  # a range such as Mo-Fr or Fr-Mo
+                    start, stop = DAYS.index(first), DAYS.index(last)
+                    day_ids.extend(d % 7 for d in range(start, stop + (7 if stop < start else 0) + 1))
+                elif name in DAYS:
                     day_ids.append(DAYS.index(name))
                 elif name.lower() in _LONG_DAYS:
                     day_ids.append(_LONG_DAYS[name.lower()])

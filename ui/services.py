@@ -1,0 +1,71 @@
+"""One RecommenderService per process (st.cache_resource), and the Redis-down message."""
+
+from __future__ import annotations
+
+import collections
+
+import streamlit as st
+
+from recsys.config import Settings
+from recsys.connection import RedisUnavailableError, check
+from recsys.redis_server import EmbeddedRedisError
+from recsys.service import RecommenderService
+from recsys.two_tower import ModelArtifactError
+
+SERVICE_ERRORS = (RedisUnavailableError, EmbeddedRedisError, ModelArtifactError)
+
+
+@st.cache_resource(show_spinner="Starting Redis and loading the model (first start only)…")
+def _open_service() -> RecommenderService:
+    return RecommenderService.open(Settings())
+
+
+@st.cache_resource
+def query_latencies() -> collections.deque:
+    """Recent recommend() latencies in ms, shared by the sessions of this process."""
+    return collections.deque(maxlen=200)
+
+
+def get_service(show_error: bool = True) -> RecommenderService | None:
+    """The live service, or None after showing what is wrong. A failure is never cached, so the
+    page recovers by itself on the next rerun once Redis is back (the embedded one restarts)."""
+    try:
+        service = _open_service()
+        check(service.client, _url_of(service))
+        return service
+    except SERVICE_ERRORS as exc:
+        _open_service.clear()
+        if show_error:
+            show_service_error(exc)
+        return None
+
+
+def _url_of(service: RecommenderService) -> str:
+    kwargs = service.client.connection_pool.connection_kwargs
+    return f"redis://{kwargs.get('host')}:{kwargs.get('port')}"
+
+
+def show_service_error(exc: Exception) -> None:
+    if isinstance(exc, RedisUnavailableError):
+        st.error(f"**Redis is unavailable** at `{exc.url}`: {exc.reason}.\n\n**What to do:** {exc.hint}",
+                 icon="🔌")
+    elif isinstance(exc, EmbeddedRedisError):
+        st.error(f"**The embedded Redis could not start.** {str(exc).splitlines()[0]}\n\n"
+                 "**What to do:** run `python -m recsys doctor`, or set `REDIS_URL`.", icon="🔌")
+    else:
+        st.error(f"**The model could not be loaded.** {exc}", icon="🧠")
+    st.button("Retry", key=f"retry-{st.session_state.get('_retry_n', 0)}", on_click=_bump_retry)
+
+
+def _bump_retry() -> None:
+    st.session_state["_retry_n"] = st.session_state.get("_retry_n", 0) + 1
+
+
+def guard(call, *args, **kwargs):
+    """Run a service call; on a Redis/model failure show the message and return None."""
+    try:
+        return call(*args, **kwargs)
+    except SERVICE_ERRORS as exc:
+        _open_service.clear()
+        show_service_error(exc)
+        return None
