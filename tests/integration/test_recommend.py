@@ -1,0 +1,206 @@
+"""Recommendations on the real Redis: every filter exact (checked against a brute force in plain
+Python), cold start without retraining, clear errors for bad input and a stopped Redis."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+from geopy.distance import geodesic
+
+from recsys.connection import RedisUnavailableError
+from recsys.data.contract import split_multilabel
+from recsys.data.hours import WeeklyHours
+from recsys.data.restaurants import NewRestaurant
+from recsys.recommend import Query
+
+SF = ZoneInfo("America/Los_Angeles")
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on the sphere Redis uses for GEO (radius 6372797.560856 m)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6372797.560856 * math.asin(math.sqrt(a))
+
+
+def brute_force(service, query: Query, vector: np.ndarray) -> list[str]:
+    """The same question answered in plain Python over the same data: exact top-k ids."""
+    items = service.catalogue()
+    vectors = service.model.embed_items(items)
+    keep = []
+    for i, row in enumerate(items.itertuples()):
+        if haversine_m(query.lat, query.lon, row.lat, row.lon) > query.radius_m:
+            continue
+        if query.open_only and not WeeklyHours.parse(row.hours).is_open(query.when):
+            continue
+        if not query.price_min <= row.price <= query.price_max or row.rating < query.min_rating:
+            continue
+        if query.cuisines and not set(split_multilabel(row.cuisines)) & set(query.cuisines):
+            continue
+        if row.item_id in query.exclude_ids:
+            continue
+        keep.append(i)
+    scores = vectors[keep] @ vector
+    order = np.argsort(-scores)[: query.k]
+    return [items["item_id"].iat[keep[j]] for j in order]
+
+
+def random_query(rng: random.Random, cuisines: list[str]) -> Query:
+    # Times on odd minutes and past midnight on purpose: the tag encoding must be exact there.
+    start = datetime(2026, 11, 23, tzinfo=SF)
+    when = start + timedelta(minutes=rng.randrange(7 * 24 * 60))
+    if rng.random() < 0.3:
+        when = when.replace(hour=rng.choice([0, 1, 2]), minute=rng.randrange(60))
+    low = rng.randint(1, 4)
+    return Query(lat=37.76 + rng.uniform(-0.03, 0.04), lon=-122.44 + rng.uniform(-0.04, 0.04),
+                 radius_m=rng.choice([500, 1500, 3000, 5000]), when=when, price_min=low,
+                 price_max=rng.randint(low, 4), min_rating=rng.choice([0, 0, 3.5, 4.0]),
+                 cuisines=rng.sample(cuisines, rng.choice([0, 0, 1, 2])), k=rng.choice([5, 10, 20]),
+                 open_only=rng.random() < 0.85)
+
+
+def test_every_result_satisfies_every_filter(service):
+    rng = random.Random(42)
+    cuisines = service.cuisines()
+    profile = {"likes": ["pizza", "cocktails"], "price_bracket": "middle"}
+    vector = service.embed_profile(profile)
+    checked = 0
+    for _ in range(60):
+        query = random_query(rng, cuisines)
+        results = service.searcher.search(vector, query, [], cuisines)
+        expected = brute_force(service, query, vector)
+        got = [r.item_id for r in results.items]
+        # Exact KNN under filters: same set; order may differ only among near-equal scores.
+        assert set(got) == set(expected), (query, got, expected)
+        for r in results.items:
+            assert r.distance_m <= query.radius_m * 1.005  # geopy's ellipsoid vs Redis's sphere
+        checked += len(got)
+    assert checked > 150  # the random queries did return restaurants to check
+
+
+def test_fewer_than_k_says_why_and_offers_a_wider_radius(service):
+    query = Query(lat=37.7599, lon=-122.4148, radius_m=150, k=20, open_only=False)
+    results = service.recommend(query, profile={"likes": ["mexican"]})
+    assert len(results.items) < 20 and results.matches == len(results.items)
+    assert "within 150 m" in results.note
+    assert results.wider_radius_m and results.wider_radius_m > 150
+    wider = service.recommend(Query(lat=37.7599, lon=-122.4148, radius_m=results.wider_radius_m, k=20,
+                                    open_only=False), profile={"likes": ["mexican"]})
+    assert len(wider.items) == 20
+
+
+def test_results_carry_reason_distance_and_open_until(service):
+    when = datetime(2026, 11, 27, 19, 0, tzinfo=SF)
+    results = service.recommend(Query(lat=37.7599, lon=-122.4148, radius_m=3000, when=when, k=5),
+                                profile={"likes": ["mexican"], "price_bracket": "low"})
+    assert results.items
+    for r in results.items:
+        assert r.open_until.startswith("open")
+        assert "away" in r.reason and r.open_until in r.reason
+        assert abs(r.distance_m - geodesic((37.7599, -122.4148), (r.lat, r.lon)).meters) < 1
+
+
+def test_stored_user_gets_recommendations(service):
+    user = service.dataset().users.iloc[0]
+    results = service.recommend(Query(lat=user.home_lat, lon=user.home_lon, radius_m=3000, k=5, open_only=False),
+                                user_id=user.user_id)
+    assert len(results.items) == 5
+
+
+def test_new_restaurant_is_recommendable_without_retraining(service):
+    lat, lon = 37.7525, -122.4947  # Outer Sunset
+    new = NewRestaurant(name="Zzyzx Test Kitchen", address="1 Test Ave", lat=lat, lon=lon,
+                        cuisines=["ethiopian", "breweries"], price=2, rating=4.5, hours="24/7", locality="Outer Sunset")
+    model_before = service.loaded.model_id
+    item_id = service.add_restaurant(new)
+    results = service.recommend(Query(lat=lat, lon=lon, radius_m=60, k=5), profile={"likes": ["ethiopian"]})
+    assert [r.item_id for r in results.items] == [item_id]
+    assert service.loaded.model_id == model_before
+    # It also survives a rebuild of the index (kept as an app-added restaurant).
+    service.reindex(service.dataset(), service.loaded)
+    again = service.recommend(Query(lat=lat, lon=lon, radius_m=60, k=5), profile={"likes": ["ethiopian"]})
+    assert [r.item_id for r in again.items] == [item_id]
+
+
+def test_new_profile_gets_recommendations_at_once(service):
+    doc = service.save_profile({"name": "New Person", "likes": ["bbq"], "price_bracket": "low",
+                                "home_lat": 37.73, "home_lon": -122.39, "home_neighbourhood": "Bayview"})
+    assert doc["user_id"].startswith("p-") and len(doc["embedding"]) == service.model.dim
+    results = service.recommend(Query(lat=37.73, lon=-122.39, radius_m=5000, k=5, open_only=False), user_id=doc["user_id"])
+    assert len(results.items) == 5
+    # Editing the profile recomputes its embedding.
+    edited = service.save_profile({**doc, "likes": ["fine dining"], "price_bracket": "high"})
+    assert edited["embedding"] != doc["embedding"] and edited["created"] == doc["created"]
+    assert service.users.delete(doc["user_id"]) and service.users.get(doc["user_id"]) is None
+
+
+def test_more_like_these(service):
+    base = service.recommend(Query(lat=37.7599, lon=-122.4148, radius_m=3000, k=3, open_only=False),
+                             profile={"likes": ["pizza"]})
+    chosen = [r.item_id for r in base.items[:2]]
+    similar = service.more_like(chosen, Query(lat=37.7599, lon=-122.4148, radius_m=3000, k=5, open_only=False))
+    assert len(similar.items) == 5 and not set(chosen) & {r.item_id for r in similar.items}
+    with pytest.raises(ValueError, match="between 1 and 3"):
+        service.more_like(chosen * 2, Query(lat=37.76, lon=-122.41))
+
+
+@pytest.mark.parametrize("changes,needle", [
+    ({"lat": 123.0}, "lat="), ({"lon": float("nan")}, "lon="), ({"radius_m": 0}, "radius_m"),
+    ({"radius_m": 60_000}, "radius_m"), ({"price_min": 4, "price_max": 2}, "inverted"),
+    ({"cuisines": ["italian} | @name:{*"]}, "unknown cuisine"), ({"cuisines": ["*"]}, "unknown cuisine"),
+    ({"k": 0}, "k="), ({"k": 1000}, "k="), ({"min_rating": 7}, "min_rating"),
+    ({"when": datetime(2026, 1, 1, 12)}, "timezone-aware"),
+])
+def test_bad_queries_give_clear_errors(service, changes, needle):
+    query = Query(lat=37.77, lon=-122.42, **{k: v for k, v in changes.items() if k not in ("lat", "lon")})
+    for key in ("lat", "lon"):
+        if key in changes:
+            setattr(query, key, changes[key])
+    with pytest.raises(ValueError, match="invalid query") as err:
+        service.recommend(query, profile={"likes": ["pizza"]})
+    assert needle in str(err.value)
+
+
+def test_syntax_in_excluded_ids_never_widens_a_query(service):
+    query = Query(lat=37.7599, lon=-122.4148, radius_m=800, k=50, open_only=False)
+    plain = service.recommend(query, profile={"likes": ["pizza"]})
+    hostile = Query(**{**query.__dict__, "exclude_ids": ["x} | @price:[-inf +inf] | {y", "*"]})
+    attacked = service.recommend(hostile, profile={"likes": ["pizza"]})
+    assert {r.item_id for r in attacked.items} == {r.item_id for r in plain.items}
+
+
+def test_feedback_is_recorded_and_exported(service):
+    service.feedback.record("u00001", "r00001", "liked")
+    service.feedback.record("u00001", "r00002", "not_for_me")
+    with pytest.raises(ValueError, match="unknown feedback"):
+        service.feedback.record("u00001", "r00003", "meh")
+    exported = service.feedback.as_interactions()
+    assert list(exported["item_id"]) == ["r00001"] and exported["weight"].iat[0] == 2.0
+
+
+def test_stopped_redis_is_a_clear_error_without_password(tmp_path):
+    from recsys.connection import connect
+
+    with pytest.raises(RedisUnavailableError) as err:
+        connect("redis://:secret-pass@127.0.0.1:1/0")
+    assert "secret-pass" not in str(err.value) and "***" in str(err.value)
+    assert "REDIS_URL" in str(err.value) or "serve-redis" in str(err.value)
+
+
+def test_index_bootstrap_is_idempotent_and_alias_moves(service):
+    assert service.ensure_indexed() is False
+    old = service.restaurants.status()
+    version = service.reindex(service.dataset(), service.loaded)
+    new = service.restaurants.status()
+    assert version == old.version + 1 and new.documents == old.documents
+    names = {n.decode() if isinstance(n, bytes) else n for n in service.client.execute_command("FT._LIST")}
+    assert old.index_name not in names and new.index_name in names
+    alias = service.client.ft(service.restaurants.alias).info()
+    assert int(alias["num_docs"]) == new.documents
