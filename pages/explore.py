@@ -72,8 +72,9 @@ if not user_id:
         bracket = st.radio("Price bracket", PRICE_BRACKETS, index=1, horizontal=True, key="adhoc_bracket")
     profile = {"likes": likes, "price_bracket": bracket, "home_lat": ss["w_lat"], "home_lon": ss["w_lon"]}
 
+price = ss["w_price"] if isinstance(ss["w_price"], (tuple, list)) else (ss["w_price"], ss["w_price"])
 view = View(lat=float(ss["w_lat"]), lon=float(ss["w_lon"]), radius_m=int(ss["w_radius"]), day=int(ss["w_day"]),
-            time=ss["w_time"].strftime("%H:%M"), price=tuple(ss["w_price"]), min_rating=float(ss["w_rating"]),
+            time=ss["w_time"].strftime("%H:%M"), price=(int(price[0]), int(price[1])), min_rating=float(ss["w_rating"]),
             cuisines=list(ss["w_cuisines"]), k=int(ss["w_k"]), open_only=bool(ss["w_open"]), user=user_id)
 sync_url(view)
 query = Query(lat=view.lat, lon=view.lon, radius_m=view.radius_m, when=view.when(tz), price_min=view.price[0],
@@ -122,7 +123,7 @@ if results is not None:
             "#": i + 1, "name": r.name, "cuisines": ", ".join(r.cuisines), "price": PRICE_LABELS[r.price],
             "rating": r.rating, "distance (m)": round(r.distance_m), "open": r.open_until, "why": r.reason,
             "id": r.item_id} for i, r in enumerate(recs)])
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")
         names = {r.item_id: f"{r.name} ({r.item_id})" for r in recs}
         left, right = st.columns(2)
         with left:

@@ -45,7 +45,7 @@ for split, rows in metrics.items():
     metric = next((c for c in table.columns if c.startswith("recall@")), None)
     st.markdown(f"**{split_names.get(split, split)}**")
     left, right = st.columns([3, 2])
-    left.dataframe(table.drop(columns=["split"], errors="ignore"), hide_index=True, use_container_width=True)
+    left.dataframe(table.drop(columns=["split"], errors="ignore"), hide_index=True, width="stretch")
     if metric:
         right.bar_chart(table.set_index("model")[metric], horizontal=True)
 
@@ -67,7 +67,8 @@ if st.button("Retrain the model", type="primary"):
 @st.cache_data(show_spinner="Projecting embeddings…", max_entries=2)
 def projection(model_id: str, _service) -> pd.DataFrame:
     items = catalogue(_service).sample(n=min(1500, len(catalogue(_service))), random_state=0)
-    users = _service.dataset().users.sample(n=400, random_state=0)
+    all_users = _service.dataset().users
+    users = all_users.sample(n=min(400, len(all_users)), random_state=0)
     vectors = np.vstack([_service.model.embed_items(items), _service.model.embed_users(users)])
     centred = vectors - vectors.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)  # PCA by SVD: the 2 main directions

@@ -58,7 +58,7 @@ def preview(user_id: str, doc: dict) -> None:
     st.markdown(f"**Top picks near {doc.get('home_neighbourhood') or 'home'}** (any time, 3 km)")
     st.dataframe(pd.DataFrame([{"name": r.name, "cuisines": ", ".join(r.cuisines), "rating": r.rating,
                                 "distance (m)": round(r.distance_m), "why": r.reason} for r in results.items]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
 
 
 create, find = st.tabs(["Create a profile", "Find and edit"])
@@ -85,7 +85,7 @@ with find:
     total = guard(service.users.count)
     st.caption(f"{len(found)} shown of {total} profiles")
     if found:
-        st.dataframe(pd.DataFrame(found), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(found), hide_index=True, width="stretch")
         pick = st.selectbox("Profile", [f["user_id"] for f in found], key="edit_pick",
                             format_func=lambda u: next(f"{f['name']} ({u})" for f in found if f["user_id"] == u))
         doc = guard(service.users.get, pick)

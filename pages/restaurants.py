@@ -41,7 +41,7 @@ with browse:
     table = shown[["item_id", "name", "locality", "cuisines", "price", "rating"]].copy()
     table["price"] = table["price"].map(lambda p: PRICE_LABELS.get(int(p), "?"))
     table["cuisines"] = table["cuisines"].fillna("").str.replace("|", ", ", regex=False)
-    st.dataframe(table.head(500), hide_index=True, use_container_width=True)
+    st.dataframe(table.head(500), hide_index=True, width="stretch")
     if len(shown):
         pick = st.selectbox("Details for", shown["item_id"].head(500).tolist(), key="cat_pick",
                             format_func=lambda i: f"{shown.loc[shown.item_id == i, 'name'].iat[0]} ({i})")
@@ -55,14 +55,14 @@ with add:
     st.caption("A new restaurant is validated, embedded by the item tower and added to the live index: "
                "it can be recommended on the very next query, without retraining.")
     with st.form("add-restaurant"):
-        name = st.text_input("Name")
+        name = st.text_input("Name", key="add_name")
         address = st.text_input("Address", placeholder="123 Valencia St, San Francisco, CA")
         hood = st.selectbox("Neighbourhood", sorted(HOODS), index=sorted(HOODS).index("Mission"))
         c1, c2 = st.columns(2)
         lat = c1.number_input("Latitude", value=HOODS["Mission"][0], format="%.5f", step=0.001)
         lon = c2.number_input("Longitude", value=HOODS["Mission"][1], format="%.5f", step=0.001)
         known = guard(service.cuisines) or []
-        cuisines = st.multiselect("Cuisines", known)
+        cuisines = st.multiselect("Cuisines", known, key="add_cuisines")
         extra = st.text_input("Other cuisines (comma-separated)")
         c3, c4 = st.columns(2)
         price = c3.select_slider("Price", options=[1, 2, 3, 4], value=2, format_func=PRICE_LABELS.get)
@@ -113,4 +113,4 @@ with upload:
         if rejects:
             st.warning(f"{len(rejects)} record(s) rejected:")
             st.dataframe(pd.DataFrame([{"row": p.row, "field": p.field, "problem": p.message} for p in rejects]),
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")

@@ -63,7 +63,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
           f"{len(result.dataset.interactions)} interactions into {args.out}")
     if result.rejects:
         where = args.rejects or str(Path(args.out) / "rejects.csv")
-        print(f"skipped {len(result.rejects)} invalid record(s); reasons in {where}")
+        records = {(p.file, p.row) for p in result.rejects}
+        print(f"skipped {len(records)} invalid record(s) ({len(result.rejects)} problem(s)); reasons in {where}")
     return 0
 
 

@@ -38,7 +38,7 @@ def popup_html(rec: Recommendation) -> str:
 
 def base_map(center: tuple[float, float], zoom: int, restaurants: list[tuple[float, float, str]]) -> folium.Map:
     """The part of the map that does not change between reruns."""
-    m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
+    m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True)
     m.default_js, m.default_css = LEAFLET_JS, LEAFLET_CSS  # local files instead of CDN links
     # Online, OpenStreetMap tiles appear; offline, the city outline below still shows the land.
     folium.TileLayer(TILES_URL, attr="© OpenStreetMap contributors", name="OpenStreetMap", max_zoom=19).add_to(m)

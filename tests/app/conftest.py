@@ -1,0 +1,59 @@
+"""AppTest against the real embedded Redis; only the map component is stubbed (ui.map_view)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.integration.conftest import small_demo_dir, small_model_dir  # noqa: F401  (shared fixtures)
+
+from pathlib import Path
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+
+class MapStub:
+    """Stands in for st_folium: records what would be drawn, returns a scripted click."""
+
+    def __init__(self):
+        self.calls: list[dict] = []
+        self.click: tuple[float, float] | None = None
+
+    def __call__(self, m, key=None, feature_group_to_add=None, **kwargs):
+        from ui.map_view import red_markers
+
+        self.calls.append({"red": red_markers(feature_group_to_add), "center": kwargs.get("center")})
+        if self.click:
+            return {"last_clicked": {"lat": self.click[0], "lng": self.click[1]}}
+        return {"last_clicked": None}
+
+    @property
+    def last_red(self) -> list[dict]:
+        return self.calls[-1]["red"]
+
+
+@pytest.fixture
+def app_env(redis_server, small_demo_dir, small_model_dir, tmp_path, monkeypatch):  # noqa: F811
+    import ui.map_view
+    import ui.services
+
+    monkeypatch.setenv("REDIS_URL", redis_server)
+    monkeypatch.setenv("RECSYS_DATASET_DIR", str(small_demo_dir))
+    monkeypatch.setenv("RECSYS_MODEL_DIR", str(small_model_dir))
+    monkeypatch.setenv("RECSYS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RECSYS_NAMESPACE", f"app{uuid.uuid4().hex[:8]}")
+    stub = MapStub()
+    monkeypatch.setattr(ui.map_view, "st_folium_component", stub)
+    ui.services._open_service.clear()
+    yield stub
+    ui.services._open_service.clear()
+
+
+@pytest.fixture
+def app(app_env):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.map_stub = app_env
+    return at

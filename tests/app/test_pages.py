@@ -1,0 +1,142 @@
+"""Every page driven through AppTest, asserting what a person would see."""
+
+from __future__ import annotations
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP
+
+
+def results_table(at: AppTest) -> pd.DataFrame:
+    return at.dataframe[0].value
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader] + [s.value for s in at.success]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+def widget(at: AppTest, kind: str, key: str):
+    return next(w for w in getattr(at, kind) if w.key == key)
+
+
+def test_explore_shows_red_markers_for_the_ranked_list(app):
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", day="Fr", time="19:00", open="0")
+    app.run()
+    assert not app.exception
+    table = results_table(app)
+    assert len(table) == 10
+    assert len(app.map_stub.last_red) == 10  # one red marker per recommendation
+    assert widget(app, "number_input", "w_lat").value == 37.7599
+
+
+def test_each_filter_changes_the_results(app):
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", day="Fr", time="19:00")
+    app.run()
+    baseline = results_table(app)
+
+    widget(app, "multiselect", "w_cuisines").set_value(["pizza"]).run()
+    pizza = results_table(app)
+    assert all("pizza" in c for c in pizza["cuisines"]) and set(pizza["id"]) != set(baseline["id"])
+    widget(app, "multiselect", "w_cuisines").set_value([]).run()
+
+    widget(app, "slider", "w_rating").set_value(4.5).run()
+    assert (results_table(app)["rating"] >= 4.5).all()
+    widget(app, "slider", "w_rating").set_value(0.0).run()
+
+    widget(app, "select_slider", "w_price").set_range(1, 1).run()
+    assert set(results_table(app)["price"]) == {"$"}
+    widget(app, "select_slider", "w_price").set_range(1, 4).run()
+
+    widget(app, "slider", "w_radius").set_value(800).run()
+    near = results_table(app)
+    assert len(near) and (near["distance (m)"] <= 805).all() and set(near["id"]) != set(baseline["id"])
+    widget(app, "slider", "w_radius").set_value(3000).run()
+
+    before = set(results_table(app)["id"])
+    widget(app, "selectbox", "w_day").set_value(6).run()
+    from datetime import time
+    widget(app, "time_input", "w_time").set_value(time(3, 30)).run()
+    after = results_table(app) if app.dataframe else pd.DataFrame({"id": []})
+    assert set(after["id"]) != before  # Sunday 03:30: mostly closed
+    assert app.query_params["day"] == ["Su"] or app.query_params["day"] == "Su"
+
+
+def test_map_click_moves_the_pin_and_the_url(app):
+    app.run()
+    app.map_stub.click = (37.8006, -122.4103)  # North Beach
+    app.run()
+    app.map_stub.click = (37.8006, -122.4103)
+    app.run()
+    assert abs(widget(app, "number_input", "w_lat").value - 37.8006) < 1e-6
+    params = app.query_params
+    lat = params["lat"][0] if isinstance(params["lat"], list) else params["lat"]
+    assert lat.startswith("37.8006")
+
+
+def test_widen_radius_is_offered_when_few_match(app):
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="100", open="0", k="20")
+    app.run()
+    assert "Widening the radius" in text_of(app)
+    button = next(b for b in app.button if "Widen the radius" in b.label)
+    button.click().run()
+    assert widget(app, "slider", "w_radius").value > 100
+
+
+def test_creating_a_profile_gives_recommendations(app):
+    app.switch_page("pages/profiles.py").run()
+    assert not app.exception
+    form_inputs = app.text_input
+    name = next(t for t in form_inputs if t.label == "Name")
+    name.set_value("Quinn QA")
+    likes = next(m for m in app.multiselect if m.label == "Likes")
+    likes.set_value(["bbq", "breweries"])
+    next(b for b in app.button if b.label == "Save profile").click().run()
+    assert "embedded it with the current model" in text_of(app)
+    assert "without retraining" in text_of(app)
+    preview = app.dataframe[0].value
+    assert len(preview) > 0
+    assert app.session_state["active_user"].startswith("p-")
+
+
+def test_adding_a_restaurant_makes_it_recommendable(app):
+    app.switch_page("pages/restaurants.py").run()
+    assert not app.exception
+    widget(app, "text_input", "add_name").set_value("<script>alert(1)</script> Taco Lab")
+    next(t for t in app.text_input if t.label == "Address").set_value("1 Test St")
+    next(n for n in app.number_input if n.label == "Latitude").set_value(37.7100)
+    next(n for n in app.number_input if n.label == "Longitude").set_value(-122.4600)
+    widget(app, "multiselect", "add_cuisines").set_value(["mexican"])
+    next(t for t in app.text_input if t.label == "Opening hours").set_value("24/7")
+    next(b for b in app.button if b.label == "Add restaurant").click().run()
+    assert "can be recommended now" in text_of(app)
+
+    explore = AppTest.from_file(APP, default_timeout=120)
+    explore.query_params.update(lat="37.7100", lon="-122.4600", radius="100", cuisines="mexican")
+    explore.run()
+    table = results_table(explore)
+    assert "<script>alert(1)</script> Taco Lab" in list(table["name"])
+
+
+def test_model_and_system_pages_render(app):
+    app.switch_page("pages/model.py").run()
+    assert not app.exception
+    assert any("Model card" in s.value for s in app.subheader)
+    assert any(m.label == "Model id" for m in app.metric)
+    app.switch_page("pages/system.py").run()
+    assert not app.exception
+    labels = {m.label: m.value for m in app.metric}
+    assert labels["Server"].startswith("Redis 8") and int(labels["Restaurants"].replace(",", "")) >= 600
+
+
+def test_redis_down_shows_what_to_do_on_every_page(app, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://:hunter2@127.0.0.1:1/0")
+    for page in ("pages/explore.py", "pages/profiles.py", "pages/restaurants.py", "pages/model.py", "pages/system.py"):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.switch_page(page).run()
+        assert not at.exception, page
+        errors = " ".join(e.value for e in at.error)
+        assert "Redis is unavailable" in errors and "What to do" in errors, page
+        assert "hunter2" not in errors

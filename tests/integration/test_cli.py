@@ -1,0 +1,72 @@
+"""The command-line contract end to end on a tiny dataset, as pipelines will call it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from recsys.data.contract import save_dataset
+from tests.synthetic import category_dataset
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "recsys", *args], capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_train_evaluate_recommend_batch(tmp_path):
+    data = category_dataset(n_users=100, n_items=60)
+    cold = pd.DataFrame({"user_id": ["brand-new"], "likes": ["green"], "age": [30.0]})
+    data.users = pd.concat([data.users, cold], ignore_index=True)
+    directory = save_dataset(data, tmp_path / "data")
+    model = tmp_path / "model"
+
+    done = run("train", "--dataset", str(directory), "--out", str(model), "--epochs", "15", "--seed", "1")
+    assert done.returncode == 0, done.stderr
+    assert (model / "model.pt").is_file() and (model / "config.json").is_file()
+
+    done = run("evaluate", "--model", str(model), "--dataset", str(directory), "--k", "5", "--split", "random")
+    assert done.returncode == 0, done.stderr
+    assert "two-tower" in done.stdout and "most popular" in done.stdout and "recall@5" in done.stdout
+    assert (model / "metrics.json").is_file()
+
+    users = tmp_path / "users.txt"
+    users.write_text("u0\nu1\nbrand-new\n")
+    out = tmp_path / "out.csv"
+    done = run("recommend-batch", "--model", str(model), "--dataset", str(directory), "--users", str(users),
+               "--k", "4", "--exclude-seen", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    recs = pd.read_csv(out)
+    assert list(recs.columns) == ["user_id", "rank", "item_id", "score"]
+    assert recs.groupby("user_id").size().to_dict() == {"brand-new": 4, "u0": 4, "u1": 4}
+    seen = set(data.interactions.loc[data.interactions.user_id == "u0", "item_id"])
+    assert not seen & set(recs.loc[recs.user_id == "u0", "item_id"])
+    category = dict(zip(data.items.item_id, data.items.category))
+    assert all(category[i] == "green" for i in recs.loc[recs.user_id == "brand-new", "item_id"])  # cold start
+
+
+def test_bad_input_is_one_clear_line(tmp_path):
+    done = run("train", "--dataset", str(tmp_path / "missing"), "--out", str(tmp_path / "m"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "is not a directory" in done.stderr
+    data = category_dataset()
+    directory = save_dataset(data, tmp_path / "data")
+    users = tmp_path / "users.txt"
+    users.write_text("u0\nghost\n")
+    done = run("recommend-batch", "--model", str(tmp_path / "nomodel"), "--dataset", str(directory),
+               "--users", str(users), "--k", "3", "--out", str(tmp_path / "o.csv"))
+    assert done.returncode == 1 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ingest_command(tmp_path):
+    import json
+
+    from tests.unit.test_data import TRIPADVISOR
+
+    source = tmp_path / "ta.json"
+    source.write_text(json.dumps(TRIPADVISOR))
+    done = run("ingest", str(source), "--format", "tripadvisor", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "row 2" in done.stderr and not (tmp_path / "out").exists()
+    done = run("ingest", str(source), "--format", "tripadvisor", "--out", str(tmp_path / "out"), "--skip-invalid")
+    assert done.returncode == 0 and "skipped 2 invalid record(s)" in done.stdout
