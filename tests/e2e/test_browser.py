@@ -1,0 +1,97 @@
+"""A real headless Chromium (Debian's, driven by Playwright) against `streamlit run`: the map
+draws from local assets with no internet, a click moves the pin, red markers appear."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import small_demo_dir, small_model_dir  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+RED = "#d62728"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(redis_server, small_demo_dir, small_model_dir, tmp_path_factory):  # noqa: F811
+    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), \
+        "Debian's chromium is needed for the browser test: `make browser` (apt-get install chromium)"
+    port = free_port()
+    env = {**os.environ, "REDIS_URL": redis_server, "RECSYS_DATASET_DIR": str(small_demo_dir),
+           "RECSYS_MODEL_DIR": str(small_model_dir), "RECSYS_DATA_DIR": str(tmp_path_factory.mktemp("e2e")),
+           "RECSYS_NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}"}
+    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+                             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+def test_map_draws_offline_and_click_moves_the_pin(app_url):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        external = []
+        page.on("request", lambda r: external.append(r.url)
+                if not r.url.startswith(app_url) and not r.url.startswith("data:") and "tile.openstreetmap" not in r.url
+                else None)
+        page.goto(f"{app_url}/?lat=37.7599&lon=-122.4148&radius=3000&day=Fr&time=19:00&open=0")
+        frame_el = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
+        frame = frame_el.content_frame()
+        frame.wait_for_selector(".leaflet-container", timeout=60_000)
+        frame.wait_for_function(f"document.querySelectorAll('path[fill=\"{RED}\"]').length >= 10", timeout=60_000)
+        before = frame.evaluate(f"document.querySelectorAll('path[fill=\"{RED}\"]').length")
+        assert before == 10
+        assert frame.evaluate("typeof L") == "object"  # Leaflet came from the app, not a CDN
+        page.screenshot(path=str(ARTIFACTS / "explore-before-click.png"), full_page=True)
+
+        box = frame_el.bounding_box()
+        lat_input = page.get_by_label("Latitude").first
+        old_lat = lat_input.input_value()
+        frame.locator(".leaflet-container").click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.3})
+        page.wait_for_function(
+            f"() => {{ const e = [...document.querySelectorAll('input')].find(i => i.getAttribute('aria-label') === 'Latitude');"
+            f" return e && e.value !== '{old_lat}'; }}", timeout=60_000)
+        frame.wait_for_selector(f"path[fill='{RED}']", timeout=60_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(ARTIFACTS / "explore-after-click.png"), full_page=True)
+        assert lat_input.input_value() != old_lat
+        assert "lat=" in page.url and old_lat not in page.url
+        browser.close()
+    assert not external, f"the page fetched from outside the app: {external[:5]}"
