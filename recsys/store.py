@@ -56,7 +56,8 @@ def _unavailable(owner: Any, exc: Exception) -> RedisUnavailableError:
 def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw", datatype: str = "float32") -> dict:
     attrs: dict[str, Any] = {"dims": dims, "distance_metric": "cosine", "algorithm": algorithm, "datatype": datatype}
     if algorithm == "hnsw":
-        attrs.update(m=16, ef_construction=200, ef_runtime=50)
+        # ef_runtime 100: recall@10 0.936 -> see the README table; filtered queries run mostly exact anyway.
+        attrs.update(m=16, ef_construction=200, ef_runtime=100)
     return {
         "index": {"name": name, "prefix": prefix, "storage_type": "json"},
         "fields": [

@@ -37,5 +37,10 @@ def test_map_assets_are_local():
     for path in ("leaflet/leaflet.js", "leaflet/leaflet.css", "markercluster/leaflet.markercluster.js",
                  "jquery/jquery.min.js"):
         assert (ROOT / "static" / path).is_file(), path
-    source = (ROOT / "ui" / "map_view.py").read_text()
-    assert "cdn" not in source.lower()
+    from ui import map_view
+
+    links = map_view.LEAFLET_JS + map_view.LEAFLET_CSS + map_view.CLUSTER_JS + map_view.CLUSTER_CSS
+    assert all(url.startswith("/app/static/") for _, url in links)
+    m = map_view.base_map((37.77, -122.42), 13, [(37.77, -122.42, "<b>x</b>")])
+    html = m.get_root().render()
+    assert "cdn.jsdelivr" not in html and "cdnjs" not in html  # nothing in the page asks a CDN

@@ -1,0 +1,231 @@
+"""`python -m benchmarks [--sizes 1000,10000,100000] [--skip-quality]`: every benchmark, one
+markdown table. Ratios are against a baseline measured in the same run (numpy brute force for
+serving, most-popular and the oracle for quality). Uses its own embedded Redis in a temp dir."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import statistics
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
+from recsys.data.hours import WeeklyHours, minute_of_week
+from recsys.data.restaurants import load_restaurant_dataset
+from recsys.recommend import Query, Searcher
+from recsys.store import RestaurantStore
+from recsys.two_tower import TwoTowerRecommender
+
+SF = ZoneInfo("America/Los_Angeles")
+ROWS: list[dict] = []
+
+
+def row(area: str, what: str, value: str, baseline: str = "", ratio: str = "") -> None:
+    ROWS.append({"area": area, "measure": what, "value": value, "baseline (same run)": baseline, "ratio": ratio})
+    print(f"  {area}: {what} = {value} {('vs ' + baseline) if baseline else ''} {ratio}", flush=True)
+
+
+def quality(dataset, model: TwoTowerRecommender) -> None:
+    from recsys.cli import seed_recipe_baseline
+    from recsys.data.demo import load_oracle
+    from recsys.evaluate import baselines, compare
+
+    oracle = load_oracle(DEMO_DATASET_DIR)
+    for split in ("random", "cold-users"):
+        candidate = TwoTowerRecommender(model.config)
+        table = compare(dataset, [*baselines(dataset, oracle, seed_recipe_baseline), candidate], split, k=10)
+        recall = dict(zip(table["model"], table["recall@10"]))
+        tt = recall["two-tower"]
+        row("quality", f"Recall@10 two-tower, {split}", f"{tt:.4f}", f"most popular {recall['most popular']:.4f}",
+            f"{tt / max(recall['most popular'], 1e-9):.1f}x popular")
+        row("quality", f"Recall@10 two-tower, {split}", f"{tt:.4f}", f"oracle {recall['oracle (true utility)']:.4f}",
+            f"{tt / recall['oracle (true utility)']:.2f}x oracle")
+        row("quality", f"Recall@10 two-tower, {split}", f"{tt:.4f}", f"content-only {recall['content-only']:.4f}",
+            f"{tt / max(recall['content-only'], 1e-9):.1f}x content")
+        row("quality", f"Recall@10 seed recipe, {split}", f"{recall['seed recipe (cosine, random labels)']:.4f}")
+        if split == "random":
+            row("training", "train demo model to best val recall (s)", f"{candidate.info['train_seconds']:.1f}",
+                "target 60 s", f"best epoch {candidate.info['best_epoch']}")
+
+
+def scaled_catalogue(items: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
+    """The demo catalogue repeated with jittered places and ids, up to n restaurants."""
+    rng = np.random.default_rng(seed)
+    reps = math.ceil(n / len(items))
+    frame = pd.concat([items] * reps, ignore_index=True).iloc[:n].copy()
+    frame["item_id"] = [f"b{i:07d}" for i in range(n)]
+    frame["lat"] = frame["lat"] + rng.normal(0, 0.002, n)
+    frame["lon"] = frame["lon"] + rng.normal(0, 0.002, n)
+    return frame
+
+
+class NumpyBruteForce:
+    """The same filtered query as exact numpy: the baseline Redis is compared against."""
+
+    def __init__(self, items: pd.DataFrame, vectors: np.ndarray):
+        self.vectors = vectors
+        self.lat = np.radians(items["lat"].to_numpy(float))
+        self.lon = np.radians(items["lon"].to_numpy(float))
+        self.price = items["price"].to_numpy(int)
+        self.rating = items["rating"].to_numpy(float)
+        self.cuisines = [set(c.split("|")) for c in items["cuisines"]]
+        owner, start, end = [], [], []
+        for i, text in enumerate(items["hours"]):
+            for s, e in WeeklyHours.parse(text).intervals:
+                owner.append(i), start.append(s), end.append(e)
+        self.owner, self.start, self.end = np.array(owner), np.array(start), np.array(end)
+        self.ids = items["item_id"].to_numpy()
+        self.cuisine_sets: dict[str, np.ndarray] = {}
+
+    def _has(self, cuisine: str) -> np.ndarray:
+        if cuisine not in self.cuisine_sets:
+            self.cuisine_sets[cuisine] = np.array([cuisine in c for c in self.cuisines])
+        return self.cuisine_sets[cuisine]
+
+    def search(self, vector: np.ndarray, q: Query) -> list[str]:
+        p1, l1 = math.radians(q.lat), math.radians(q.lon)
+        a = np.sin((self.lat - p1) / 2) ** 2 + math.cos(p1) * np.cos(self.lat) * np.sin((self.lon - l1) / 2) ** 2
+        mask = 2 * 6372797.560856 * np.arcsin(np.sqrt(a)) <= q.radius_m
+        minute = minute_of_week(q.when)
+        open_ = np.zeros(len(mask), bool)
+        open_[self.owner[(self.start <= minute) & (minute < self.end)]] = True
+        mask &= open_ & (self.price >= q.price_min) & (self.price <= q.price_max) & (self.rating >= q.min_rating)
+        if q.cuisines:
+            mask &= np.logical_or.reduce([self._has(c) for c in q.cuisines])
+        idx = np.flatnonzero(mask)
+        scores = self.vectors[idx] @ vector
+        top = idx[np.argsort(-scores)[: q.k]]
+        return list(self.ids[top])
+
+
+def queries(n: int, cuisines: list[str], seed: int = 1) -> list[Query]:
+    rng = np.random.default_rng(seed)
+    base = datetime(2026, 11, 27, 12, 0, tzinfo=SF)
+    out = []
+    for _ in range(n):
+        out.append(Query(lat=37.775 + rng.normal(0, 0.015), lon=-122.43 + rng.normal(0, 0.02), radius_m=2000,
+                         when=base + timedelta(minutes=int(rng.integers(0, 7 * 24 * 60))), price_min=1, price_max=3,
+                         min_rating=3.5, cuisines=list(rng.choice(cuisines, 2, replace=False)), k=10))
+    return out
+
+
+def serving(items: pd.DataFrame, model: TwoTowerRecommender, sizes: list[int], n_queries: int) -> None:
+    from recsys.connection import connect
+    from recsys.redis_server import EmbeddedRedis
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = EmbeddedRedis(Path(tmp) / "redis")
+        client = connect(server.ensure_running())
+        try:
+            profile = pd.DataFrame([{"user_id": "bench", "likes": "pizza|cocktails", "price_bracket": "middle"}])
+            vector = model.embed_users(profile)[0]
+            for n in sizes:
+                catalogue = scaled_catalogue(items, n)
+                vectors = model.embed_items(catalogue)
+                store = RestaurantStore(client, f"bench{n}")
+                started = time.perf_counter()
+                store.rebuild(catalogue, vectors, {"model_id": "bench"})
+                seconds = time.perf_counter() - started
+                row("serving", f"bulk index {n:,} restaurants (docs/s)", f"{n / seconds:,.0f}", "", f"{seconds:.1f} s")
+                used = client.info("memory")["used_memory"]
+                row("serving", f"Redis memory per restaurant at {n:,} (float32 JSON)", f"{used / n / 1024:.1f} KiB")
+                searcher = Searcher(store)
+                brute = NumpyBruteForce(catalogue, vectors)
+                known = sorted({c for cs in brute.cuisines for c in cs})
+                qs = queries(n_queries, ["pizza", "mexican", "chinese", "cocktails", "cafe", "thai", "italian"])
+                for q in qs[:5]:  # warm up both
+                    searcher.search(vector, q, known_cuisines=known)
+                    brute.search(vector, q)
+                redis_ms, numpy_ms, overlap = [], [], []
+                for q in qs:
+                    t = time.perf_counter()
+                    got = [r.item_id for r in searcher.search(vector, q, known_cuisines=known).items]
+                    redis_ms.append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
+                    exact = brute.search(vector, q)
+                    numpy_ms.append((time.perf_counter() - t) * 1000)
+                    if exact:
+                        overlap.append(len(set(got) & set(exact)) / len(exact))
+                p50, p95 = np.percentile(redis_ms, 50), np.percentile(redis_ms, 95)
+                b50, b95 = np.percentile(numpy_ms, 50), np.percentile(numpy_ms, 95)
+                row("serving", f"recommend() all filters, {n:,} restaurants, p50 / p95 (ms)", f"{p50:.2f} / {p95:.2f}",
+                    f"numpy brute force {b50:.2f} / {b95:.2f}", f"Redis/numpy at p50: {p50 / b50:.1f}x")
+                row("serving", f"recall@10 vs exact, all filters, {n:,}", f"{statistics.mean(overlap):.3f}")
+                # Unfiltered KNN: where HNSW approximates (filtered queries mostly run exact).
+                from redisvl.query import VectorQuery
+
+                idx = store.index()
+                rng = np.random.default_rng(3)
+                recalls = []
+                for _ in range(50):
+                    v = vectors[rng.integers(0, n)] + rng.normal(0, 0.05, vectors.shape[1]).astype(np.float32)
+                    v /= np.linalg.norm(v)
+                    res = idx.query(VectorQuery(list(map(float, v)), "embedding", return_fields=["item_id"], num_results=10))
+                    exact = set(catalogue["item_id"].to_numpy()[np.argsort(-(vectors @ v))[:10]])
+                    recalls.append(len({r["item_id"] for r in res} & exact) / 10)
+                row("serving", f"HNSW recall@10 vs exact, no filters, {n:,}", f"{statistics.mean(recalls):.3f}", "target 0.95")
+                store.drop_versions(keep=-1)
+                client.delete(store.meta_key)
+        finally:
+            server.stop()
+
+
+def explore_rerun(reruns: int = 5) -> None:
+    """Server time of a warm rerun of Explore with the shipped 3,000 restaurants, all filters on."""
+    import os
+    import uuid
+
+    from streamlit.testing.v1 import AppTest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.update(RECSYS_DATA_DIR=tmp, RECSYS_NAMESPACE=f"benchapp{uuid.uuid4().hex[:6]}")
+        root = Path(__file__).resolve().parent.parent
+        at = AppTest.from_file(str(root / "streamlit_app.py"), default_timeout=300)
+        at.query_params.update(lat="37.7599", lon="-122.4148", radius="2000", day="Fr", time="19:00", price="1-3",
+                               rating="3.5", cuisines="pizza,mexican", k="10")
+        at.run()
+        times = []
+        for _ in range(reruns):
+            t = time.perf_counter()
+            at.run()
+            times.append((time.perf_counter() - t) * 1000)
+        assert not at.exception, at.exception
+        row("app", "Explore warm rerun, 3,000 restaurants, all filters (ms, median)", f"{statistics.median(times):.0f}",
+            "target 300 ms")
+        from recsys.redis_server import EmbeddedRedis
+
+        EmbeddedRedis(Path(tmp) / "redis").stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--skip-app", action="store_true")
+    args = parser.parse_args()
+    dataset = load_restaurant_dataset(DEMO_DATASET_DIR)
+    model = TwoTowerRecommender.load(SHIPPED_MODEL_DIR)
+    if not args.skip_quality:
+        quality(dataset, model)
+    serving(dataset.items, model, [int(s) for s in args.sizes.split(",")], args.queries)
+    if not args.skip_app:
+        explore_rerun()
+    import os
+
+    print(f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{datetime.now().date()}; command: python -m benchmarks --sizes {args.sizes}\n")
+    print(pd.DataFrame(ROWS).to_markdown(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
