@@ -116,6 +116,16 @@ def _review_stats(reviews: list[dict]) -> dict:
             "review_std": round(series.std(ddof=0), 3), "review_min": series.min(), "review_max": series.max()}
 
 
+def _timestamp(value: object) -> float | None:
+    """Seconds since the epoch for a review date, or None when it is absent or unreadable."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    if isinstance(value, str):
+        stamp = pd.to_datetime(value, errors="coerce", utc=True)
+        return None if pd.isna(stamp) else stamp.timestamp()
+    return None
+
+
 def _load_json(path: Path) -> object:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
@@ -142,27 +152,38 @@ def import_tripadvisor(path: str | Path, skip_invalid: bool = False) -> ImportRe
             problems.append(Problem(path.name, i, "hours", str(exc)))
             continue
         cuisine = rec.get("cuisine") or rec.get("cuisines") or []
-        cuisine = [cuisine] if isinstance(cuisine, str) else list(cuisine)
-        item_id = str(rec.get("id") or rec.get("factual_id") or _stable_id(rec.get("name"), rec.get("address")))
+        cuisine = [cuisine] if isinstance(cuisine, str) else cuisine
         reviews = rec.get("reviews") or []
+        bad = [f for f, ok in (("cuisine", isinstance(cuisine, list) and all(isinstance(c, str) for c in cuisine)),
+                               ("reviews", isinstance(reviews, list)),
+                               ("name", isinstance(rec.get("name"), str)),
+                               ("address", isinstance(rec.get("address", ""), (str, type(None)))))
+               if not ok]
+        if bad:
+            problems += [Problem(path.name, i, f, "has the wrong type" if f != "name" or "name" in rec else "is missing")
+                         for f in bad]
+            continue
+        item_id = str(rec.get("id") or rec.get("factual_id") or _stable_id(rec.get("name"), rec.get("address")))
         row = {
             "_row": i, "item_id": item_id, "name": rec.get("name"),
             "address": ", ".join(str(p) for p in (rec.get("address"), rec.get("locality")) if p),
-            "locality": rec.get("neighborhood") or rec.get("locality") or "",
+            "locality": str(rec.get("neighborhood") or rec.get("locality") or ""),
             "lat": rec.get("latitude"), "lon": rec.get("longitude"),
             "cuisines": "|".join(clean_labels(cuisine)), "price": _price(rec.get("price")),
             "rating": rec.get("rating"), "hours": hours, **_review_stats(reviews),
         }
         for key, value in rec.items():  # the boolean amenity flags (meal_dinner, wifi, ...)
-            if isinstance(value, bool):
+            if isinstance(value, bool) and key not in row:
                 row[key] = value
         rows.append(row)
         for review in reviews:
-            author = isinstance(review, dict) and (review.get("user_id") or review.get("author"))
-            if author:
-                interactions.append({"user_id": str(author), "item_id": item_id,
-                                     "weight": float(review.get("review_rating") or 1.0),
-                                     "timestamp": review.get("date") or review.get("timestamp")})
+            author = review.get("user_id") or review.get("author") if isinstance(review, dict) else None
+            if isinstance(author, (str, int)) and not isinstance(author, bool) and str(author).strip():
+                rating = review.get("review_rating")
+                numeric = isinstance(rating, (int, float)) and not isinstance(rating, bool) and math.isfinite(rating)
+                interactions.append({"user_id": str(author).strip(), "item_id": item_id,
+                                     "weight": float(rating) if numeric and rating > 0 else 1.0,
+                                     "timestamp": _timestamp(review.get("date") or review.get("timestamp"))})
     users = inter = None
     if interactions:
         inter = pd.DataFrame(interactions)

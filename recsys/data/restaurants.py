@@ -75,21 +75,26 @@ def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame,
             elif not low <= value <= high:
                 problems.append(Problem(file, i + 1, col, f"{value:g} is outside {low}..{high}"))
         items[col] = values
-    for i, text in enumerate(items["hours"].fillna("")):
+    for i, text in enumerate(items["hours"].map(_text)):
         try:
-            WeeklyHours.parse(str(text))
+            WeeklyHours.parse(text)
         except HoursError as exc:
             problems.append(Problem(file, i + 1, "hours", str(exc)))
-    for i, name in enumerate(items["name"].fillna("")):
-        if not str(name).strip():
+    for col in ("name", "address", "hours"):
+        items[col] = items[col].map(_text)
+    for i, name in enumerate(items["name"]):
+        if not name:
             problems.append(Problem(file, i + 1, "name", "is empty"))
-    items["name"] = items["name"].fillna("").astype(str).str.strip()
-    items["address"] = items["address"].fillna("").astype(str).str.strip()
-    items["hours"] = items["hours"].fillna("").astype(str)
     items["cuisines"] = items["cuisines"].map(lambda v: "|".join(clean_labels(split_multilabel(v))))
     if not problems:
         items["price"] = items["price"].round().astype(int)
     return items, problems
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
 
 
 def restaurant_checks(dataset: Dataset) -> list[Problem]:
