@@ -334,6 +334,8 @@ class UserStore:
 
         self.ensure_index()
         words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
+        if text.strip() and not words:
+            return []  # only query syntax (*, @, |, ...): it must never widen to "everyone"
         expression = None
         if words:
             expression = Text("name") % " ".join(f"{w}*" if len(w) >= 2 else w for w in words)

@@ -1,0 +1,68 @@
+"""App sessions under faults and concurrency: Redis killed mid-session, sessions side by side."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP
+
+
+def test_redis_killed_mid_session_shows_the_error_then_recovers(app_env, monkeypatch, tmp_path):
+    from recsys.redis_server import EmbeddedRedis
+
+    monkeypatch.delenv("REDIS_URL")  # the app's own embedded server, which this test may kill
+    monkeypatch.setenv("RECSYS_DATA_DIR", str(tmp_path / "own"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", open="0")
+    at.run()
+    assert not at.exception and len(at.dataframe[0].value) == 10
+    server = EmbeddedRedis(tmp_path / "own" / "redis")
+    try:
+        os.kill(server.pid(), signal.SIGKILL)
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception
+        assert any("Redis is unavailable" in e.value for e in at.error)
+        at.run()  # next rerun: the embedded server is started again, nothing to restart by hand
+        assert not at.exception and not at.error
+        assert len(at.dataframe[0].value) == 10
+    finally:
+        server.stop()
+
+
+def test_sessions_with_different_profiles_do_not_share_state(app):
+    service_users = ["u00001", "u00002"]
+    sessions = []
+    for user in service_users:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", open="0", user=user)
+        sessions.append(at)
+    for _ in range(2):  # interleaved reruns
+        for at in sessions:
+            at.run()
+            assert not at.exception
+    tables = [at.dataframe[0].value for at in sessions]
+    assert [at.session_state["active_user"] for at in sessions] == service_users
+    assert list(tables[0]["id"]) != list(tables[1]["id"])
+    # Each session's list is exactly what the service gives that user alone for that view.
+    from recsys.recommend import Query
+    from ui.services import _open_service
+
+    service = _open_service()
+    for user, table, at in zip(service_users, tables, sessions):
+        price = at.query_params["price"]
+        low, high = (int(x) for x in (price[0] if isinstance(price, list) else price).split("-"))
+        expected = service.recommend(Query(lat=37.7599, lon=-122.4148, radius_m=3000, k=10, open_only=False,
+                                           price_min=low, price_max=high), user_id=user)
+        assert list(table["id"]) == [r.item_id for r in expected.items]
+    # A "more like these" in one session leaves the other untouched.
+    first = sessions[0]
+    first.session_state["more_like_ids"] = [tables[0]["id"].iat[0]]
+    first.run()
+    sessions[1].run()
+    assert list(sessions[1].dataframe[0].value["id"]) == list(tables[1]["id"])
+    assert list(first.dataframe[0].value["id"]) != list(tables[0]["id"])
