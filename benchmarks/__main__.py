@@ -21,7 +21,7 @@ from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
 from recsys.data.hours import WeeklyHours, minute_of_week
 from recsys.data.restaurants import load_restaurant_dataset
 from recsys.recommend import Query, Searcher
-from recsys.store import RestaurantStore
+from recsys.store import Layout, RestaurantStore
 from recsys.two_tower import TwoTowerRecommender
 
 SF = ZoneInfo("America/Los_Angeles")
@@ -117,6 +117,58 @@ def queries(n: int, cuisines: list[str], seed: int = 1) -> list[Query]:
     return out
 
 
+def serve_one(client, catalogue: pd.DataFrame, vectors: np.ndarray, vector: np.ndarray, layout: Layout,
+              n_queries: int, hnsw_recall: bool) -> None:
+    n = len(catalogue)
+    label = f"{n:,} restaurants, {layout.storage}/{layout.datatype}"
+    store = RestaurantStore(client, f"bench{n}{layout.storage}{layout.datatype}", layout=layout)
+    before = client.info("memory")["used_memory"]
+    started = time.perf_counter()
+    store.rebuild(catalogue, vectors, {"model_id": "bench"}, batch_size=1000)
+    seconds = time.perf_counter() - started
+    used = client.info("memory")["used_memory"] - before
+    row("serving", f"bulk index, {label} (docs/s)", f"{n / seconds:,.0f}", "", f"{seconds:.1f} s")
+    row("memory", f"Redis memory per restaurant, {label}", f"{used / n / 1024:.2f} KiB", "", f"{used / 2**30:.2f} GiB in all")
+    searcher = Searcher(store)
+    brute = NumpyBruteForce(catalogue, vectors)
+    known = sorted({c for cs in brute.cuisines for c in cs})
+    qs = queries(n_queries, ["pizza", "mexican", "chinese", "cocktails", "cafe", "thai", "italian"])
+    for q in qs[:5]:  # warm up both
+        searcher.search(vector, q, known_cuisines=known)
+        brute.search(vector, q)
+    redis_ms, numpy_ms, overlap = [], [], []
+    for q in qs:
+        t = time.perf_counter()
+        got = [r.item_id for r in searcher.search(vector, q, known_cuisines=known).items]
+        redis_ms.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        exact = brute.search(vector, q)
+        numpy_ms.append((time.perf_counter() - t) * 1000)
+        if exact:
+            overlap.append(len(set(got) & set(exact)) / len(exact))
+    p50, p95 = np.percentile(redis_ms, 50), np.percentile(redis_ms, 95)
+    b50, b95 = np.percentile(numpy_ms, 50), np.percentile(numpy_ms, 95)
+    row("serving", f"recommend() all filters, {label}, p50 / p95 (ms)", f"{p50:.2f} / {p95:.2f}",
+        f"numpy brute force {b50:.2f} / {b95:.2f}", f"Redis/numpy at p50: {p50 / b50:.1f}x")
+    row("serving", f"recall@10 vs exact, all filters, {label}", f"{statistics.mean(overlap):.3f}")
+    if hnsw_recall:  # unfiltered KNN: where HNSW approximates (filtered queries mostly run exact)
+        from redisvl.query import VectorQuery
+
+        idx = store.index()
+        rng = np.random.default_rng(3)
+        recalls = []
+        for _ in range(100):
+            v = vectors[rng.integers(0, n)] + rng.normal(0, 0.05, vectors.shape[1]).astype(np.float32)
+            v /= np.linalg.norm(v)
+            res = idx.query(VectorQuery(list(map(float, v)), "embedding", return_fields=["item_id"], num_results=10,
+                                        dtype=layout.datatype))
+            exact = set(catalogue["item_id"].to_numpy()[np.argsort(-(vectors @ v))[:10]])
+            recalls.append(len({r["item_id"] for r in res} & exact) / 10)
+        row("serving", f"HNSW recall@10 vs exact, no filters, {label}", f"{statistics.mean(recalls):.3f}", "target 0.95")
+    store.drop_versions(keep=-1)
+    client.delete(store.meta_key)
+
+
 def serving(items: pd.DataFrame, model: TwoTowerRecommender, sizes: list[int], n_queries: int) -> None:
     from recsys.connection import connect
     from recsys.redis_server import EmbeddedRedis
@@ -124,56 +176,23 @@ def serving(items: pd.DataFrame, model: TwoTowerRecommender, sizes: list[int], n
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp) / "redis")
         client = connect(server.ensure_running())
+        client.config_set("appendonly", "no")  # measure the index, not the disk
         try:
             profile = pd.DataFrame([{"user_id": "bench", "likes": "pizza|cocktails", "price_bracket": "middle"}])
             vector = model.embed_users(profile)[0]
             for n in sizes:
                 catalogue = scaled_catalogue(items, n)
+                t = time.perf_counter()
                 vectors = model.embed_items(catalogue)
-                store = RestaurantStore(client, f"bench{n}")
-                started = time.perf_counter()
-                store.rebuild(catalogue, vectors, {"model_id": "bench"})
-                seconds = time.perf_counter() - started
-                row("serving", f"bulk index {n:,} restaurants (docs/s)", f"{n / seconds:,.0f}", "", f"{seconds:.1f} s")
-                used = client.info("memory")["used_memory"]
-                row("serving", f"Redis memory per restaurant at {n:,} (float32 JSON)", f"{used / n / 1024:.1f} KiB")
-                searcher = Searcher(store)
-                brute = NumpyBruteForce(catalogue, vectors)
-                known = sorted({c for cs in brute.cuisines for c in cs})
-                qs = queries(n_queries, ["pizza", "mexican", "chinese", "cocktails", "cafe", "thai", "italian"])
-                for q in qs[:5]:  # warm up both
-                    searcher.search(vector, q, known_cuisines=known)
-                    brute.search(vector, q)
-                redis_ms, numpy_ms, overlap = [], [], []
-                for q in qs:
-                    t = time.perf_counter()
-                    got = [r.item_id for r in searcher.search(vector, q, known_cuisines=known).items]
-                    redis_ms.append((time.perf_counter() - t) * 1000)
-                    t = time.perf_counter()
-                    exact = brute.search(vector, q)
-                    numpy_ms.append((time.perf_counter() - t) * 1000)
-                    if exact:
-                        overlap.append(len(set(got) & set(exact)) / len(exact))
-                p50, p95 = np.percentile(redis_ms, 50), np.percentile(redis_ms, 95)
-                b50, b95 = np.percentile(numpy_ms, 50), np.percentile(numpy_ms, 95)
-                row("serving", f"recommend() all filters, {n:,} restaurants, p50 / p95 (ms)", f"{p50:.2f} / {p95:.2f}",
-                    f"numpy brute force {b50:.2f} / {b95:.2f}", f"Redis/numpy at p50: {p50 / b50:.1f}x")
-                row("serving", f"recall@10 vs exact, all filters, {n:,}", f"{statistics.mean(overlap):.3f}")
-                # Unfiltered KNN: where HNSW approximates (filtered queries mostly run exact).
-                from redisvl.query import VectorQuery
-
-                idx = store.index()
-                rng = np.random.default_rng(3)
-                recalls = []
-                for _ in range(50):
-                    v = vectors[rng.integers(0, n)] + rng.normal(0, 0.05, vectors.shape[1]).astype(np.float32)
-                    v /= np.linalg.norm(v)
-                    res = idx.query(VectorQuery(list(map(float, v)), "embedding", return_fields=["item_id"], num_results=10))
-                    exact = set(catalogue["item_id"].to_numpy()[np.argsort(-(vectors @ v))[:10]])
-                    recalls.append(len({r["item_id"] for r in res} & exact) / 10)
-                row("serving", f"HNSW recall@10 vs exact, no filters, {n:,}", f"{statistics.mean(recalls):.3f}", "target 0.95")
-                store.drop_versions(keep=-1)
-                client.delete(store.meta_key)
+                row("serving", f"item tower: embed {n:,} restaurants (items/s)", f"{n / (time.perf_counter() - t):,.0f}")
+                # JSON/float32 is the default; above 100k only the compact layout is measured.
+                layouts = [Layout("json", "float32")] if n <= 100_000 else []
+                if n == max(s for s in sizes if s <= 100_000) or n > 100_000:
+                    layouts += [Layout("hash", "float32"), Layout("hash", "float16")] if n <= 100_000 else \
+                        [Layout("hash", "float16")]
+                for layout in layouts:
+                    serve_one(client, catalogue, vectors, vector, layout, n_queries, hnsw_recall=True)
+                del catalogue, vectors
         finally:
             server.stop()
 

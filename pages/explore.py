@@ -99,7 +99,7 @@ recs = results.items if results else []
 points = restaurant_points(service)
 m = map_view.base_map(HOODS["Civic Center"], 13, points)
 group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
-clicked = map_view.show(m, group, center=(view.lat, view.lon), key="explore-map")
+clicked = map_view.show(m, group, center=(view.lat, view.lon), key="explore-map", radius_m=view.radius_m)
 last = (clicked or {}).get("last_clicked")
 if last and (last["lat"], last["lng"]) != ss.get("last_click_seen"):
     ss["last_click_seen"] = (last["lat"], last["lng"])

@@ -31,6 +31,10 @@ class Settings:
     timezone: str = field(default_factory=lambda: os.environ.get("RECSYS_TIMEZONE", "America/Los_Angeles"))
     # 0 picks a free port; a fixed one helps when other tools must find the embedded server.
     embedded_redis_port: int = field(default_factory=lambda: int(os.environ.get("RECSYS_REDIS_PORT", "0")))
+    # "json" (readable documents) or "hash" (vector as bytes: far less memory at millions of items).
+    storage: str = field(default_factory=lambda: os.environ.get("RECSYS_STORAGE", "json"))
+    # "float16" halves the vector index; recall changes little (see the README's benchmark table).
+    vector_dtype: str = field(default_factory=lambda: os.environ.get("RECSYS_VECTOR_DTYPE", "float32"))
     # Index name prefix, so several deployments (or test runs) can share one Redis.
     namespace: str = field(default_factory=lambda: os.environ.get("RECSYS_NAMESPACE", "sfrec"))
 

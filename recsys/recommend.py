@@ -17,11 +17,11 @@ from redisvl.query import CountQuery, VectorQuery
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
 from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
-from recsys.store import ITEM_RETURN_FIELDS, RestaurantStore, parse_item, redis_errors
+from recsys.store import RestaurantStore, parse_item, redis_errors
 
 MAX_RADIUS_M = 50_000
 MAX_K = 100
-WIDER_RADII_M = (1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
+WIDER_RADII_M = (250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
 
 
 @dataclass
@@ -154,9 +154,10 @@ class Searcher:
         when = query.when or datetime.now(ZoneInfo(self.tz))
         query.when = when
         index = self.store.index()
+        layout = self.store.live_layout
         knn = VectorQuery(vector=[float(x) for x in vector], vector_field_name="embedding",
-                          return_fields=ITEM_RETURN_FIELDS, filter_expression=build_filter(query, self.tz),
-                          num_results=query.k)
+                          return_fields=layout.return_fields, filter_expression=build_filter(query, self.tz),
+                          num_results=query.k, dtype=layout.datatype)
         rows = index.query(knn)
         items = []
         for row in rows:

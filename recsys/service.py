@@ -20,7 +20,7 @@ from recsys.connection import connect, resolve_url
 from recsys.data.contract import Dataset, split_multilabel
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.recommend import Query, Results, Searcher
-from recsys.store import FeedbackLog, RestaurantStore, UserStore
+from recsys.store import FeedbackLog, Layout, RestaurantStore, UserStore
 from recsys.train import TrainConfig
 from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
 
@@ -60,7 +60,8 @@ class RecommenderService:
         self.settings = settings
         self.client = client
         self.loaded = loaded
-        self.restaurants = RestaurantStore(client, settings.namespace)
+        self.restaurants = RestaurantStore(client, settings.namespace,
+                                           layout=Layout(settings.storage, settings.vector_dtype))
         self.users = UserStore(client, settings.namespace)
         self.feedback = FeedbackLog(client, settings.namespace)
         self.searcher = Searcher(self.restaurants, settings.timezone)
@@ -101,8 +102,11 @@ class RecommenderService:
         dataset = self.dataset()
         fingerprint = dataset.fingerprint()
         status = self.restaurants.status()
+        layout = self.restaurants.layout
         current = (status.meta.get("model_id") == self.loaded.model_id
                    and status.meta.get("dataset_fingerprint") == fingerprint
+                   and status.meta.get("storage", "json") == layout.storage
+                   and status.meta.get("datatype", "float32") == layout.datatype
                    and status.version is not None and status.documents >= len(dataset.items))
         if current and not force:
             self._sync_users(dataset)

@@ -9,7 +9,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,10 +24,6 @@ from recsys.data.hours import WeeklyHours
 logging.getLogger("redisvl").setLevel(logging.CRITICAL)  # its tracebacks would duplicate ours
 
 FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
-ITEM_RETURN_FIELDS = ["item_id", "name", "address", "locality", "price", "rating", "location",
-                      "$.cuisines", "$.hours", "$.lat", "$.lon", "$.review_count"]
-
-
 def redis_errors(method):
     """Turn connection-level Redis failures into RedisUnavailableError with a redacted URL."""
 
@@ -53,34 +49,74 @@ def _unavailable(owner: Any, exc: Exception) -> RedisUnavailableError:
                                  "Check that Redis is running (`python -m recsys doctor`); it reconnects by itself.")
 
 
-def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw", datatype: str = "float32") -> dict:
-    attrs: dict[str, Any] = {"dims": dims, "distance_metric": "cosine", "algorithm": algorithm, "datatype": datatype}
+STORAGES = ("json", "hash")
+DTYPES = ("float32", "float16")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How restaurants are stored: JSON documents (readable, the default) or hashes with the vector
+    as bytes (smaller: the choice for millions of restaurants); float32 or float16 vectors."""
+
+    storage: str = "json"
+    datatype: str = "float32"
+
+    def __post_init__(self) -> None:
+        if self.storage not in STORAGES or self.datatype not in DTYPES:
+            raise ValueError(f"storage must be one of {STORAGES} and datatype one of {DTYPES}")
+
+    @property
+    def is_json(self) -> bool:
+        return self.storage == "json"
+
+    def path(self, name: str, multi: bool = False) -> dict:
+        if not self.is_json:
+            return {}
+        return {"path": f"$.{name}[*]" if multi else f"$.{name}"}
+
+    def tag(self, name: str, multi: bool = False) -> dict:
+        field = {"name": name, "type": "tag", **self.path(name, multi)}
+        if multi and not self.is_json:
+            field["attrs"] = {"separator": ","}
+        return field
+
+    @property
+    def return_fields(self) -> list[str]:
+        extra = ["$.cuisines", "$.hours", "$.lat", "$.lon", "$.review_count"] if self.is_json else \
+            ["cuisines", "hours", "lat", "lon", "review_count"]
+        return ["item_id", "name", "address", "locality", "price", "rating", "location", *extra]
+
+
+def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw", layout: Layout = Layout()) -> dict:
+    attrs: dict[str, Any] = {"dims": dims, "distance_metric": "cosine", "algorithm": algorithm,
+                             "datatype": layout.datatype}
     if algorithm == "hnsw":
-        # ef_runtime 100: recall@10 0.936 -> see the README table; filtered queries run mostly exact anyway.
+        # ef_runtime 100: at 100k restaurants 50 gave recall@10 0.936 against exact search.
         attrs.update(m=16, ef_construction=200, ef_runtime=100)
+    p = layout.path
     return {
-        "index": {"name": name, "prefix": prefix, "storage_type": "json"},
+        "index": {"name": name, "prefix": prefix, "storage_type": layout.storage},
         "fields": [
-            {"name": "item_id", "type": "tag", "path": "$.item_id"},
-            {"name": "name", "type": "text", "path": "$.name"},
-            {"name": "address", "type": "text", "path": "$.address"},
-            {"name": "locality", "type": "tag", "path": "$.locality"},
-            {"name": "cuisines", "type": "tag", "path": "$.cuisines[*]"},
-            {"name": "location", "type": "geo", "path": "$.location"},
-            {"name": "price", "type": "numeric", "path": "$.price"},
-            {"name": "rating", "type": "numeric", "path": "$.rating"},
+            layout.tag("item_id"),
+            {"name": "name", "type": "text", **p("name")},
+            {"name": "address", "type": "text", **p("address")},
+            layout.tag("locality"),
+            layout.tag("cuisines", multi=True),
+            {"name": "location", "type": "geo", **p("location")},
+            {"name": "price", "type": "numeric", **p("price")},
+            {"name": "rating", "type": "numeric", **p("rating")},
             # One tag per open hour / 5-minute block / minute of the week: see recsys.data.hours.
-            {"name": "open_slots", "type": "tag", "path": "$.open_slots[*]"},
-            {"name": "embedding", "type": "vector", "path": "$.embedding", "attrs": attrs},
+            layout.tag("open_slots", multi=True),
+            {"name": "embedding", "type": "vector", **p("embedding"), "attrs": attrs},
         ],
     }
 
 
-def restaurant_document(row: dict, embedding: np.ndarray) -> dict:
-    """The JSON stored for one restaurant: display fields, filter fields and its vector."""
+def restaurant_document(row: dict, embedding: np.ndarray, layout: Layout = Layout()) -> dict:
+    """What is stored for one restaurant: display fields, filter fields and its vector."""
     hours = WeeklyHours.parse(str(row.get("hours", "")))
     count = row.get("review_count")
-    return {
+    doc = {
         "item_id": str(row["item_id"]),
         "name": str(row["name"]),
         "address": str(row.get("address") or ""),
@@ -94,15 +130,21 @@ def restaurant_document(row: dict, embedding: np.ndarray) -> dict:
         "hours": hours.to_text(),
         "open_slots": hours.redis_tags(),
         "review_count": int(count) if count is not None and not pd.isna(count) else 0,
-        "embedding": [float(x) for x in embedding],
     }
+    if layout.is_json:
+        doc["embedding"] = [float(x) for x in embedding]
+    else:
+        doc["cuisines"] = ",".join(doc["cuisines"])
+        doc["open_slots"] = ",".join(doc["open_slots"])
+        doc["embedding"] = np.asarray(embedding, dtype=layout.datatype).tobytes()
+    return doc
 
 
 def parse_item(doc: dict) -> dict:
-    """A search result or JSON document back into plain Python values."""
+    """A search result or stored document back into plain Python values (either layout)."""
     cuisines = doc.get("$.cuisines", doc.get("cuisines", []))
     if isinstance(cuisines, str):
-        cuisines = json.loads(cuisines) if cuisines.startswith("[") else [cuisines]
+        cuisines = json.loads(cuisines) if cuisines.startswith("[") else [c for c in cuisines.split(",") if c]
     lat = doc.get("$.lat", doc.get("lat"))
     lon = doc.get("$.lon", doc.get("lon"))
     return {
@@ -126,10 +168,13 @@ class RestaurantStore:
     """Restaurants in a RedisVL JSON index. A rebuild writes a new version and moves the alias
     only when it is complete, so queries never see a half-loaded index."""
 
-    def __init__(self, client: redis.Redis, namespace: str = "sfrec", algorithm: str = "hnsw"):
+    def __init__(self, client: redis.Redis, namespace: str = "sfrec", algorithm: str = "hnsw",
+                 layout: Layout = Layout()):
         self.client = client
         self.ns = namespace
         self.algorithm = algorithm
+        self.layout = layout  # used for new builds; a live index keeps the layout it was built with
+        self.live_layout = layout
         self._index: SearchIndex | None = None
         self._index_version: int | None = None
 
@@ -180,8 +225,9 @@ class RestaurantStore:
         version = int(version)
         if self._index is None or self._index_version != version:
             meta = self.meta()
+            self.live_layout = Layout(meta.get("storage", "json"), meta.get("datatype", "float32"))
             schema = restaurant_schema(self.index_name(version), self.prefix(version), int(meta["dims"]),
-                                       meta.get("algorithm", self.algorithm), meta.get("datatype", "float32"))
+                                       meta.get("algorithm", self.algorithm), self.live_layout)
             self._index = SearchIndex.from_dict(schema, redis_client=self.client)
             self._index_version = version
         return self._index
@@ -195,13 +241,13 @@ class RestaurantStore:
             raise ValueError(f"{len(items)} items but {len(embeddings)} embeddings")
         version = int(self.client.incr(f"{self.ns}:index_version_counter"))
         dims = int(embeddings.shape[1])
-        schema = restaurant_schema(self.index_name(version), self.prefix(version), dims, self.algorithm)
+        schema = restaurant_schema(self.index_name(version), self.prefix(version), dims, self.algorithm, self.layout)
         index = SearchIndex.from_dict(schema, redis_client=self.client)
         index.create(overwrite=True, drop=True)
         records = items.to_dict("records")
         for start in range(0, len(records), batch_size):
-            docs = [restaurant_document(r, e) for r, e in zip(records[start:start + batch_size],
-                                                               embeddings[start:start + batch_size])]
+            docs = [restaurant_document(r, e, self.layout) for r, e in zip(records[start:start + batch_size],
+                                                                            embeddings[start:start + batch_size])]
             index.load(docs, id_field="item_id", batch_size=batch_size)
             if progress:
                 progress(min(start + batch_size, len(records)), len(records))
@@ -210,7 +256,8 @@ class RestaurantStore:
         self.client.execute_command("FT.ALIASUPDATE", self.alias, index.name)
         self.client.hset(self.meta_key, mapping={
             **{k: str(v) for k, v in meta.items()}, "version": version, "dims": dims,
-            "algorithm": self.algorithm, "datatype": "float32", "documents": len(records),
+            "algorithm": self.algorithm, "storage": self.layout.storage, "datatype": self.layout.datatype,
+            "documents": len(records),
             "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
         self.drop_versions(keep=version)
         return version
@@ -241,7 +288,7 @@ class RestaurantStore:
     def upsert(self, row: dict, embedding: np.ndarray, custom: bool = True) -> str:
         """Add or replace one restaurant in the live index; searchable on the next query."""
         index = self.index()
-        index.load([restaurant_document(row, embedding)], id_field="item_id")
+        index.load([restaurant_document(row, embedding, self.live_layout)], id_field="item_id")
         if custom:
             self.client.hset(self.custom_key, str(row["item_id"]), json.dumps(row, default=str))
         return str(row["item_id"])
@@ -251,22 +298,20 @@ class RestaurantStore:
         return [json.loads(v) for v in self.client.hgetall(self.custom_key).values()]
 
     @redis_errors
-    def get(self, item_ids: Iterable[str]) -> list[dict | None]:
-        index = self.index()
-        keys = [index.key(i) for i in item_ids]
-        if not keys:
-            return []
-        docs = self.client.json().mget(keys, "$")
-        return [d[0] if d else None for d in docs]
-
-    @redis_errors
     def embeddings(self, item_ids: list[str]) -> np.ndarray:
         index = self.index()
-        rows = self.client.json().mget([index.key(i) for i in item_ids], "$.embedding")
-        missing = [i for i, r in zip(item_ids, rows) if not r]
+        keys = [index.key(i) for i in item_ids]
+        if self.live_layout.is_json:
+            rows = [r[0] if r else None for r in self.client.json().mget(keys, "$.embedding")]
+        else:
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.hget(key, "embedding")
+            rows = [np.frombuffer(r, dtype=self.live_layout.datatype) if r else None for r in pipe.execute()]
+        missing = [i for i, r in zip(item_ids, rows) if r is None]
         if missing:
             raise KeyError(f"unknown restaurant id(s): {', '.join(missing)}")
-        return np.array([r[0] for r in rows], dtype=np.float32)
+        return np.array(rows, dtype=np.float32)
 
     @redis_errors
     def cuisines(self) -> list[str]:

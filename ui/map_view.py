@@ -5,6 +5,7 @@ pin and the radius circle. ``st_folium_component`` is the one seam tests replace
 from __future__ import annotations
 
 import html
+import math
 
 import folium
 from folium.plugins import FastMarkerCluster
@@ -72,11 +73,17 @@ def overlay(pin: tuple[float, float], radius_m: float, recs: list[Recommendation
     return group
 
 
+def zoom_for(radius_m: float) -> int:
+    """A zoom at which the radius circle fills a good part of a ~500 px map."""
+    return int(max(10, min(17, round(14 - math.log2(max(radius_m, 50) / 1500)))))
+
+
 def show(m: folium.Map, group: folium.FeatureGroup, center: tuple[float, float], key: str,
-         height: int = 520) -> dict | None:
-    """Draw the map; returns {"last_clicked": {"lat", "lng"}} or None. Only clicks rerun the page."""
+         radius_m: float = 1500, height: int = 520) -> dict | None:
+    """Draw the map; returns {"last_clicked": {"lat", "lng"}} or None. Only clicks rerun the page;
+    the pin, circle and red markers update in place (feature_group_to_add) without a reload."""
     return st_folium_component(m, key=key, height=height, use_container_width=True,
-                               feature_group_to_add=group, center=center,
+                               feature_group_to_add=group, center=center, zoom=zoom_for(radius_m),
                                returned_objects=["last_clicked"])
 
 

@@ -52,20 +52,25 @@ def app_url(redis_server, small_demo_dir, small_model_dir, tmp_path_factory):  #
     else:
         proc.kill()
         pytest.fail("streamlit did not start")
-    yield url
+    yield url, env
     proc.terminate()
     proc.wait(timeout=20)
     log.close()
 
 
+def launch(p):
+    return p.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+
+
 def test_map_draws_offline_and_click_moves_the_pin(app_url):
     from playwright.sync_api import sync_playwright
 
+    app_url, _env = app_url
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1400})
         external = []
         page.on("request", lambda r: external.append(r.url)
@@ -95,3 +100,33 @@ def test_map_draws_offline_and_click_moves_the_pin(app_url):
         assert "lat=" in page.url and old_lat not in page.url
         browser.close()
     assert not external, f"the page fetched from outside the app: {external[:5]}"
+
+
+def test_hostile_names_are_escaped_in_the_browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    from recsys.config import Settings
+    from recsys.data.restaurants import NewRestaurant
+    from recsys.service import RecommenderService
+
+    app_url, env = app_url
+    settings = Settings(redis_url=env["REDIS_URL"], data_dir=Path(env["RECSYS_DATA_DIR"]),
+                        dataset_dir=Path(env["RECSYS_DATASET_DIR"]), model_dir=Path(env["RECSYS_MODEL_DIR"]),
+                        namespace=env["RECSYS_NAMESPACE"])
+    service = RecommenderService.open(settings)
+    name = '<img src=x onerror="window.__xss=1">Evil<script>window.__xss=2</script>'
+    service.add_restaurant(NewRestaurant(name=name, address="1 Test St", lat=37.7160, lon=-122.4790,
+                                         cuisines=["cocktails"], price=2, rating=4.5, hours="24/7"))
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        page.goto(f"{app_url}/?lat=37.7160&lon=-122.4790&radius=100&open=0")
+        frame_el = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
+        frame = frame_el.content_frame()
+        marker = frame.wait_for_selector(f"path[fill='{RED}']", timeout=60_000)
+        marker.click(force=True)
+        popup = frame.wait_for_selector(".leaflet-popup-content", timeout=20_000)
+        assert "<img" in popup.inner_text() and "Evil" in popup.inner_text()  # shown as text
+        assert frame.evaluate("window.__xss") is None and page.evaluate("window.__xss") is None
+        page.screenshot(path=str(ARTIFACTS / "escaped-popup.png"), full_page=True)
+        browser.close()
