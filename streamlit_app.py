@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.router import mark_routed
 from ui.services import get_service
 from ui.sidebar import sidebar
 
@@ -18,4 +19,5 @@ pages = [
 ]
 navigation = st.navigation(pages)
 sidebar(get_service(show_error=False))
+mark_routed()
 navigation.run()

@@ -13,6 +13,9 @@ from ui import map_view
 from ui.catalogue import restaurant_points
 from ui.services import get_service, guard, query_latencies
 from ui.state import DAY_LABELS, HOODS, PRICE_LABELS, View, from_params, sync_url
+from ui.router import require_router
+
+require_router()
 
 st.title("Explore")
 st.caption("Click the map to drop a pin. Red markers are the restaurants the two-tower model ranks best "

@@ -8,6 +8,9 @@ import streamlit as st
 
 from ui.catalogue import catalogue
 from ui.services import get_service, guard
+from ui.router import require_router
+
+require_router()
 
 st.title("Model")
 service = get_service()

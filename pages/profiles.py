@@ -11,6 +11,9 @@ from recsys.data.restaurants import LIKES, PRICE_BRACKETS, VISIBILITY
 from recsys.recommend import Query
 from ui.services import get_service, guard
 from ui.state import HOODS
+from ui.router import require_router
+
+require_router()
 
 st.title("Profiles")
 service = get_service()

@@ -16,6 +16,9 @@ from recsys.data.restaurants import NewRestaurant, check_restaurant_rows
 from ui.catalogue import catalogue
 from ui.services import get_service, guard
 from ui.state import HOODS, PRICE_LABELS
+from ui.router import require_router
+
+require_router()
 
 st.title("Restaurants")
 service = get_service()

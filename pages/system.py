@@ -8,6 +8,9 @@ import streamlit as st
 from recsys.config import Settings
 from recsys.redis_server import EmbeddedRedis
 from ui.services import get_service, guard, query_latencies
+from ui.router import require_router
+
+require_router()
 
 st.title("System")
 service = get_service()

@@ -64,6 +64,23 @@ def launch(p):
         "--disable-sync", "--no-first-run"])
 
 
+def test_a_fresh_server_opened_on_a_page_url_still_gets_the_router(app_url):
+    """The very first request to a new server is /model: it must show the app's navigation and
+    sidebar, not pages/model.py run on its own (see ui/router.py)."""
+    from playwright.sync_api import sync_playwright
+
+    app_url, _env = app_url
+    with sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{app_url}/model")
+        page.wait_for_selector("text=Model card", timeout=60_000)
+        page.wait_for_selector("text=Recommend for", timeout=30_000)  # the shared sidebar
+        nav = page.locator("[data-testid='stSidebarNav']").inner_text()
+        assert "Explore" in nav and "Restaurants" in nav and "streamlit app" not in nav
+        browser.close()
+
+
 def test_map_draws_offline_and_click_moves_the_pin(app_url):
     from playwright.sync_api import sync_playwright
 
