@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from recsys.train import TrainConfig
 from ui.catalogue import catalogue
 from ui.services import get_service, guard
 from ui.router import require_router
@@ -55,13 +56,18 @@ for split, rows in metrics.items():
 st.subheader("Retrain")
 st.caption("Trains on the current dataset, builds a new index version with the new vectors, and switches "
            "to it only once it is complete: recommendations keep working meanwhile.")
-if st.button("Retrain the model", type="primary"):
+with st.form("retrain"):
+    epochs = st.number_input("At most this many epochs (early stopping usually ends sooner)", 1, 200,
+                             value=int(model.config.epochs))
+    submitted = st.form_submit_button("Retrain the model", type="primary")
+if submitted:
     bar = st.progress(0.0, text="Training…")
 
     def progress(epoch: int, total: int, record: dict) -> None:
         bar.progress(epoch / total, text=f"epoch {epoch}: validation recall {record.get('val_recall', 0):.4f}")
 
-    loaded = guard(service.retrain, None, progress)
+    config = TrainConfig.from_json({**model.config.to_json(), "epochs": int(epochs)})
+    loaded = guard(service.retrain, config, progress)
     bar.empty()
     if loaded:
         st.success(f"Now serving model {loaded.model_id} (best epoch {loaded.model.info.get('best_epoch')}).")

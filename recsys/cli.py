@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR, Settings
+from recsys.config import DEMO_DATASET_DIR, Settings
 
 
 def _progress_bar(total: int, desc: str):

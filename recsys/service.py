@@ -178,6 +178,9 @@ class RecommenderService:
                 raise LookupError(f"no profile with user_id {user_id!r}")
             vector = np.array(doc["embedding"], dtype=np.float32)
             likes = split_multilabel(doc.get("likes"))
+            dismissed = self.feedback.dismissed(user_id)
+            if dismissed:
+                query.exclude_ids = list(dict.fromkeys([*query.exclude_ids, *dismissed]))
         else:
             vector = self.embed_profile(profile)
             likes = split_multilabel(normalise_profile(profile).get("likes"))

@@ -397,14 +397,28 @@ class FeedbackLog:
     def __init__(self, client: redis.Redis, namespace: str = "sfrec"):
         self.client = client
         self.key = f"{namespace}:feedback"
+        self.ns = namespace
+
+    def _dismissed_key(self, user_id: str) -> str:
+        return f"{self.ns}:not_for_me:{user_id}"
 
     @redis_errors
     def record(self, user_id: str, item_id: str, event: str) -> str:
         if event not in FEEDBACK_EVENTS:
             raise ValueError(f"unknown feedback {event!r}; expected one of {', '.join(FEEDBACK_EVENTS)}")
-        entry = self.client.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event,
-                                            "ts": f"{time.time():.3f}"})
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event, "ts": f"{time.time():.3f}"})
+        if event == "not_for_me":
+            pipe.sadd(self._dismissed_key(user_id), item_id)
+        else:
+            pipe.srem(self._dismissed_key(user_id), item_id)
+        entry = pipe.execute()[0]
         return entry.decode() if isinstance(entry, bytes) else entry
+
+    @redis_errors
+    def dismissed(self, user_id: str) -> list[str]:
+        """Restaurants this user marked "not for me" (and has not liked since): never recommended again."""
+        return sorted(v.decode() if isinstance(v, bytes) else v for v in self.client.smembers(self._dismissed_key(user_id)))
 
     @redis_errors
     def events(self) -> pd.DataFrame:

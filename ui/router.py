@@ -1,25 +1,39 @@
-"""Pages must run through streamlit_app.py's st.navigation (shared sidebar, titles, URLs).
+"""The router: st.navigation over pages/, the shared sidebar, and a guard every page calls.
 
-Streamlit decides per process whether an app is a v1 "pages/ folder" app before it ever runs the
-main script, because a pages/ folder exists (the project layout fixes that name). If the first
-request of a fresh server opens /model directly, Streamlit would run pages/model.py on its own. A
-page that finds itself outside the router switches the process to st.navigation and reruns."""
+Streamlit decides per process, before it runs anything, whether an app is a v1 "pages/ folder"
+app, because a pages/ folder exists (the project layout fixes that name). Then a request for
+/model can run pages/model.py on its own, without this router: AppTest does so on every run, a
+fresh server on its first request. A page that finds itself outside the router runs the router
+right there (which runs the page again, inside it) and stops its own, outer run."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-ROUTER_FLAG = "_routed_by_streamlit_app"
+ROUTED = "_routed_by_streamlit_app"
+PAGES = (  # file, title, icon, url path
+    ("pages/explore.py", "Explore", "🗺️", "explore"),
+    ("pages/profiles.py", "Profiles", "🧑", "profiles"),
+    ("pages/restaurants.py", "Restaurants", "🍜", "restaurants"),
+    ("pages/model.py", "Model", "🧠", "model"),
+    ("pages/system.py", "System", "🩺", "system"),
+)
 
 
-def mark_routed() -> None:
-    st.session_state[ROUTER_FLAG] = True
+def route() -> None:
+    from ui.services import get_service
+    from ui.sidebar import sidebar
+
+    st.set_page_config(page_title="SF Restaurant Recommender", page_icon="🍽️", layout="wide")
+    navigation = st.navigation([st.Page(path, title=title, icon=icon, url_path=url, default=(i == 0))
+                                for i, (path, title, icon, url) in enumerate(PAGES)])
+    sidebar(get_service(show_error=False))
+    st.session_state[ROUTED] = True
+    navigation.run()
 
 
 def require_router() -> None:
-    if st.session_state.pop(ROUTER_FLAG, False):
+    if st.session_state.pop(ROUTED, False):
         return
-    from streamlit.runtime.pages_manager import PagesManager  # private, but the only switch there is
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()
+    route()
+    st.stop()

@@ -35,6 +35,12 @@ def get_service(show_error: bool = True) -> RecommenderService | None:
         return service
     except SERVICE_ERRORS as exc:
         _open_service.clear()
+        try:  # once more from scratch: an embedded server that died is started again here
+            service = _open_service()
+            st.toast("The connection to Redis was lost and has been re-established.", icon="🔌")
+            return service
+        except SERVICE_ERRORS:
+            _open_service.clear()
         if show_error:
             show_service_error(exc)
         return None

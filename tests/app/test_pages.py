@@ -140,3 +140,22 @@ def test_redis_down_shows_what_to_do_on_every_page(app, monkeypatch):
         errors = " ".join(e.value for e in at.error)
         assert "Redis is unavailable" in errors and "What to do" in errors, page
         assert "hunter2" not in errors
+
+
+def test_retrain_builds_and_switches_to_a_new_index_version(app):
+    app.switch_page("pages/model.py").run()
+    before = next(m.value for m in app.metric if m.label == "Model id")
+    from ui.services import _open_service
+
+    version = _open_service().restaurants.status().version
+    # Training is deterministic: the same recipe would give the same weights (and model id).
+    next(n for n in app.number_input if n.label.startswith("At most")).set_value(2)
+    next(b for b in app.button if b.label == "Retrain the model").click().run()
+    assert not app.exception
+    assert any("Now serving model" in s.value for s in app.success)
+    service = _open_service()
+    assert service.restaurants.status().version == version + 1
+    assert service.loaded.path.parent == service.settings.models_dir  # saved under the data dir
+    app.run()
+    after = next(m.value for m in app.metric if m.label == "Model id")
+    assert after != before

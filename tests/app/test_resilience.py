@@ -11,7 +11,37 @@ from streamlit.testing.v1 import AppTest
 from tests.app.conftest import APP
 
 
-def test_redis_killed_mid_session_shows_the_error_then_recovers(app_env, monkeypatch, tmp_path):
+def test_external_redis_down_shows_what_to_do_then_recovers_when_back(app_env, monkeypatch, tmp_path):
+    import socket
+
+    from recsys.redis_server import EmbeddedRedis
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    external = EmbeddedRedis(tmp_path / "external", port=port)  # stands in for a Redis behind REDIS_URL
+    monkeypatch.setenv("REDIS_URL", external.ensure_running())
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", open="0")
+    try:
+        at.run()
+        assert not at.exception and len(at.dataframe[0].value) == 10
+        os.kill(external.pid(), signal.SIGKILL)
+        time.sleep(0.3)
+        at.run()
+        assert not at.exception
+        errors = " ".join(e.value for e in at.error)
+        assert "Redis is unavailable" in errors and "What to do" in errors
+        assert any(t.value == "Explore" for t in at.title)  # the rest of the page still renders
+        external.ensure_running()  # Redis is back (same port, same data)
+        at.run()
+        assert not at.exception and not at.error
+        assert len(at.dataframe[0].value) == 10
+    finally:
+        external.stop()
+
+
+def test_killed_embedded_redis_is_restarted_on_the_next_rerun(app_env, monkeypatch, tmp_path):
     from recsys.redis_server import EmbeddedRedis
 
     monkeypatch.delenv("REDIS_URL")  # the app's own embedded server, which this test may kill
@@ -21,15 +51,15 @@ def test_redis_killed_mid_session_shows_the_error_then_recovers(app_env, monkeyp
     at.run()
     assert not at.exception and len(at.dataframe[0].value) == 10
     server = EmbeddedRedis(tmp_path / "own" / "redis")
+    old_pid = server.pid()
     try:
-        os.kill(server.pid(), signal.SIGKILL)
+        os.kill(old_pid, signal.SIGKILL)
         time.sleep(0.3)
         at.run()
-        assert not at.exception
-        assert any("Redis is unavailable" in e.value for e in at.error)
-        at.run()  # next rerun: the embedded server is started again, nothing to restart by hand
         assert not at.exception and not at.error
         assert len(at.dataframe[0].value) == 10
+        assert any("re-established" in t.value for t in at.toast)
+        assert server.pid() not in (None, old_pid)
     finally:
         server.stop()
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 import pytest
 from geopy.distance import geodesic
 
@@ -182,7 +181,21 @@ def test_feedback_is_recorded_and_exported(service):
     with pytest.raises(ValueError, match="unknown feedback"):
         service.feedback.record("u00001", "r00003", "meh")
     exported = service.feedback.as_interactions()
-    assert list(exported["item_id"]) == ["r00001"] and exported["weight"].iat[0] == 2.0
+    mine = exported[exported["user_id"] == "u00001"]
+    assert list(mine["item_id"]) == ["r00001"] and mine["weight"].iat[0] == 2.0
+
+
+def test_not_for_me_is_never_recommended_again_to_that_user(service):
+    user = service.dataset().users.iloc[5]
+    query = Query(lat=user.home_lat, lon=user.home_lon, radius_m=3000, k=5, open_only=False)
+    first = service.recommend(query, user_id=user.user_id).items[0].item_id
+    service.feedback.record(user.user_id, first, "not_for_me")
+    again = Query(lat=user.home_lat, lon=user.home_lon, radius_m=3000, k=5, open_only=False)
+    assert first not in {r.item_id for r in service.recommend(again, user_id=user.user_id).items}
+    other = service.dataset().users.iloc[6]
+    assert service.feedback.dismissed(other.user_id) == []  # only that user's list
+    service.feedback.record(user.user_id, first, "liked")  # changing one's mind brings it back
+    assert service.feedback.dismissed(user.user_id) == []
 
 
 def test_stopped_redis_is_a_clear_error_without_password(tmp_path):
