@@ -151,20 +151,20 @@ def make_hours(style: str, rng: np.random.Generator) -> WeeklyHours:
             if d not in closed:
                 days[d] = [(_clock(open_), _clock(close + (60 if d in (4, 5) else 0)))]
     elif style == "late":
+        open_, close = jitter(10 * 60), jitter(23 * 60)  # one sign for the week, later Thu-Sat
         for d in range(7):
-            late = d in (3, 4, 5)
-            days[d] = [(_clock(jitter(10 * 60)), "02:00" if late else _clock(jitter(23 * 60)))]
+            days[d] = [(_clock(open_), "02:00" if d in (3, 4, 5) else _clock(close))]
     elif style == "dinner":
         closed = {0, 6} if rng.random() < 0.7 else {0, 1}
         for d in range(7):
             if d not in closed:
                 days[d] = [(_clock(17 * 60 + 30), _clock(jitter(22 * 60)))]
     elif style == "morning":
+        weekday = (jitter(7 * 60 + 30), jitter(15 * 60))
+        weekend = (jitter(8 * 60 + 30), jitter(15 * 60 + 30))
         for d in range(7):
-            if d < 5:
-                days[d] = [(_clock(jitter(7 * 60 + 30)), _clock(jitter(15 * 60)))]
-            else:
-                days[d] = [(_clock(jitter(8 * 60 + 30)), _clock(jitter(15 * 60 + 30)))]
+            open_, close = weekday if d < 5 else weekend
+            days[d] = [(_clock(open_), _clock(close))]
         if rng.random() < 0.3:
             days.pop(int(rng.choice([0, 1])), None)
     elif style == "dimsum":
@@ -172,19 +172,21 @@ def make_hours(style: str, rng: np.random.Generator) -> WeeklyHours:
             if d != 2 or rng.random() < 0.5:
                 days[d] = [(_clock(9 * 60), _clock(jitter(15 * 60)))]
     elif style == "bar":
+        open_, close = jitter(16 * 60), jitter(23 * 60)
+        closed = {0} if rng.random() < 0.5 else set()
         for d in range(7):
-            if d == 0 and rng.random() < 0.5:
-                continue
-            days[d] = [(_clock(jitter(16 * 60)), "02:00" if d in (3, 4, 5) else _clock(jitter(24 * 60 - 60)))]
+            if d not in closed:
+                days[d] = [(_clock(open_), "02:00" if d in (3, 4, 5) else _clock(close))]
     elif style in ("diner", "fastfood"):
         if rng.random() < (0.25 if style == "diner" else 0.1):
             return WeeklyHours.always()
+        open_, close = jitter(7 * 60 if style == "diner" else 10 * 60), jitter(23 * 60)
         for d in range(7):
-            days[d] = [(_clock(jitter(7 * 60 if style == "diner" else 10 * 60)),
-                        "01:00" if d in (4, 5) else _clock(jitter(23 * 60)))]
+            days[d] = [(_clock(open_), "01:00" if d in (4, 5) else _clock(close))]
     elif style == "daytime":
+        open_, close = jitter(8 * 60), jitter(16 * 60)
         for d in range(5):
-            days[d] = [(_clock(jitter(8 * 60)), _clock(jitter(16 * 60)))]
+            days[d] = [(_clock(open_), _clock(close))]
         if rng.random() < 0.5:
             days[5] = [(_clock(10 * 60), _clock(15 * 60))]
     else:
