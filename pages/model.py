@@ -29,7 +29,8 @@ c3.metric("Training time", f"{info.get('train_seconds', 0):.1f} s")
 c4.metric("Best epoch", info.get("best_epoch", "?"))
 st.caption(f"Trained {info.get('trained_at', '?')} on {counts.get('users', '?')} users × {counts.get('items', '?')} "
            f"restaurants (data fingerprint `{info.get('data_fingerprint', '?')}`); loaded from `{service.loaded.path}`. "
-           f"Two towers (MLP {model.config.tower.hidden}, id embeddings {model.config.tower.id_dim}-d) → "
+           f"Two towers (MLP {model.config.tower.hidden}, "
+           f"{f'id embeddings {model.config.tower.id_dim}-d' if model.config.tower.id_dim else 'features only: it beat id embeddings on validation'}) → "
            f"{model.dim}-d unit vectors; in-batch softmax with logQ correction, temperature {model.config.temperature}.")
 with st.expander("Training configuration and history"):
     st.json(model.config.to_json())
@@ -64,7 +65,8 @@ if submitted:
     bar = st.progress(0.0, text="Training…")
 
     def progress(epoch: int, total: int, record: dict) -> None:
-        bar.progress(epoch / total, text=f"epoch {epoch}: validation recall {record.get('val_recall', 0):.4f}")
+        bar.progress(epoch / total, text=f"{record.get('variant', 'model')}, epoch {epoch}: "
+                                         f"validation recall {record.get('val_recall', 0):.4f}")
 
     config = TrainConfig.from_json({**model.config.to_json(), "epochs": int(epochs)})
     loaded = guard(service.retrain, config, progress)

@@ -11,7 +11,7 @@ from pathlib import Path
 from recsys.config import DEMO_DATASET_DIR, Settings
 
 
-def _progress_bar(total: int, desc: str):
+def _progress_bar(total: int | None, desc: str):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, file=sys.stderr, leave=False)
@@ -91,18 +91,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(seed=args.seed, loss=args.loss)
     if args.epochs is not None:
         cfg.epochs = args.epochs
-    bar = _progress_bar(cfg.epochs, "training")
+    bar = _progress_bar(None, "training")  # epochs are an upper bound (early stopping), per variant
 
     def progress(epoch: int, total: int, record: dict) -> None:
         bar.update(1)
-        bar.set_postfix({k: round(v, 4) for k, v in record.items() if k != "epoch"})
+        bar.set_postfix({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items() if k != "epoch"})
 
     model = TwoTowerRecommender(cfg, progress).fit(dataset)
     bar.close()
     model.save(args.out)
     best = model.info["history"][model.info["best_epoch"] - 1] if model.info["best_epoch"] else {}
+    variants = ", ".join(f"{name} {score:.4f}" for name, score in model.info["validation_recall"].items())
     print(f"trained in {model.info['train_seconds']:.1f} s; best epoch {model.info['best_epoch']} "
-          f"(validation recall@{cfg.eval_k} {best.get('val_recall', float('nan')):.4f}); saved to {args.out}")
+          f"(validation recall@{cfg.eval_k} {best.get('val_recall', float('nan')):.4f}; {variants}); "
+          f"saved to {args.out}")
     return 0
 
 
@@ -153,6 +155,7 @@ def cmd_recommend_batch(args: argparse.Namespace) -> int:
 
     model = TwoTowerRecommender.load(args.model)
     dataset = _load_any_dataset(args.dataset)
+    model.check_schema(dataset)
     wanted = [line.strip() for line in Path(args.users).read_text(encoding="utf-8").splitlines()]
     known = set(dataset.users["user_id"])
     problems = [Problem(Path(args.users).name, i + 1, "user_id", f"{u!r} is not in users.csv")

@@ -100,6 +100,7 @@ class RecommenderService:
     def ensure_indexed(self, force: bool = False, progress=None) -> bool:
         """Build the index unless it already holds this dataset embedded by this model."""
         dataset = self.dataset()
+        self.model.check_schema(dataset)  # a model trained on other columns cannot embed this data
         fingerprint = dataset.fingerprint()
         status = self.restaurants.status()
         layout = self.restaurants.layout

@@ -319,12 +319,6 @@ class RestaurantStore:
         values = self.client.execute_command("FT.TAGVALS", index.name, "cuisines")
         return sorted(v.decode() if isinstance(v, bytes) else v for v in values)
 
-    @redis_errors
-    def localities(self) -> list[str]:
-        index = self.index()
-        values = self.client.execute_command("FT.TAGVALS", index.name, "locality")
-        return sorted(v.decode() if isinstance(v, bytes) else v for v in values)
-
 
 class UserStore:
     """Profiles as JSON under {ns}:user:{id}, searchable by name, with their current embedding."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -38,6 +38,9 @@ class TrainConfig:
     max_seconds: float = 600.0  # wall-clock cap, a safety net for huge datasets
     seed: int = 0  # same seed, same data, same machine -> same model
     random_labels: bool = False  # the seed recipe trained on random +1/-1 labels; kept for its baseline row
+    # Also train a features-only variant and keep whichever validates better: id embeddings win
+    # where features say little (ids-only data), lose where features explain taste (the demo).
+    select_ids: bool = True
     tower: TowerConfig = field(default_factory=TowerConfig)
 
     def to_json(self) -> dict:
@@ -56,10 +59,12 @@ class Trained:
     model: TwoTower
     user_spec: FeatureSpec
     item_spec: FeatureSpec
-    config: TrainConfig
+    config: TrainConfig  # as trained: tower.id_dim is 0 when the features-only variant won
     history: list[dict]
     best_epoch: int
     seconds: float
+    best_val_recall: float = float("nan")
+    candidates: dict[str, float] = field(default_factory=dict)  # variant -> best validation recall
 
 
 def pick_device() -> torch.device:
@@ -95,7 +100,25 @@ def recall_at_k(user_emb: torch.Tensor, item_emb: torch.Tensor, seen: list[np.nd
 
 
 def train_two_tower(dataset: Dataset, cfg: TrainConfig | None = None, progress: Progress | None = None) -> Trained:
+    """Train; with select_ids, train with and without id embeddings and keep the better one."""
     cfg = cfg or TrainConfig()
+    if not (cfg.select_ids and cfg.tower.id_dim > 0 and cfg.val_fraction > 0):
+        return _train_once(dataset, cfg, progress)
+    started = time.monotonic()
+    variants = {"features + ids": cfg,
+                "features only": replace(cfg, tower=replace(cfg.tower, id_dim=0))}
+    results = {}
+    for name, variant in variants.items():
+        tag = (lambda n: (lambda e, t, r: progress(e, t, {**r, "variant": n})))(name) if progress else None
+        results[name] = _train_once(dataset, variant, tag)
+    best = max(results, key=lambda n: results[n].best_val_recall)
+    chosen = results[best]
+    chosen.candidates = {n: r.best_val_recall for n, r in results.items()}
+    chosen.seconds = time.monotonic() - started
+    return chosen
+
+
+def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -> Trained:
     started = time.monotonic()
     generator = _seed_everything(cfg.seed)
     device = pick_device()
@@ -177,7 +200,8 @@ def train_two_tower(dataset: Dataset, cfg: TrainConfig | None = None, progress: 
         model.load_state_dict(best[2])
     model.eval()
     return Trained(model=model.cpu(), user_spec=user_spec, item_spec=item_spec, config=cfg,
-                   history=history, best_epoch=best[1], seconds=time.monotonic() - started)
+                   history=history, best_epoch=best[1], seconds=time.monotonic() - started,
+                   best_val_recall=best[0])
 
 
 def _rows(x: dict[str, torch.Tensor], rows: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -44,7 +44,9 @@ class TwoTowerRecommender(Recommender):
     def fit(self, train: Dataset) -> "TwoTowerRecommender":
         trained = train_two_tower(train, self.config, self.progress)
         self.model, self.user_spec, self.item_spec = trained.model, trained.user_spec, trained.item_spec
+        self.config = trained.config  # the variant that won, so save/load rebuild the same towers
         self.info = {
+            "validation_recall": trained.candidates or {"trained": trained.best_val_recall},
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "train_seconds": round(trained.seconds, 2),
             "best_epoch": trained.best_epoch,
@@ -140,10 +142,19 @@ class TwoTowerRecommender(Recommender):
     def check_schema(self, dataset: Dataset) -> None:
         """Serving a dataset needs the columns this model was trained on."""
         trained = self.info.get("schema")
-        if trained and trained != dataset.schema.to_json():
-            raise ModelArtifactError(
-                "the model was trained on a dataset with different feature columns "
-                f"(model: {sorted(trained['items'])}, data: {sorted(dataset.schema.items)}); retrain it on this dataset")
+        if not trained or trained == dataset.schema.to_json():
+            return
+        diffs = []
+        for table in ("users", "items"):
+            model_cols, data_cols = trained.get(table, {}), dataset.schema.table(table)
+            missing = sorted(set(model_cols) - set(data_cols))
+            changed = sorted(c for c in set(model_cols) & set(data_cols) if model_cols[c] != data_cols[c])
+            extra = sorted(set(data_cols) - set(model_cols))
+            for label, cols in (("missing", missing), ("of another kind", changed), ("unknown to the model", extra)):
+                if cols:
+                    diffs.append(f"{table} columns {label}: {', '.join(cols)}")
+        raise ModelArtifactError("the model was trained on other feature columns than this dataset has ("
+                                 + "; ".join(diffs) + "); retrain it on this dataset")
 
     def metrics(self) -> dict | None:
         path = getattr(self, "path", None)

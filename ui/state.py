@@ -113,8 +113,3 @@ def sync_url(view: View) -> None:
     wanted = to_params(view)
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
-
-
-def active_user() -> str:
-    """The profile chosen in the sidebar (shared by all pages of this session)."""
-    return st.session_state.get("active_user", "")

@@ -59,6 +59,22 @@ def test_bad_input_is_one_clear_line(tmp_path):
     assert done.returncode == 1 and "does not exist" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_model_and_dataset_with_other_columns_is_a_clear_error(tmp_path):
+    data = category_dataset()
+    directory = save_dataset(data, tmp_path / "data")
+    model = tmp_path / "model"
+    assert run("train", "--dataset", str(directory), "--out", str(model), "--epochs", "2").returncode == 0
+    data.items = data.items.rename(columns={"size": "weight_kg"})
+    data.schema.items = {"item_id": "id", "category": "categorical", "weight_kg": "numeric"}
+    other = save_dataset(data, tmp_path / "other")
+    users = tmp_path / "users.txt"
+    users.write_text("u0\n")
+    done = run("recommend-batch", "--model", str(model), "--dataset", str(other), "--users", str(users),
+               "--k", "3", "--out", str(tmp_path / "o.csv"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "items columns missing: size" in done.stderr and "unknown to the model: weight_kg" in done.stderr
+
+
 def test_ingest_command(tmp_path):
     import json
 

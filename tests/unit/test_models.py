@@ -174,3 +174,20 @@ def test_ranking_metrics_known_values():
     assert m["recall@3"] == 0.5 and m["hitrate@3"] == 1.0 and m["mrr@3"] == 0.5
     assert abs(m["ndcg@3"] - (1 / np.log2(3)) / (1 + 1 / np.log2(3))) < 1e-9
     assert m["coverage"] == 0.3
+
+
+def test_id_embeddings_are_kept_where_features_say_nothing():
+    data = category_dataset(n_users=160, per_user=10)
+    data.users["likes"] = "unknown"  # the user features no longer reveal the taste; history does
+    model = TwoTowerRecommender(FAST).fit(data)
+    scores = model.info["validation_recall"]
+    assert scores["features + ids"] > scores["features only"]
+    assert model.config.tower.id_dim == FAST.tower.id_dim
+
+
+def test_features_only_variant_is_saved_and_loaded_as_trained(tmp_path):
+    data = category_dataset()
+    model = TwoTowerRecommender(FAST).fit(data)
+    again = TwoTowerRecommender.load(model.save(tmp_path / "m"))
+    assert again.config.tower.id_dim == model.config.tower.id_dim
+    np.testing.assert_allclose(again.embed_users(data.users), model.embed_users(data.users), rtol=1e-5, atol=1e-6)
