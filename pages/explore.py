@@ -11,19 +11,16 @@ from recsys.data.restaurants import LIKES, PRICE_BRACKETS
 from recsys.recommend import Query
 from ui import map_view
 from ui.catalogue import restaurant_points
-from ui.services import get_service, guard, query_latencies
+from ui.services import guard, query_latencies
 from ui.state import DAY_LABELS, HOODS, PRICE_LABELS, View, from_params, sync_url
-from ui.router import require_router
+from ui.router import start_page
 
-require_router()
 
-st.title("Explore")
-st.caption("Click the map to drop a pin. Red markers are the restaurants the two-tower model ranks best "
-           "for the profile among those nearby, open at that time and matching the filters; blue are all the others.")
-
-service = get_service()
-if service is None:
-    st.stop()
+service = start_page(
+    "Explore",
+    "Click the map to drop a pin. Red markers are the restaurants the two-tower model ranks best for the "
+    "profile among those nearby, open at that time and matching the filters; blue are all the others.",
+)
 tz = service.settings.timezone
 ss = st.session_state
 

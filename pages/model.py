@@ -8,15 +8,11 @@ import streamlit as st
 
 from recsys.train import TrainConfig
 from ui.catalogue import catalogue
-from ui.services import get_service, guard
-from ui.router import require_router
+from ui.services import guard
+from ui.router import start_page
 
-require_router()
 
-st.title("Model")
-service = get_service()
-if service is None:
-    st.stop()
+service = start_page("Model")
 model = service.model
 info = model.info
 

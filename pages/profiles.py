@@ -9,16 +9,12 @@ import streamlit as st
 from recsys.data.contract import split_multilabel
 from recsys.data.restaurants import LIKES, PRICE_BRACKETS, VISIBILITY
 from recsys.recommend import Query
-from ui.services import get_service, guard
+from ui.services import guard
 from ui.state import HOODS
-from ui.router import require_router
+from ui.router import start_page
 
-require_router()
 
-st.title("Profiles")
-service = get_service()
-if service is None:
-    st.stop()
+service = start_page("Profiles")
 ss = st.session_state
 
 

@@ -14,16 +14,12 @@ from recsys.data.hours import WeeklyHours
 from recsys.data.importers import import_osm, import_tripadvisor, detect_format
 from recsys.data.restaurants import NewRestaurant, check_restaurant_rows
 from ui.catalogue import catalogue
-from ui.services import get_service, guard
+from ui.services import guard
 from ui.state import HOODS, PRICE_LABELS
-from ui.router import require_router
+from ui.router import start_page
 
-require_router()
 
-st.title("Restaurants")
-service = get_service()
-if service is None:
-    st.stop()
+service = start_page("Restaurants")
 
 browse, add, upload = st.tabs(["Browse", "Add a restaurant", "Import a file"])
 

@@ -7,13 +7,11 @@ import streamlit as st
 
 from recsys.config import Settings
 from recsys.redis_server import EmbeddedRedis
-from ui.services import get_service, guard, query_latencies
-from ui.router import require_router
+from ui.services import guard, query_latencies
+from ui.router import start_page
 
-require_router()
 
-st.title("System")
-service = get_service()
+service = start_page("System", needs_service=False)
 settings = service.settings if service else None
 
 if service is not None:

@@ -37,3 +37,18 @@ def require_router() -> None:
         return
     route()
     st.stop()
+
+
+def start_page(title: str, caption: str = "", needs_service: bool = True):
+    """What every page does first: run under the router, show its title, get the service.
+    Without a service (Redis down) the error is shown and, if the page needs it, the page stops."""
+    from ui.services import get_service
+
+    require_router()
+    st.title(title)
+    if caption:
+        st.caption(caption)
+    service = get_service()
+    if service is None and needs_service:
+        st.stop()
+    return service
