@@ -7,6 +7,7 @@ Redis as a pre-filter of the vector search, so every result satisfies all of the
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -147,8 +148,6 @@ class Searcher:
     @redis_errors
     def search(self, vector: np.ndarray, query: Query, likes: list[str] | None = None,
                known_cuisines: list[str] | None = None) -> Results:
-        import time
-
         started = time.perf_counter()
         query.validate(known_cuisines)
         when = query.when or datetime.now(ZoneInfo(self.tz))
