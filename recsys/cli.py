@@ -151,6 +151,7 @@ def cmd_recommend_batch(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from recsys.data.contract import DatasetError, Problem
+    from recsys.recommenders import top_k
     from recsys.two_tower import TwoTowerRecommender
 
     model = TwoTowerRecommender.load(args.model)
@@ -172,27 +173,14 @@ def cmd_recommend_batch(args: argparse.Namespace) -> int:
     for start in range(0, len(users), 2048):
         chunk = users.iloc[start:start + 2048]
         scores = model.embed_users(chunk) @ item_vectors.T
-        ranked = _top_k(scores, dataset.items["item_id"].to_numpy(), chunk["user_id"].tolist(), args.k, exclude)
-        rows += ranked
+        ranked = top_k(scores, dataset.items["item_id"].to_numpy(), chunk["user_id"].tolist(), args.k, exclude)
+        rows += [(user, rank, item, score) for user, row in zip(chunk["user_id"], ranked)
+                 for rank, (item, score) in enumerate(row, start=1)]
     out = pd.DataFrame(rows, columns=["user_id", "rank", "item_id", "score"])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False, float_format="%.6f")
     print(f"wrote {len(out)} recommendations for {len(users)} users to {args.out}")
     return 0
-
-
-def _top_k(scores, item_ids, user_ids, k, exclude) -> list[tuple]:
-    import numpy as np
-
-    pos = {v: i for i, v in enumerate(item_ids)}
-    rows = []
-    for r, user in enumerate(user_ids):
-        s = scores[r].astype(np.float64)
-        if exclude and user in exclude:
-            s[[pos[v] for v in exclude[user] if v in pos]] = -np.inf
-        top = np.argsort(-s, kind="stable")[:k]
-        rows += [(user, rank + 1, item_ids[c], float(s[c])) for rank, c in enumerate(top) if np.isfinite(s[c])]
-    return rows
 
 
 def cmd_index(args: argparse.Namespace) -> int:

@@ -32,6 +32,12 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))
 
 
+def client_url(client: redis.Redis) -> str:
+    """Where a client points, without credentials (for messages)."""
+    kwargs = client.connection_pool.connection_kwargs
+    return f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+
+
 def resolve_url(settings: Settings, start_embedded: bool = True) -> str:
     """REDIS_URL when set; otherwise the embedded server's URL (starting it if asked)."""
     if settings.redis_url:

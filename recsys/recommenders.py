@@ -30,20 +30,7 @@ class Recommender(ABC):
     def recommend(self, users: pd.DataFrame, items: pd.DataFrame, k: int,
                   exclude: dict[str, set[str]] | None = None) -> list[list[tuple[str, float]]]:
         """Top-k (item_id, score) per user, skipping each user's ``exclude`` items."""
-        scores = self.score(users, items).astype(np.float64)
-        item_ids = items["item_id"].to_numpy()
-        if exclude:
-            pos = {v: i for i, v in enumerate(item_ids)}
-            for row, user in enumerate(users["user_id"]):
-                cols = [pos[v] for v in exclude.get(user, ()) if v in pos]
-                scores[row, cols] = -np.inf
-        k = min(k, len(item_ids))
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k] if k else np.zeros((len(users), 0), int)
-        out = []
-        for row in range(len(users)):
-            ranked = sorted(top[row], key=lambda c: -scores[row, c])
-            out.append([(str(item_ids[c]), float(scores[row, c])) for c in ranked if np.isfinite(scores[row, c])])
-        return out
+        return top_k(self.score(users, items), items["item_id"].to_numpy(), users["user_id"].tolist(), k, exclude)
 
     # Baselines keep a small JSON state; the two-tower model overrides save/load with artifacts.
     def state(self) -> dict:
@@ -62,6 +49,25 @@ class Recommender(ABC):
         model = cls()
         model.load_state(data["state"])
         return model
+
+
+def top_k(scores: np.ndarray, item_ids: np.ndarray, user_ids: list[str], k: int,
+          exclude: dict[str, set[str]] | None = None) -> list[list[tuple[str, float]]]:
+    """Rank each row of ``scores`` [users, items]: the k best (item_id, score), best first,
+    leaving out each user's ``exclude`` items (ties keep catalogue order)."""
+    scores = scores.astype(np.float64)
+    if exclude:
+        pos = {v: i for i, v in enumerate(item_ids)}
+        for row, user in enumerate(user_ids):
+            cols = [pos[v] for v in exclude.get(user, ()) if v in pos]
+            scores[row, cols] = -np.inf
+    k = min(k, len(item_ids))
+    out = []
+    for row in range(len(user_ids)):
+        best = np.argpartition(-scores[row], k - 1)[:k] if k else np.zeros(0, int)
+        ranked = sorted(best, key=lambda c: (-scores[row, c], c))
+        out.append([(str(item_ids[c]), float(scores[row, c])) for c in ranked if np.isfinite(scores[row, c])])
+    return out
 
 
 class RandomRecommender(Recommender):

@@ -66,6 +66,7 @@ class RecommenderService:
         self.feedback = FeedbackLog(client, settings.namespace)
         self.searcher = Searcher(self.restaurants, settings.timezone)
         self._cuisines: list[str] | None = None
+        self._dataset: Dataset | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, bootstrap: bool = True, progress=None) -> "RecommenderService":
@@ -86,7 +87,10 @@ class RecommenderService:
 
     # -- bootstrap -----------------------------------------------------------------------
     def dataset(self) -> Dataset:
-        return load_restaurant_dataset(self.settings.dataset_dir)
+        """The dataset this service serves, read and validated once per process."""
+        if self._dataset is None:
+            self._dataset = load_restaurant_dataset(self.settings.dataset_dir)
+        return self._dataset
 
     def catalogue(self, dataset: Dataset | None = None) -> pd.DataFrame:
         """Every restaurant the index serves: the dataset's plus the ones added in the app."""

@@ -17,7 +17,7 @@ import redis
 from redisvl.exceptions import RedisVLError
 from redisvl.index import SearchIndex
 
-from recsys.connection import RedisUnavailableError, redact_url
+from recsys.connection import RedisUnavailableError, client_url
 from recsys.data.contract import split_multilabel
 from recsys.data.hours import WeeklyHours
 
@@ -43,9 +43,7 @@ def redis_errors(method):
 
 
 def _unavailable(owner: Any, exc: Exception) -> RedisUnavailableError:
-    kwargs = owner.client.connection_pool.connection_kwargs
-    url = f"redis://{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
-    return RedisUnavailableError(redact_url(url), f"lost the connection ({type(exc).__name__})",
+    return RedisUnavailableError(client_url(owner.client), f"lost the connection ({type(exc).__name__})",
                                  "Check that Redis is running (`python -m recsys doctor`); it reconnects by itself.")
 
 

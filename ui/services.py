@@ -7,7 +7,7 @@ import collections
 import streamlit as st
 
 from recsys.config import Settings
-from recsys.connection import RedisUnavailableError, check
+from recsys.connection import RedisUnavailableError, check, client_url
 from recsys.redis_server import EmbeddedRedisError
 from recsys.service import RecommenderService
 from recsys.two_tower import ModelArtifactError
@@ -31,7 +31,7 @@ def get_service(show_error: bool = True) -> RecommenderService | None:
     page recovers by itself on the next rerun once Redis is back (the embedded one restarts)."""
     try:
         service = _open_service()
-        check(service.client, _url_of(service))
+        check(service.client, client_url(service.client))
         return service
     except SERVICE_ERRORS as exc:
         _open_service.clear()
@@ -44,11 +44,6 @@ def get_service(show_error: bool = True) -> RecommenderService | None:
         if show_error:
             show_service_error(exc)
         return None
-
-
-def _url_of(service: RecommenderService) -> str:
-    kwargs = service.client.connection_pool.connection_kwargs
-    return f"redis://{kwargs.get('host')}:{kwargs.get('port')}"
 
 
 def show_service_error(exc: Exception) -> None:
