@@ -196,7 +196,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_export_feedback(args: argparse.Namespace) -> int:
     from recsys.connection import connect, resolve_url
-    from recsys.store import FeedbackLog
+    from recsys.feedback import FeedbackLog
 
     settings = Settings()
     log = FeedbackLog(connect(resolve_url(settings)), settings.namespace)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redisvl.exceptions import RedisVLError
 
 from recsys.config import Settings
 from recsys.redis_server import EmbeddedRedis, EmbeddedRedisError
@@ -76,3 +79,26 @@ def check(client: redis.Redis, url: str) -> None:
             "Start it (`python -m recsys serve-redis`, or `docker compose up redis`) "
             "or point REDIS_URL at a running server; the app reconnects by itself.",
         ) from exc
+
+
+def redis_errors(method):
+    """Turn connection-level Redis failures into RedisUnavailableError with a redacted URL."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise _unavailable(self, exc) from exc
+        except RedisVLError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, (redis.ConnectionError, redis.TimeoutError)):
+                raise _unavailable(self, cause) from exc
+            raise
+
+    return wrapper
+
+
+def _unavailable(owner: Any, exc: Exception) -> RedisUnavailableError:
+    return RedisUnavailableError(client_url(owner.client), f"lost the connection ({type(exc).__name__})",
+                                 "Check that Redis is running (`python -m recsys doctor`); it reconnects by itself.")

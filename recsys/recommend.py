@@ -18,7 +18,8 @@ from redisvl.query import CountQuery, VectorQuery
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
 from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
-from recsys.store import RestaurantStore, parse_item, redis_errors
+from recsys.connection import redis_errors
+from recsys.store import RestaurantStore, parse_item
 
 MAX_RADIUS_M = 50_000
 MAX_K = 100

@@ -20,13 +20,14 @@ from recsys.connection import connect, resolve_url
 from recsys.data.contract import Dataset, split_multilabel
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.recommend import Query, Results, Searcher
-from recsys.store import FeedbackLog, Layout, RestaurantStore, UserStore
+from recsys.feedback import FeedbackLog
+from recsys.profile_store import UserStore
+from recsys.profiles import PROFILE_FIELDS, normalise_profile
+from recsys.store import Layout, RestaurantStore
 from recsys.train import TrainConfig
 from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
 
 log = logging.getLogger(__name__)
-PROFILE_FIELDS = ("user_id", "name", "likes", "price_bracket", "home_neighbourhood", "home_lat", "home_lon",
-                  "newsletter", "notifications", "profile_visibility", "data_sharing")
 
 
 def model_id(model_dir: Path) -> str:
@@ -233,14 +234,3 @@ class RecommenderService:
                 progress(start + len(chunk), len(records))
         self._cuisines = None
         return len(records)
-
-
-def normalise_profile(profile: dict) -> dict:
-    """A profile as the user tower reads it: likes joined with '|', an id, known fields only."""
-    out = {k: profile.get(k) for k in PROFILE_FIELDS if k in profile}
-    likes = out.get("likes")
-    if isinstance(likes, (list, tuple, set)):
-        out["likes"] = "|".join(likes)
-    out["user_id"] = str(out.get("user_id") or f"p-{uuid.uuid4().hex[:10]}")
-    out["name"] = str(out.get("name") or "").strip() or "Anonymous"
-    return out

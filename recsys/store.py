@@ -1,9 +1,8 @@
-"""Redis storage: the restaurant vector index (versions behind an alias), user profiles, the
-feedback stream. Every Redis failure surfaces as RedisUnavailableError, never a raw traceback."""
+"""The restaurant vector index in Redis: its schema, the stored document, versions behind an
+alias. Every Redis failure surfaces as RedisUnavailableError, never a raw traceback."""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import time
@@ -14,38 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import redis
-from redisvl.exceptions import RedisVLError
 from redisvl.index import SearchIndex
 
-from recsys.connection import RedisUnavailableError, client_url
+from recsys.connection import redis_errors
 from recsys.data.contract import split_multilabel
 from recsys.data.hours import WeeklyHours
 
 logging.getLogger("redisvl").setLevel(logging.CRITICAL)  # its tracebacks would duplicate ours
-
-FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
-def redis_errors(method):
-    """Turn connection-level Redis failures into RedisUnavailableError with a redacted URL."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise _unavailable(self, exc) from exc
-        except RedisVLError as exc:
-            cause = exc.__cause__
-            if isinstance(cause, (redis.ConnectionError, redis.TimeoutError)):
-                raise _unavailable(self, cause) from exc
-            raise
-
-    return wrapper
-
-
-def _unavailable(owner: Any, exc: Exception) -> RedisUnavailableError:
-    return RedisUnavailableError(client_url(owner.client), f"lost the connection ({type(exc).__name__})",
-                                 "Check that Redis is running (`python -m recsys doctor`); it reconnects by itself.")
-
 
 STORAGES = ("json", "hash")
 DTYPES = ("float32", "float16")
@@ -316,128 +290,3 @@ class RestaurantStore:
         index = self.index()
         values = self.client.execute_command("FT.TAGVALS", index.name, "cuisines")
         return sorted(v.decode() if isinstance(v, bytes) else v for v in values)
-
-
-class UserStore:
-    """Profiles as JSON under {ns}:user:{id}, searchable by name, with their current embedding."""
-
-    def __init__(self, client: redis.Redis, namespace: str = "sfrec"):
-        self.client = client
-        self.ns = namespace
-        self._index = SearchIndex.from_dict({
-            "index": {"name": f"{namespace}:users", "prefix": f"{namespace}:user", "storage_type": "json"},
-            "fields": [{"name": "user_id", "type": "tag", "path": "$.user_id"},
-                       {"name": "name", "type": "text", "path": "$.name"},
-                       {"name": "home_neighbourhood", "type": "tag", "path": "$.home_neighbourhood"}],
-        }, redis_client=client)
-
-    def key(self, user_id: str) -> str:
-        return f"{self.ns}:user:{user_id}"
-
-    @redis_errors
-    def ensure_index(self) -> None:
-        if not self._index.exists():
-            self._index.create(overwrite=False)
-
-    @redis_errors
-    def put_many(self, profiles: list[dict], embeddings: np.ndarray, model_version: str) -> None:
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        pipe = self.client.pipeline(transaction=False)
-        for profile, emb in zip(profiles, embeddings):
-            doc = {**_jsonable(profile), "embedding": [float(x) for x in emb],
-                   "model_version": model_version, "created": profile.get("created") or now, "updated": now}
-            pipe.json().set(self.key(doc["user_id"]), "$", doc)
-        pipe.execute()
-
-    @redis_errors
-    def get(self, user_id: str) -> dict | None:
-        doc = self.client.json().get(self.key(user_id))
-        return doc
-
-    @redis_errors
-    def delete(self, user_id: str) -> bool:
-        return bool(self.client.delete(self.key(user_id)))
-
-    @redis_errors
-    def count(self) -> int:
-        self.ensure_index()
-        return int(self._index.info().get("num_docs", 0))
-
-    @redis_errors
-    def search(self, text: str = "", limit: int = 50) -> list[dict]:
-        """Profiles whose name or id matches ``text`` (plain words; query syntax is escaped)."""
-        from redisvl.query import FilterQuery
-        from redisvl.query.filter import Tag, Text
-
-        self.ensure_index()
-        words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
-        if text.strip() and not words:
-            return []  # only query syntax (*, @, |, ...): it must never widen to "everyone"
-        expression = None
-        if words:
-            expression = Text("name") % " ".join(f"{w}*" if len(w) >= 2 else w for w in words)
-            expression = expression | (Tag("user_id") == text.strip())
-        query = FilterQuery(filter_expression=expression, num_results=limit,
-                            return_fields=["user_id", "name", "home_neighbourhood"])
-        return [{"user_id": r["user_id"], "name": r.get("name", ""), "home_neighbourhood": r.get("home_neighbourhood", "")}
-                for r in self._index.query(query)]
-
-
-class FeedbackLog:
-    """Feedback events in a Redis Stream; exported as interactions for the next training."""
-
-    def __init__(self, client: redis.Redis, namespace: str = "sfrec"):
-        self.client = client
-        self.key = f"{namespace}:feedback"
-        self.ns = namespace
-
-    def _dismissed_key(self, user_id: str) -> str:
-        return f"{self.ns}:not_for_me:{user_id}"
-
-    @redis_errors
-    def record(self, user_id: str, item_id: str, event: str) -> str:
-        if event not in FEEDBACK_EVENTS:
-            raise ValueError(f"unknown feedback {event!r}; expected one of {', '.join(FEEDBACK_EVENTS)}")
-        pipe = self.client.pipeline(transaction=True)
-        pipe.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event, "ts": f"{time.time():.3f}"})
-        if event == "not_for_me":
-            pipe.sadd(self._dismissed_key(user_id), item_id)
-        else:
-            pipe.srem(self._dismissed_key(user_id), item_id)
-        entry = pipe.execute()[0]
-        return entry.decode() if isinstance(entry, bytes) else entry
-
-    @redis_errors
-    def dismissed(self, user_id: str) -> list[str]:
-        """Restaurants this user marked "not for me" (and has not liked since): never recommended again."""
-        return sorted(v.decode() if isinstance(v, bytes) else v for v in self.client.smembers(self._dismissed_key(user_id)))
-
-    @redis_errors
-    def events(self) -> pd.DataFrame:
-        rows = []
-        for _id, fields in self.client.xrange(self.key):
-            f = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
-                 for k, v in fields.items()}
-            rows.append(f)
-        return pd.DataFrame(rows, columns=["user_id", "item_id", "event", "ts"])
-
-    def as_interactions(self) -> pd.DataFrame:
-        """Positive events as user_id,item_id,weight,timestamp ("not for me" is left out)."""
-        events = self.events()
-        events["weight"] = events["event"].map(FEEDBACK_EVENTS)
-        positive = events[events["weight"] > 0]
-        return pd.DataFrame({"user_id": positive["user_id"], "item_id": positive["item_id"],
-                             "weight": positive["weight"], "timestamp": positive["ts"].astype(float).astype(int)})
-
-
-def _jsonable(profile: dict) -> dict:
-    out = {}
-    for key, value in profile.items():
-        if isinstance(value, (np.floating, np.integer)):
-            value = value.item()
-        if isinstance(value, float) and np.isnan(value):
-            value = None
-        if isinstance(value, np.bool_):
-            value = bool(value)
-        out[key] = value
-    return out

@@ -44,3 +44,23 @@ def namespace(request):
     import uuid
 
     return "t" + re.sub(r"[^a-z0-9]", "", request.node.name.lower())[:20] + uuid.uuid4().hex[:6]
+
+
+# A small demo dataset and a quickly trained model, shared by the integration, app and e2e tiers.
+@pytest.fixture(scope="session")
+def small_demo_dir(tmp_path_factory):
+    from recsys.data.demo import DemoConfig, write_demo
+
+    return write_demo(tmp_path_factory.mktemp("demo") / "data", DemoConfig(n_restaurants=600, n_users=300, seed=5))
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(small_demo_dir, tmp_path_factory):
+    from recsys.data.restaurants import load_restaurant_dataset
+    from recsys.model import TowerConfig
+    from recsys.train import TrainConfig
+    from recsys.two_tower import TwoTowerRecommender
+
+    cfg = TrainConfig(epochs=4, tower=TowerConfig(hidden=[64], embedding_dim=32, id_dim=8))
+    model = TwoTowerRecommender(cfg).fit(load_restaurant_dataset(small_demo_dir))
+    return model.save(tmp_path_factory.mktemp("model") / "m")

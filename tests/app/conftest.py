@@ -6,8 +6,6 @@ import uuid
 
 import pytest
 
-from tests.integration.conftest import small_demo_dir, small_model_dir  # noqa: F401  (shared fixtures)
-
 from pathlib import Path
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
@@ -34,7 +32,7 @@ class MapStub:
 
 
 @pytest.fixture
-def app_env(redis_server, small_demo_dir, small_model_dir, tmp_path, monkeypatch):  # noqa: F811
+def app_env(redis_server, small_demo_dir, small_model_dir, tmp_path, monkeypatch):
     import ui.map_view
     import ui.services
 
