@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Only this machine can open the app. To expose it on purpose: `make run BIND=0.0.0.0` (see README).
+BIND ?= 127.0.0.1
 
 .PHONY: run test setup setup-dev browser model benchmark doctor clean-data
 
@@ -28,7 +30,7 @@ browser:
 ## The app on the embedded Redis and the shipped demo data and model.
 run: setup
 	$(BIN)/python -m recsys index
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true
+	$(BIN)/streamlit run streamlit_app.py --server.address $(BIND) --server.port $(PORT) --server.headless true
 
 ## Every test tier: unit, integration (real Redis), app (AppTest), e2e (Chromium).
 test: setup-dev browser

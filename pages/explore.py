@@ -1,43 +1,53 @@
-"""Explore: drop a pin, set the filters, see the best open restaurants nearby as red markers."""
+"""Explore: drop a pin, set the filters, see the best open restaurants nearby as red picks.
+
+Layout is map-first: on a phone the columns stack, so the map comes before the controls."""
 
 from __future__ import annotations
 
+import html
 from datetime import time as dtime
 
 import pandas as pd
 import streamlit as st
 
-from recsys.data.restaurants import LIKES, PRICE_BRACKETS
+from recsys.data.restaurants import PRICE_BRACKETS
 from recsys.recommend import Query
 from ui import map_view
-from ui.catalogue import restaurant_points
-from ui.services import guard, query_latencies
-from ui.state import DAY_LABELS, HOODS, PRICE_LABELS, View, from_params, sync_url
+from ui.catalogue import catalogue, restaurant_points
 from ui.router import start_page
-
+from ui.services import guard, query_latencies
+from ui.sidebar import NOTICE, active_profile
+from ui.state import (CITY_LAT, CITY_LON, DAY_LABELS, HOODS, MAX_HOW_MANY, PRICE_LABELS, RADIUS_STEPS_M, View,
+                      from_params, radius_label, sync_url)
 
 service = start_page(
     "Explore",
-    "Click the map to drop a pin. Red markers are the restaurants the two-tower model ranks best for the "
-    "profile among those nearby, open at that time and matching the filters; blue are all the others.",
+    "Click the map to drop a pin. The red picks are the restaurants the two-tower model ranks best for the "
+    "profile among those within the radius, open at that time and matching the filters.",
 )
 tz = service.settings.timezone
 ss = st.session_state
 
 # -- first visit: the URL decides the view; after that the widgets do ---------------------
 if "w_lat" not in ss:
-    view, bad = from_params(dict(st.query_params), tz)
+    labels = set(guard(service.cuisines) or [])
+    view, bad, notes = from_params(dict(st.query_params), tz, labels)
     if bad:
-        st.warning(f"Ignored unreadable link parameter(s): {', '.join(bad)}.")
-    known = set(guard(service.cuisines) or [])
+        st.warning(f"Ignored unreadable link parameter(s): {', '.join(bad)}.", icon=":material/link_off:")
+    for note in notes:
+        st.info(note, icon=":material/info:")
     ss.update(w_lat=view.lat, w_lon=view.lon, w_radius=view.radius_m, w_day=view.day,
               w_time=dtime(*(int(x) for x in view.time.split(":"))), w_price=view.price,
-              w_rating=view.min_rating, w_cuisines=[c for c in view.cuisines if c in known], w_k=view.k,
-              w_open=view.open_only)
-    if view.user:
-        ss["active_user"] = view.user
+              w_rating=view.min_rating, w_cuisines=view.cuisines, w_k=view.k,
+              w_open=view.open_only, adhoc_likes=[like for like in view.likes if like in labels],
+              adhoc_bracket=view.bracket)
 if "pending_pin" in ss:  # a map click from the previous run moves the pin before widgets exist
     ss["w_lat"], ss["w_lon"] = ss.pop("pending_pin")
+
+doc = active_profile(service)  # None: the ad-hoc profile (also when a named one does not exist)
+if ss.get(NOTICE):
+    st.warning(ss.pop(NOTICE), icon=":material/person_off:")
+user_id = doc["user_id"] if doc else ""
 
 
 def _pick_hood() -> None:
@@ -46,36 +56,45 @@ def _pick_hood() -> None:
         ss["w_lat"], ss["w_lon"] = HOODS[name]
 
 
-# -- controls -----------------------------------------------------------------------------
-where, when, what = st.columns([1.2, 1, 1.4])
-with where:
-    st.selectbox("Neighbourhood quick-pick", ["—", *sorted(HOODS)], key="w_hood", on_change=_pick_hood)
-    c1, c2 = st.columns(2)
-    c1.number_input("Latitude", min_value=37.6, max_value=37.9, step=0.001, format="%.5f", key="w_lat")
-    c2.number_input("Longitude", min_value=-122.6, max_value=-122.3, step=0.001, format="%.5f", key="w_lon")
-    st.slider("Radius (m)", min_value=100, max_value=50_000, step=100, key="w_radius")
-with when:
+def _forget_more_like() -> None:
+    ss.pop("more_like_ids", None)
+
+
+# -- controls (right of the map on a wide screen, below it on a phone) ---------------------
+map_column, controls = st.columns([3, 2], gap="medium")
+with controls:
+    st.selectbox("Neighbourhood", ["—", *sorted(HOODS)], key="w_hood", on_change=_pick_hood,
+                 help="Moves the pin to the centre of a neighbourhood.")
+    st.select_slider("Radius", options=RADIUS_STEPS_M, format_func=radius_label, key="w_radius")
     st.selectbox("Day", range(7), format_func=lambda d: DAY_LABELS[d], key="w_day")
     st.time_input("Time (San Francisco)", step=900, key="w_time")
     st.toggle("Open at that time only", key="w_open")
-with what:
-    st.select_slider("Price", options=[1, 2, 3, 4], format_func=lambda p: PRICE_LABELS[p], key="w_price")
+    # A two-value default makes this a range slider on every run, not only the first.
+    st.select_slider("Price", options=[1, 2, 3, 4], value=(1, 4), format_func=lambda p: PRICE_LABELS[p],
+                     key="w_price")
     st.slider("Minimum rating", 0.0, 5.0, step=0.5, key="w_rating")
     st.multiselect("Cuisines (any of)", guard(service.cuisines) or [], key="w_cuisines")
-    st.slider("How many", 1, 50, key="w_k")
+    st.slider("How many", 1, MAX_HOW_MANY, key="w_k")
+    with st.expander("Pin coordinates", icon=":material/location_on:"):
+        st.number_input("Latitude", min_value=CITY_LAT[0], max_value=CITY_LAT[1], step=0.001, format="%.5f",
+                        key="w_lat")
+        st.number_input("Longitude", min_value=CITY_LON[0], max_value=CITY_LON[1], step=0.001, format="%.5f",
+                        key="w_lon")
+    profile = None
+    if not user_id:
+        with st.expander("Ad-hoc profile", icon=":material/tune:"):
+            st.caption("Used while no saved profile is chosen in the sidebar; a shared link carries it.")
+            # Likes speak the catalogue's vocabulary: every label the cuisine filter offers.
+            st.multiselect("Likes", guard(service.cuisines) or [], key="adhoc_likes")
+            st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key="adhoc_bracket")
+        profile = {"likes": list(ss["adhoc_likes"]), "price_bracket": ss["adhoc_bracket"],
+                   "home_lat": ss["w_lat"], "home_lon": ss["w_lon"]}
 
-user_id = ss.get("active_user", "")
-profile = None
-if not user_id:
-    with st.expander("Ad-hoc profile (no saved profile chosen in the sidebar)", expanded=False):
-        likes = st.multiselect("Likes", LIKES, default=["italian", "cocktails"], key="adhoc_likes")
-        bracket = st.radio("Price bracket", PRICE_BRACKETS, index=1, horizontal=True, key="adhoc_bracket")
-    profile = {"likes": likes, "price_bracket": bracket, "home_lat": ss["w_lat"], "home_lon": ss["w_lon"]}
-
-price = ss["w_price"] if isinstance(ss["w_price"], (tuple, list)) else (ss["w_price"], ss["w_price"])
+price = tuple(ss["w_price"]) if isinstance(ss["w_price"], (tuple, list)) else (ss["w_price"], ss["w_price"])
 view = View(lat=float(ss["w_lat"]), lon=float(ss["w_lon"]), radius_m=int(ss["w_radius"]), day=int(ss["w_day"]),
             time=ss["w_time"].strftime("%H:%M"), price=(int(price[0]), int(price[1])), min_rating=float(ss["w_rating"]),
-            cuisines=list(ss["w_cuisines"]), k=int(ss["w_k"]), open_only=bool(ss["w_open"]), user=user_id)
+            cuisines=list(ss["w_cuisines"]), k=int(ss["w_k"]), open_only=bool(ss["w_open"]), user=user_id,
+            likes=list(ss["adhoc_likes"]), bracket=ss["adhoc_bracket"])
 sync_url(view)
 query = Query(lat=view.lat, lon=view.lon, radius_m=view.radius_m, when=view.when(tz), price_min=view.price[0],
               price_max=view.price[1], min_rating=view.min_rating, cuisines=view.cuisines, k=view.k,
@@ -96,47 +115,76 @@ if results is not None:
 
 # -- map ----------------------------------------------------------------------------------
 recs = results.items if results else []
-points = restaurant_points(service)
-m = map_view.base_map(HOODS["Civic Center"], 13, points)
-group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
-clicked = map_view.show(m, group, center=(view.lat, view.lon), key="explore-map", radius_m=view.radius_m)
+with map_column:
+    # The legend says exactly what map_view draws, in its colours.
+    dot = '<span style="display:inline-block;width:{s}px;height:{s}px;border-radius:50%;background:{fill};' \
+          'border:2px solid {edge};vertical-align:middle;margin:0 4px 0 10px"></span>'
+    st.markdown(
+        '<div class="explore-legend" style="font-size:0.85rem;line-height:1.8">'
+        + dot.format(s=12, fill=map_view.PICK_COLOUR, edge=map_view.PICK_EDGE) + "picks (click for details)"
+        + dot.format(s=8, fill=map_view.DOT_COLOUR, edge=map_view.DOT_COLOUR) + "other restaurants; blue "
+        "bubbles group them (the number says how many)"
+        + dot.format(s=10, fill=map_view.PIN_FILL, edge="#111") + "your pin"
+        + dot.format(s=10, fill="transparent", edge=map_view.RADIUS_COLOUR) + "the radius</div>",
+        unsafe_allow_html=True)  # constant markup, no user text
+    m = map_view.base_map(HOODS["Civic Center"], 13, restaurant_points(service))
+    group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
+    clicked = map_view.show(m, group, center=(view.lat, view.lon), key="explore-map", radius_m=view.radius_m)
 last = (clicked or {}).get("last_clicked")
 if last and (last["lat"], last["lng"]) != ss.get("last_click_seen"):
     ss["last_click_seen"] = (last["lat"], last["lng"])
-    ss["pending_pin"] = (round(last["lat"], 5), round(last["lng"], 5))
-    ss.pop("more_like_ids", None)
-    st.rerun()
+    lat, lon = round(last["lat"], 5), round(last["lng"], 5)
+    if CITY_LAT[0] <= lat <= CITY_LAT[1] and CITY_LON[0] <= lon <= CITY_LON[1]:
+        ss["pending_pin"] = (lat, lon)
+        _forget_more_like()
+        st.rerun()
+    with map_column:
+        st.warning(f"That click ({lat:.5f}, {lon:.5f}) is outside the area this app covers; the pin stays.",
+                   icon=":material/wrong_location:")
+
 
 # -- results ------------------------------------------------------------------------------
+def _names(item_ids: list[str]) -> list[str]:
+    known = catalogue(service).set_index("item_id")["name"]
+    return [str(known.get(i, i)) for i in item_ids]
+
+
 if results is not None:
-    heading = "More like " + ", ".join(more_like) if more_like else "Recommendations"
-    st.subheader(f"{heading} · {len(recs)} shown" + (f" of {results.matches} matching" if results.note else ""))
     if more_like:
-        st.button("Back to recommendations for the profile", on_click=lambda: ss.pop("more_like_ids", None))
+        chosen_names = _names(more_like)
+        # Names are shown as text: escaped for HTML, the context st.html renders them in.
+        st.html(f"<h3>More like {html.escape(', '.join(chosen_names))} · {len(recs)} shown</h3>")
+        st.button("Back to recommendations for the profile", on_click=_forget_more_like,
+                  icon=":material/arrow_back:")
+    else:
+        st.subheader(f"Recommendations · {len(recs)} shown" + (f" of {results.matches} matching" if results.note else ""))
     if results.note:
         st.info(results.note)
         if results.wider_radius_m:
-            st.button(f"Widen the radius to {results.wider_radius_m / 1000:g} km",
+            st.button(f"Widen the radius to {radius_label(results.wider_radius_m)}",
                       on_click=lambda r=results.wider_radius_m: ss.update(w_radius=r))
     if recs:
+        similar = f"similar to {', '.join(_names(more_like))}" if more_like else ""
         table = pd.DataFrame([{
             "#": i + 1, "name": r.name, "cuisines": ", ".join(r.cuisines), "price": PRICE_LABELS[r.price],
-            "rating": r.rating, "distance (m)": round(r.distance_m), "open": r.open_until, "why": r.reason,
-            "id": r.item_id} for i, r in enumerate(recs)])
+            "rating": r.rating, "distance (m)": round(r.distance_m), "open": r.open_until,
+            "why": similar or r.reason, "id": r.item_id} for i, r in enumerate(recs)])
         st.dataframe(table, hide_index=True, width="stretch")
-        names = {r.item_id: f"{r.name} ({r.item_id})" for r in recs}
-        left, right = st.columns(2)
+        names = {r.item_id: f"{i}. {r.name}" for i, r in enumerate(recs, start=1)}
+        left, right = st.columns(2, gap="medium")
         with left:
-            chosen = st.multiselect("More like these (1-3)", list(names), format_func=names.get,
-                                    max_selections=3, key="more_like_pick")
-            if st.button("Show more like these", disabled=not chosen):
+            chosen = st.multiselect("More like these (pick 1 to 3)", list(names), format_func=names.get,
+                                    max_selections=3, select_all=False, key="more_like_pick")
+            if st.button("Show more like these", disabled=not chosen, icon=":material/auto_awesome:"):
                 ss["more_like_ids"] = list(chosen)
                 st.rerun()
         with right:
             target = st.selectbox("Feedback on", list(names), format_func=names.get, key="feedback_pick")
-            b1, b2, b3 = st.columns(3)
-            for column, event, label in ((b1, "been_there", "Been there"), (b2, "liked", "Liked it"),
-                                         (b3, "not_for_me", "Not for me")):
-                if column.button(label, key=f"fb-{event}"):
-                    if guard(service.feedback.record, user_id or "anonymous", target, event):
-                        st.toast(f"Recorded “{label}” for {names[target]}")
+            with st.container(horizontal=True):
+                for event, label, icon in (("been_there", "Been there", ":material/where_to_vote:"),
+                                           ("liked", "Liked it", ":material/thumb_up:"),
+                                           ("not_for_me", "Not for me", ":material/thumb_down:")):
+                    if st.button(label, key=f"fb-{event}", icon=icon):
+                        if guard(service.feedback.record, user_id or "anonymous", target, event):
+                            # the toast renders Markdown, so it names the pick by rank, not by its name
+                            st.toast(f"Recorded “{label}” for pick {list(names).index(target) + 1}.")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from recsys.train import TrainConfig
-from ui.catalogue import catalogue
 from ui.services import guard
 from ui.router import start_page
 
@@ -15,6 +13,7 @@ from ui.router import start_page
 service = start_page("Model")
 model = service.model
 info = model.info
+tower = model.config.tower
 
 st.subheader("Model card")
 counts = info.get("counts", {})
@@ -23,16 +22,33 @@ c1.metric("Model id", service.loaded.model_id)
 c2.metric("Trained on", f"{counts.get('interactions', 0):,} visits")
 c3.metric("Training time", f"{info.get('train_seconds', 0):.1f} s")
 c4.metric("Best epoch", info.get("best_epoch", "?"))
+selection = info.get("selection") or {}
+kind = {"features + ids": f"features + id embeddings {tower.id_dim}-d", "features only": "features only",
+        "ids only": f"ids only (matrix factorisation, {tower.id_dim}-d ids)"}.get(
+    selection.get("chosen", ""), f"id embeddings {tower.id_dim}-d" if tower.id_dim else "features only")
+bias = ("a learned item bias (popularity) added to the score and served as one extra vector slot"
+        if tower.item_bias else "no item bias (pure cosine)")
 st.caption(f"Trained {info.get('trained_at', '?')} on {counts.get('users', '?')} users × {counts.get('items', '?')} "
            f"restaurants (data fingerprint `{info.get('data_fingerprint', '?')}`); loaded from `{service.loaded.path}`. "
-           f"Two towers (MLP {model.config.tower.hidden}, "
-           f"{f'id embeddings {model.config.tower.id_dim}-d' if model.config.tower.id_dim else 'features only: it beat id embeddings on validation'}) → "
-           f"{model.dim}-d unit vectors; in-batch softmax with logQ correction, temperature {model.config.temperature}.")
+           f"Two towers (MLP {tower.hidden}, {kind}) → {tower.embedding_dim}-d unit vectors, {bias}; "
+           f"in-batch softmax with logQ correction, temperature {model.config.temperature}.")
+if selection:
+    st.markdown(f"**Chosen variant: {selection.get('chosen')}** — {selection.get('reason', '')}.")
+    rows = [{"variant": name, "validation score": v.get("score"), "warm users recall": v.get("val_warm"),
+             "new users recall": v.get("val_cold"), "best epoch": v.get("best_epoch"), "seconds": v.get("seconds")}
+            for name, v in selection.get("variants", {}).items()]
+    rows += [{"variant": name, "validation score": None, "warm users recall": None, "new users recall": None,
+              "best epoch": None, "seconds": None} for name in selection.get("skipped_for_time", [])]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if selection.get("skipped_for_time"):
+        st.caption(f"Not trained (time budget of {selection.get('budget_seconds', 0):.0f} s): "
+                   + ", ".join(selection["skipped_for_time"]) + ".")
 with st.expander("Training configuration and history"):
     st.json(model.config.to_json())
     history = pd.DataFrame(info.get("history", []))
     if not history.empty:
-        st.line_chart(history.set_index("epoch")[["val_recall"]] if "val_recall" in history else history.set_index("epoch"))
+        curves = [c for c in ("val_recall", "val_warm", "val_cold") if c in history]
+        st.line_chart(history.set_index("epoch")[curves] if curves else history.set_index("epoch"))
 
 st.subheader("Against the baselines")
 metrics = model.metrics() or {}
@@ -51,44 +67,58 @@ for split, rows in metrics.items():
         right.bar_chart(table.set_index("model")[metric], horizontal=True)
 
 st.subheader("Retrain")
-st.caption("Trains on the current dataset, builds a new index version with the new vectors, and switches "
-           "to it only once it is complete: recommendations keep working meanwhile.")
+st.caption("Trains on the current dataset (every variant, chosen on validation), scores the new model against "
+           "the baselines on a warm-user and a new-user split, builds a new index version with the new vectors, "
+           "and switches to it only once it is complete: recommendations keep working meanwhile.")
+if "model_retrained" in st.session_state:
+    st.success(st.session_state.pop("model_retrained"))
 with st.form("retrain"):
     epochs = st.number_input("At most this many epochs (early stopping usually ends sooner)", 1, 200,
                              value=int(model.config.epochs))
     submitted = st.form_submit_button("Retrain the model", type="primary")
 if submitted:
     bar = st.progress(0.0, text="Training…")
+    log = st.empty()
+    epochs_seen: list[dict] = []
 
     def progress(epoch: int, total: int, record: dict) -> None:
-        bar.progress(epoch / total, text=f"{record.get('variant', 'model')}, epoch {epoch}: "
-                                         f"validation recall {record.get('val_recall', 0):.4f}")
+        if record.get("stage") == "evaluating":
+            bar.progress(1.0, text=f"Evaluating against the baselines: {record['model']} on the {record['split']} split…")
+            return
+        variant = record.get("variant", "model")
+        epochs_seen.append({"variant": variant, "epoch": epoch, "loss": record.get("loss"),
+                            "validation recall": record.get("val_recall"), "warm users": record.get("val_warm"),
+                            "new users": record.get("val_cold")})
+        bar.progress(min(epoch / max(total, 1), 1.0),
+                     text=f"{variant}, epoch {epoch}/{total}: loss {record.get('loss', float('nan')):.4f}, "
+                          f"validation recall {record.get('val_recall', float('nan')):.4f}")
+        log.dataframe(pd.DataFrame(epochs_seen), hide_index=True, width="stretch")
 
-    config = TrainConfig.from_json({**model.config.to_json(), "epochs": int(epochs)})
+    config = TrainConfig(epochs=int(epochs))
     loaded = guard(service.retrain, config, progress)
     bar.empty()
     if loaded:
-        st.success(f"Now serving model {loaded.model_id} (best epoch {loaded.model.info.get('best_epoch')}).")
+        st.session_state["model_retrained"] = (
+            f"Now serving model {loaded.model_id} ({loaded.model.info.get('selection', {}).get('chosen', 'trained')}, "
+            f"best epoch {loaded.model.info.get('best_epoch')}); its metrics against the baselines are above.")
+        st.rerun()  # the card, the metrics and the sidebar all show the new model
 
 
-@st.cache_data(show_spinner="Projecting embeddings…", max_entries=2)
-def projection(model_id: str, _service) -> pd.DataFrame:
-    items = catalogue(_service).sample(n=min(1500, len(catalogue(_service))), random_state=0)
-    all_users = _service.dataset().users
-    users = all_users.sample(n=min(400, len(all_users)), random_state=0)
-    vectors = np.vstack([_service.model.embed_items(items), _service.model.embed_users(users)])
-    centred = vectors - vectors.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)  # PCA by SVD: the 2 main directions
-    xy = centred @ vt[:2].T
-    groups = [c.split("|")[0] for c in items["cuisines"].fillna("")] + ["USER"] * len(users)
-    names = items["name"].tolist() + users.get("name", users["user_id"]).tolist()
-    return pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "group": groups, "name": names})
+@st.cache_data(show_spinner="Projecting embeddings…", max_entries=4)
+def embedding_map(model_id: str, user_id: str, _service) -> tuple[pd.DataFrame, float]:
+    return _service.embedding_map(user_id)
 
 
 st.subheader("Embedding map")
-st.caption("Restaurants (coloured by their first cuisine) and users (USER) in the first two principal "
-           "directions of the shared embedding space: users sit near what they like.")
-frame = projection(service.loaded.model_id, service)
-top = frame["group"].value_counts().index[:12]
-frame.loc[~frame["group"].isin(top), "group"] = "other"
-st.scatter_chart(frame, x="x", y="y", color="group", height=420)
+people = service.dataset().users.head(200)
+user_names = dict(zip(people["user_id"], people["name"].astype(str))) if "name" in people else {}
+if len(people):
+    who = st.selectbox("Show the picks of", people["user_id"].tolist(), index=0, key="map_user",
+                       format_func=lambda u: f"{user_names.get(u, u)} ({u})")
+    frame, explained = embedding_map(service.loaded.model_id, who, service)
+    st.caption(f"Restaurants, a sample of users and the chosen user in the two main directions of the "
+               f"taste space, after centring each tower's vectors on its own mean ({explained:.0%} of the "
+               f"variance). Highlighted: the chosen user's 10 best restaurants by the full score. Nearness here "
+               f"is taste similarity only; the score also adds each restaurant's popularity bias, and a flat "
+               f"picture loses most dimensions, so some picks sit away from the user.")
+    st.scatter_chart(frame, x="x", y="y", color="group", height=420)

@@ -1,51 +1,81 @@
 """Profiles: find, create, edit and delete users. A saved profile is embedded by the user tower
-at once, so it gets recommendations immediately, without retraining."""
+at once, so it gets recommendations immediately, without retraining.
+
+Saving is idempotent: the Create form edits one draft profile id until "Start a new profile".
+Names are user text: shown with st.text and st.dataframe, never inside Markdown."""
 
 from __future__ import annotations
+
+import uuid
 
 import pandas as pd
 import streamlit as st
 
 from recsys.data.contract import split_multilabel
-from recsys.data.restaurants import LIKES, PRICE_BRACKETS, VISIBILITY
+from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY
 from recsys.recommend import Query
 from ui.services import guard
 from ui.state import HOODS
 from ui.router import start_page
 
+NAME_MAX_CHARS = 80  # the input stops there (Streamlit also truncates on the server)
 
 service = start_page("Profiles")
 ss = st.session_state
 
 
-def profile_form(prefix: str, current: dict) -> dict | None:
-    """The fields of a profile; returns the values when the form is submitted."""
-    with st.form(f"{prefix}-form", clear_on_submit=False):
-        name = st.text_input("Name", value=current.get("name", ""), max_chars=80)
-        likes = st.multiselect("Likes", LIKES, default=[l for l in split_multilabel(current.get("likes")) if l in LIKES])
-        bracket = st.radio("Price bracket", PRICE_BRACKETS, horizontal=True,
+def new_draft_id() -> str:
+    return f"p-{uuid.uuid4().hex[:10]}"
+
+
+def like_options(current: list[str]) -> list[str]:
+    """Every cuisine label people can filter by, plus the profile's own likes (kept on edit)."""
+    return sorted(set(guard(service.cuisines) or []) | set(current))
+
+
+def profile_form(form_key: str, current: dict) -> dict | None:
+    """The fields of a profile; returns the values when the form is submitted and valid.
+    Widget keys start with ``form_key`` (one per profile id), so another profile gets fresh fields."""
+    current_likes = split_multilabel(current.get("likes"))
+    with st.form(form_key, clear_on_submit=False):
+        name = st.text_input("Name", value=current.get("name", ""), max_chars=NAME_MAX_CHARS, key=f"{form_key}-name")
+        likes = st.multiselect("Likes", like_options(current_likes), default=current_likes, key=f"{form_key}-likes",
+                               help="The cuisines and styles this person likes: the same labels as the filters.")
+        bracket = st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key=f"{form_key}-bracket",
                            index=PRICE_BRACKETS.index(current.get("price_bracket") or "middle"))
         hoods = sorted(HOODS)
         home = current.get("home_neighbourhood") if current.get("home_neighbourhood") in HOODS else "Mission"
-        hood = st.selectbox("Home neighbourhood", hoods, index=hoods.index(home))
+        hood = st.selectbox("Home neighbourhood", hoods, index=hoods.index(home), key=f"{form_key}-hood")
         c1, c2, c3, c4 = st.columns(4)
-        newsletter = c1.checkbox("Newsletter", value=str(current.get("newsletter")) == "True")
-        notifications = c2.checkbox("Notifications", value=str(current.get("notifications", True)) == "True")
-        data_sharing = c3.checkbox("Data sharing", value=str(current.get("data_sharing")) == "True")
-        visibility = c4.selectbox("Profile visibility", VISIBILITY,
+        newsletter = c1.checkbox("Newsletter", value=str(current.get("newsletter")) == "True", key=f"{form_key}-news")
+        notifications = c2.checkbox("Notifications", value=str(current.get("notifications", True)) == "True",
+                                    key=f"{form_key}-notify")
+        data_sharing = c3.checkbox("Data sharing", value=str(current.get("data_sharing")) == "True",
+                                   key=f"{form_key}-sharing")
+        visibility = c4.selectbox("Profile visibility", VISIBILITY, key=f"{form_key}-visibility",
                                   index=VISIBILITY.index(current.get("profile_visibility") or "public"))
         if not st.form_submit_button("Save profile", type="primary"):
             return None
     if not name.strip():
-        st.error("A profile needs a name.")
+        st.error("Name: a profile needs a name.")
         return None
     if not likes:
-        st.error("Pick at least one like, so the model knows the taste.")
+        st.error("Likes: pick at least one, so the model knows the taste.")
         return None
     lat, lon = HOODS[hood]
-    return {"user_id": current.get("user_id"), "name": name.strip(), "likes": likes, "price_bracket": bracket,
+    return {"user_id": current["user_id"], "name": name.strip(), "likes": likes, "price_bracket": bracket,
             "home_neighbourhood": hood, "home_lat": lat, "home_lon": lon, "newsletter": newsletter,
             "notifications": notifications, "data_sharing": data_sharing, "profile_visibility": visibility}
+
+
+def save(values: dict) -> dict | None:
+    """Store and embed; a refused field is shown as a message (its text may quote user input)."""
+    try:
+        return guard(service.save_profile, values)
+    except ValueError as exc:
+        st.error("The profile was not saved:")
+        st.text(str(exc))
+        return None
 
 
 def preview(user_id: str, doc: dict) -> None:
@@ -54,46 +84,69 @@ def preview(user_id: str, doc: dict) -> None:
     results = guard(service.recommend, query, user_id=user_id)
     if results is None:
         return
-    st.markdown(f"**Top picks near {doc.get('home_neighbourhood') or 'home'}** (any time, 3 km)")
+    hood = doc.get("home_neighbourhood") if doc.get("home_neighbourhood") in HOODS else "home"
+    st.markdown(f"**Top picks near {hood}** (any time, 3 km)")
     st.dataframe(pd.DataFrame([{"name": r.name, "cuisines": ", ".join(r.cuisines), "rating": r.rating,
                                 "distance (m)": round(r.distance_m), "why": r.reason} for r in results.items]),
                  hide_index=True, width="stretch")
 
 
-create, find = st.tabs(["Create a profile", "Find and edit"])
+def delete(user_id: str, name: str) -> None:
+    guard(service.users.delete, user_id)
+    if ss.get("active_user") == user_id:
+        ss["active_user"] = ""
+    if ss.get("draft_user_id") == user_id:
+        ss.pop("draft_user_id")
+    # Shown once, on the run that follows this one (st.rerun would drop a message written now).
+    ss["profiles_flash"] = f"{name} ({user_id})"
+    st.rerun()
+
+
+# Stateful tabs: a form submitted in the second tab reruns the page and the person stays there.
+create, find = st.tabs(["Create a profile", "Find and edit"], key="profiles_tab", on_change="rerun")
 with create:
     st.caption("New profiles are embedded by the trained user tower from their features: "
                "no retraining, recommendations at once.")
-    values = profile_form("create", {})
+    draft = ss.setdefault("draft_user_id", new_draft_id())
+    stored = guard(service.users.get, draft)
+    if stored:
+        st.caption("Editing the profile saved from this form; Save again to update it.")
+        if st.button("Start a new profile"):
+            ss["draft_user_id"] = new_draft_id()
+            st.rerun()
+    values = profile_form(f"create-{draft}", stored or {"user_id": draft})
     if values:
-        doc = guard(service.save_profile, values)
+        doc = save(values)
         if doc:
-            ss["active_user"] = doc["user_id"]
-            ss["created_user"] = doc["user_id"]
-    created = ss.get("created_user")
-    if created:
-        doc = guard(service.users.get, created)
-        if doc:
-            st.success(f"Saved **{doc['name']}** ({created}) and embedded it with the current model — "
-                       "it is now the active profile and gets recommendations without retraining.")
-            preview(created, doc)
+            stored = doc
+            ss["active_user"] = draft  # the sidebar follows it (ui/sidebar.py)
+            st.success("Saved and embedded it with the current model — it is now the active profile and "
+                       "gets recommendations without retraining:")
+            st.text(f"{doc['name']} ({draft})")
+    if stored:
+        preview(draft, stored)
 
 with find:
+    deleted = ss.pop("profiles_flash", None)
+    if deleted:
+        st.success("Deleted the profile:")
+        st.text(deleted)
     text = st.text_input("Search by name or id", key="find_text", placeholder="e.g. Maria or u00042")
     found = guard(service.users.search, text, 50) or []
     total = guard(service.users.count)
     st.caption(f"{len(found)} shown of {total} profiles")
     if found:
         st.dataframe(pd.DataFrame(found), hide_index=True, width="stretch")
-        pick = st.selectbox("Profile", [f["user_id"] for f in found], key="edit_pick",
-                            format_func=lambda u: next(f"{f['name']} ({u})" for f in found if f["user_id"] == u))
+        labels = {f["user_id"]: f"{f['name']} ({f['user_id']})" for f in found}
+        pick = st.selectbox("Profile", list(labels), key="edit_pick", format_func=labels.get)
         doc = guard(service.users.get, pick)
         if doc:
-            values = profile_form("edit", doc)
+            values = profile_form(f"edit-{pick}", doc)
             if values:
-                if guard(service.save_profile, values):
+                saved = save(values)
+                if saved:
+                    doc = saved
                     st.success("Saved; the embedding was recomputed with the current model.")
-                    doc = service.users.get(pick)
             preview(pick, doc)
             c1, c2 = st.columns(2)
             if c1.button("Use this profile on Explore"):
@@ -101,8 +154,4 @@ with find:
                 st.switch_page("pages/explore.py")
             confirm = c2.checkbox("Yes, delete this profile", key=f"confirm-{pick}")
             if c2.button("Delete profile", disabled=not confirm, type="secondary"):
-                guard(service.users.delete, pick)
-                if ss.get("active_user") == pick:
-                    ss["active_user"] = ""
-                st.success(f"Deleted {pick}.")
-                st.rerun()
+                delete(pick, doc.get("name", ""))

@@ -1,68 +1,133 @@
 """Restaurants: search the catalogue, see a week's opening hours, add a restaurant or import a
-file; added restaurants are embedded by the item tower and recommendable at once."""
+file; added restaurants are embedded by the item tower and recommendable at once.
+
+Names, addresses and file names come from users and files: they are shown with st.text and
+st.dataframe (plain text), never inside Markdown, where `![t](http://…)` would load a remote image."""
 
 from __future__ import annotations
 
+import difflib
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from recsys.data.contract import DatasetError
+from recsys.data.importers import import_file
+from recsys.data.contract import DatasetError, Problem
 from recsys.data.hours import WeeklyHours
-from recsys.data.importers import import_osm, import_tripadvisor, detect_format
-from recsys.data.restaurants import NewRestaurant, check_restaurant_rows
+from recsys.data.restaurants import NewRestaurant, clean_label
+from recsys.geo import LAT_RANGE, LON_RANGE
 from ui.catalogue import catalogue
 from ui.services import guard
 from ui.state import HOODS, PRICE_LABELS
 from ui.router import start_page
 
+PAGE_SIZE = 500  # rows per Browse page: the table and the details picker show the same rows
+NAME_MAX_CHARS = 200  # the input stops there (Streamlit also truncates on the server)
+# Upload suffixes the importers read. The file is saved under a name the server picks, with one of
+# these suffixes: the client's file name is never part of a path.
+UPLOAD_SUFFIXES = (".json", ".csv", ".json.gz", ".csv.gz")
+EXISTING_CHOICES = ("Skip them", "Update them")
 
 service = start_page("Restaurants")
+ss = st.session_state
 
-browse, add, upload = st.tabs(["Browse", "Add a restaurant", "Import a file"])
+
+def problems_table(problems: list[Problem]) -> None:
+    """Problems by row and field, as data (their messages may quote the user's text)."""
+    st.dataframe(pd.DataFrame([{"row": "" if p.row is None else str(p.row), "field": p.field or "",
+                                "problem": p.message} for p in problems], columns=["row", "field", "problem"]),
+                 hide_index=True, width="stretch")
+
+
+def shown_file_name(name: str) -> str:
+    """The client's file name as literal text, control characters written as escapes (\\x00)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in name)
+
+
+def _first_page() -> None:
+    ss["cat_page"] = 1
+
+
+# Stateful tabs: a form submitted in "Add" or "Import" reruns the page and the person stays there.
+browse, add, upload = st.tabs(["Browse", "Add a restaurant", "Import a file"], key="restaurants_tab", on_change="rerun")
 
 with browse:
     items = catalogue(service)
     c1, c2 = st.columns([2, 1])
-    text = c1.text_input("Search name, address or neighbourhood", key="cat_text")
-    cuisine = c2.multiselect("Cuisines", guard(service.cuisines) or [], key="cat_cuisines")
+    text = c1.text_input("Search name, address or neighbourhood", key="cat_text", on_change=_first_page)
+    cuisine = c2.multiselect("Cuisines", guard(service.cuisines) or [], key="cat_cuisines", on_change=_first_page)
     shown = items
     if text:
         needle = text.lower()
-        hay = (items["name"].str.lower() + " " + items["address"].str.lower() + " "
+        hay = (items["name"].str.lower() + " " + items["address"].fillna("").str.lower() + " "
                + items["locality"].fillna("").str.lower())
         shown = shown[hay.str.contains(needle, regex=False)]
     if cuisine:
         shown = shown[shown["cuisines"].fillna("").map(lambda c: bool(set(c.split("|")) & set(cuisine)))]
-    st.caption(f"{len(shown)} of {len(items)} restaurants")
-    table = shown[["item_id", "name", "locality", "cuisines", "price", "rating"]].copy()
+    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    page = 1
+    if pages > 1:
+        ss["cat_page"] = min(max(int(ss.get("cat_page", 1)), 1), pages)
+        page = int(st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="cat_page"))
+    rows = shown.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+    caption = f"{len(shown)} of {len(items)} restaurants"
+    if pages > 1:
+        caption += (f" · showing rows {(page - 1) * PAGE_SIZE + 1}–{(page - 1) * PAGE_SIZE + len(rows)}"
+                    f" (page {page} of {pages}; {PAGE_SIZE} per page)")
+    st.caption(caption)
+    table = rows[["item_id", "name", "locality", "cuisines", "price", "rating"]].copy()
     table["price"] = table["price"].map(lambda p: PRICE_LABELS.get(int(p), "?"))
     table["cuisines"] = table["cuisines"].fillna("").str.replace("|", ", ", regex=False)
-    st.dataframe(table.head(500), hide_index=True, width="stretch")
-    if len(shown):
-        pick = st.selectbox("Details for", shown["item_id"].head(500).tolist(), key="cat_pick",
-                            format_func=lambda i: f"{shown.loc[shown.item_id == i, 'name'].iat[0]} ({i})")
-        row = shown[shown["item_id"] == pick].iloc[0]
-        st.markdown(f"#### {row['name']}")
-        st.text(f"{row['address']}\n{row['cuisines'].replace('|', ', ')} · {PRICE_LABELS.get(int(row['price']))} · "
-                f"{float(row['rating']):.1f}★")
-        st.table(pd.DataFrame(WeeklyHours.parse(row["hours"]).describe_days(), columns=["day", "hours"]))
+    st.dataframe(table, hide_index=True, width="stretch")
+    if len(rows):
+        names = dict(zip(rows["item_id"], rows["name"]))
+        pick = st.selectbox("Details for", list(names), key="cat_pick", format_func=lambda i: f"{names[i]} ({i})")
+        row = rows[rows["item_id"] == pick].iloc[0]
+        with st.container(border=True):
+            st.text(row["name"])
+            st.text(f"{row['address']}\n{str(row['cuisines'] or '').replace('|', ', ')} · "
+                    f"{PRICE_LABELS.get(int(row['price']), '?')} · {float(row['rating']):.1f}★")
+            st.table(pd.DataFrame(WeeklyHours.parse(row["hours"]).describe_days(), columns=["day", "hours"]))
+
+
+def chosen_cuisines(picked: list[str], new_text: str, confirmed: bool, known: list[str]) -> tuple[list[str], list[Problem]]:
+    """The form's cuisines: known labels, plus a new label only when the user said so."""
+    if not new_text.strip():
+        return picked, []
+    label = clean_label(new_text)
+    if not label:
+        return picked, [Problem("form", None, "new cuisine", "has no letters or digits")]
+    if label in known:
+        return list(dict.fromkeys([*picked, label])), []
+    if not confirmed:
+        close = difflib.get_close_matches(label, known, n=3, cutoff=0.7)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else "."
+        return picked, [Problem("form", None, "new cuisine",
+                                f"{label!r} is not a known cuisine{hint} Pick it from the list, or tick "
+                                "'Create it as a new cuisine label' to add it for everyone's filters.")]
+    return list(dict.fromkeys([*picked, label])), []
+
 
 with add:
     st.caption("A new restaurant is validated, embedded by the item tower and added to the live index: "
                "it can be recommended on the very next query, without retraining.")
+    known = guard(service.cuisines) or []
     with st.form("add-restaurant"):
-        name = st.text_input("Name", key="add_name")
-        address = st.text_input("Address", placeholder="123 Valencia St, San Francisco, CA")
+        name = st.text_input("Name", key="add_name", max_chars=NAME_MAX_CHARS)
+        address = st.text_input("Address", key="add_address", placeholder="123 Valencia St, San Francisco, CA")
         hood = st.selectbox("Neighbourhood", sorted(HOODS), index=sorted(HOODS).index("Mission"))
         c1, c2 = st.columns(2)
-        lat = c1.number_input("Latitude", value=HOODS["Mission"][0], format="%.5f", step=0.001)
-        lon = c2.number_input("Longitude", value=HOODS["Mission"][1], format="%.5f", step=0.001)
-        known = guard(service.cuisines) or []
-        cuisines = st.multiselect("Cuisines", known, key="add_cuisines")
-        extra = st.text_input("Other cuisines (comma-separated)")
+        lat = c1.number_input("Latitude", value=HOODS["Mission"][0], format="%.5f", step=0.001,
+                              min_value=LAT_RANGE[0], max_value=LAT_RANGE[1])
+        lon = c2.number_input("Longitude", value=HOODS["Mission"][1], format="%.5f", step=0.001,
+                              min_value=LON_RANGE[0], max_value=LON_RANGE[1])
+        cuisines = st.multiselect("Cuisines", known, key="add_cuisines", help="The labels people filter by.")
+        c5, c6 = st.columns([2, 1])
+        new_cuisine = c5.text_input("New cuisine (only if none in the list fits)", key="add_new_cuisine")
+        new_confirmed = c6.checkbox("Create it as a new cuisine label", key="add_new_confirm",
+                                    help="A new label appears in everyone's cuisine filter.")
         c3, c4 = st.columns(2)
         price = c3.select_slider("Price", options=[1, 2, 3, 4], value=2, format_func=PRICE_LABELS.get)
         rating = c4.slider("Rating", 0.0, 5.0, 4.0, step=0.5)
@@ -70,46 +135,91 @@ with add:
                               help="e.g. 'Mo-Th 11:30-14:30,17:00-22:00; Fr,Sa 17:00-02:00' or '24/7'; days not named are closed")
         submitted = st.form_submit_button("Add restaurant", type="primary")
     if submitted:
-        all_cuisines = cuisines + [c.strip() for c in extra.split(",") if c.strip()]
+        all_cuisines, problems = chosen_cuisines(cuisines, new_cuisine, new_confirmed, known)
+        new_id = None
+        if not problems:
+            try:
+                new_id = guard(service.add_restaurant, NewRestaurant(
+                    name=name, address=address, lat=float(lat), lon=float(lon), cuisines=all_cuisines,
+                    price=int(price), rating=float(rating), hours=hours, locality=hood))
+            except DatasetError as exc:
+                problems = exc.problems
+            except ValueError as exc:  # a field check outside the dataset rules (e.g. coordinates)
+                problems = [Problem("form", None, "", str(exc))]
+        if problems:
+            st.error("The restaurant was not added. Fix these fields:")
+            problems_table(problems)
+        elif new_id:
+            st.success(f"Added as `{new_id}`; it is in the live index and can be recommended now.")
+            st.text(name.strip())
+            if new_cuisine.strip() and clean_label(new_cuisine) not in known:
+                st.info("A new cuisine label was created:")
+                st.text(clean_label(new_cuisine))
+
+
+def save_upload(data: bytes, suffix: str, directory: str) -> Path:
+    """Where an upload is read from: a fixed name in a private directory (mkdtemp is 0700)."""
+    path = Path(directory) / f"upload{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+def run_import(file, skip_invalid: bool, update_existing: bool) -> None:
+    st.text(f"File: {shown_file_name(file.name)}")
+    suffix = next((s for s in sorted(UPLOAD_SUFFIXES, key=len, reverse=True) if file.name.lower().endswith(s)), None)
+    if suffix is None:
+        st.error(f"Not imported: the file name must end in {' or '.join(UPLOAD_SUFFIXES)}.")
+        return
+    rejects: list[Problem] = []
+    rows = pd.DataFrame()
+    with tempfile.TemporaryDirectory(prefix="sfrec-upload-") as private:
+        path = save_upload(file.getvalue(), suffix, private)
         try:
-            new_id = guard(service.add_restaurant, NewRestaurant(
-                name=name, address=address, lat=float(lat), lon=float(lon), cuisines=all_cuisines,
-                price=int(price), rating=float(rating), hours=hours, locality=hood))
-            if new_id:
-                st.success(f"Added **{name}** as `{new_id}`; it is in the live index and can be recommended now.")
+            result = import_file(path, skip_invalid=skip_invalid, name=shown_file_name(file.name))
+            rows, rejects = result.dataset.items, list(result.rejects)
         except DatasetError as exc:
-            st.error("The restaurant was not added:\n\n" + "\n".join(f"- {p.field}: {p.message}" for p in exc.problems))
+            rejects = list(exc.problems)
+        except (ValueError, OSError) as exc:  # unreadable in a way the importer did not name
+            st.error("Not imported: the file could not be read.")
+            st.text(str(exc).replace(str(path), shown_file_name(file.name)))
+            return
+    existing = set(catalogue(service)["item_id"]) & set(rows["item_id"]) if len(rows) else set()
+    to_store = rows if update_existing else rows[~rows["item_id"].isin(existing)] if len(rows) else rows
+    stored = 0
+    if len(to_store):
+        bar = st.progress(0.0, text="Embedding and indexing…")
+        try:
+            stored = guard(service.add_restaurants, to_store,
+                           lambda done, total: bar.progress(done / max(total, 1), text="Embedding and indexing…"))
+        finally:
+            bar.empty()
+        if stored is None:
+            return  # Redis failed: guard showed what to do
+    updated = len(existing) if update_existing else 0
+    skipped = 0 if update_existing else len(existing)
+    rejected_rows = len({p.row for p in rejects if p.row is not None})
+    summary = (f"{stored - updated} new, {updated} updated, {skipped} skipped (already in the catalogue), "
+               f"{rejected_rows} rejected.")
+    if stored or skipped:
+        st.success("Imported: " + summary)
+    elif rejects and not skip_invalid:
+        st.error("Nothing was imported: fix the problems below, or tick 'Import the valid rows' to skip them.")
+    else:
+        st.error("Nothing was imported: " + summary)
+    if rejects:
+        st.warning(f"{len(rejects)} problem(s), by row and field (row numbers count records in the file):")
+        problems_table(rejects)
+
 
 with upload:
     st.caption("TripAdvisor/Factual JSON, OpenStreetMap Overpass JSON, or an items CSV with the restaurant "
-               "columns (name, address, lat, lon, cuisines, price, rating, hours). Invalid records are skipped "
-               "and listed; the valid ones are embedded and indexed.")
-    file = st.file_uploader("File", type=["json", "csv"], key="import_file")
+               "columns (name, address, lat, lon, cuisines, price, rating, hours). Each problem is listed by "
+               "row and field; the valid places are embedded and indexed.")
+    # No `type=` filter: Streamlit would raise on a name it dislikes; the page checks the suffix itself.
+    file = st.file_uploader("File (.json or .csv, optionally gzipped)", key="import_file")
+    existing_choice = st.radio("Places already in the catalogue (same id)", EXISTING_CHOICES, key="import_existing",
+                               horizontal=True, help="An imported place has a stable id derived from the place; "
+                               "'Update them' replaces the stored place with the file's version.")
+    skip_invalid = st.checkbox("Import the valid rows when some are invalid", value=True, key="import_skip_invalid")
     if file is not None and st.button("Import", type="primary"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / file.name
-            path.write_bytes(file.getvalue())
-            try:
-                if path.suffix == ".csv":
-                    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-                    if "item_id" not in frame.columns:
-                        frame["item_id"] = [f"csv-{i}" for i in range(len(frame))]
-                    rows, rejects = check_restaurant_rows(frame, file.name)
-                    bad = {p.row for p in rejects}
-                    rows = rows[[i + 1 not in bad for i in range(len(rows))]]
-                    if rejects:
-                        rows, _ = check_restaurant_rows(rows.reset_index(drop=True), file.name)
-                else:
-                    importer = import_osm if detect_format(path) == "osm" else import_tripadvisor
-                    result = importer(path, skip_invalid=True)
-                    rows, rejects = result.dataset.items, result.rejects
-            except DatasetError as exc:
-                rows, rejects = pd.DataFrame(), exc.problems
-        bar = st.progress(0.0, text="Embedding and indexing…")
-        added = guard(service.add_restaurants, rows, lambda done, total: bar.progress(done / max(total, 1))) if len(rows) else 0
-        bar.empty()
-        st.success(f"Imported {added or 0} restaurant(s) from {file.name}.")
-        if rejects:
-            st.warning(f"{len(rejects)} record(s) rejected:")
-            st.dataframe(pd.DataFrame([{"row": p.row, "field": p.field, "problem": p.message} for p in rejects]),
-                         hide_index=True, width="stretch")
+        run_import(file, skip_invalid, existing_choice == EXISTING_CHOICES[1])

@@ -4,6 +4,7 @@ wrong and where) and exit non-zero; they never dump a traceback for bad input.""
 from __future__ import annotations
 
 import argparse
+import logging
 import json
 import sys
 from pathlib import Path
@@ -58,13 +59,14 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from recsys.data.importers import ingest
 
-    result = ingest(args.source, args.out, args.format, skip_invalid=args.skip_invalid, rejects_path=args.rejects)
+    result = ingest(args.source, args.out, args.format, skip_invalid=args.skip_invalid, rejects_path=args.rejects,
+                    force=args.force)
     print(f"imported {len(result.dataset.items)} restaurants, {len(result.dataset.users)} users, "
-          f"{len(result.dataset.interactions)} interactions into {args.out}")
+          f"{len(result.dataset.interactions)} interactions ({result.format}) into {args.out}")
     if result.rejects:
         where = args.rejects or str(Path(args.out) / "rejects.csv")
-        records = {(p.file, p.row) for p in result.rejects}
-        print(f"skipped {len(records)} invalid record(s) ({len(result.rejects)} problem(s)); reasons in {where}")
+        print(f"skipped {result.rejected_records} invalid record(s) ({len(result.rejects)} problem(s)); "
+              f"reasons in {where}")
     return 0
 
 
@@ -187,7 +189,7 @@ def cmd_index(args: argparse.Namespace) -> int:
     from recsys.service import RecommenderService
 
     service = RecommenderService.open(Settings(), bootstrap=False)
-    built = service.ensure_indexed(force=args.force)
+    built = service.ensure_indexed(force=args.force, notify=logging.getLogger("recsys").info)
     status = service.restaurants.status()
     print(f"{'built' if built else 'already up to date'}: index v{status.version} with {status.documents} "
           f"restaurants, model {service.loaded.model_id}, {service.users.count()} profiles")
@@ -196,14 +198,28 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 def cmd_export_feedback(args: argparse.Namespace) -> int:
     from recsys.connection import connect, resolve_url
+    from recsys.data.contract import check_output_file
     from recsys.feedback import FeedbackLog
+
+    check_output_file(args.out, "--out")  # before Redis is asked for anything
 
     settings = Settings()
     log = FeedbackLog(connect(resolve_url(settings)), settings.namespace)
-    frame = log.as_interactions()
-    frame.to_csv(args.out, index=False)
+    # Events count as exported (and may be trimmed from the capped stream) only once written.
+    frame = log.export_interactions(lambda interactions: interactions.to_csv(args.out, index=False))
     print(f"wrote {len(frame)} interactions from feedback to {args.out}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for counts such as --k: argparse names the option in its error."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,10 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--users", type=int, default=5000)
     p.set_defaults(func=cmd_demo_data)
 
-    p = sub.add_parser("ingest", help="import TripAdvisor JSON, OSM Overpass JSON or a CSV directory")
-    p.add_argument("source")
-    p.add_argument("--format", choices=["tripadvisor", "osm", "csv"], default=None)
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("ingest", help="import TripAdvisor JSON, OSM Overpass JSON, a restaurant CSV file or a "
+                                      "contract directory")
+    p.add_argument("source", metavar="FILE_OR_DIR")
+    p.add_argument("--format", choices=["tripadvisor", "osm", "csv"], default=None,
+                   help="default: detected from the content")
+    p.add_argument("--out", required=True, help="the dataset directory to write (replaced whole)")
+    p.add_argument("--force", action="store_true", help="replace OUT even if it is a directory that is not a dataset")
     p.add_argument("--skip-invalid", action="store_true", help="import the valid rows, report the rest")
     p.add_argument("--rejects", default=None, help="where to write rejected rows (default OUT/rejects.csv)")
     p.set_defaults(func=cmd_ingest)
@@ -242,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="compare the model's recipe with baselines on a split")
     p.add_argument("--model", required=True)
     p.add_argument("--dataset", required=True)
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=_positive_int, default=10)
     p.add_argument("--split", action="append", choices=["random", "time", "cold-users", "cold-items"])
     p.add_argument("--include-seen", action="store_true", help="do not exclude training items from rankings")
     p.add_argument("--max-users", type=int, default=2000, help="evaluate on a sample of this many test users")
@@ -253,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True)
     p.add_argument("--dataset", required=True)
     p.add_argument("--users", required=True)
-    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--k", type=_positive_int, default=10)
     p.add_argument("--exclude-seen", action="store_true")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_recommend_batch)
@@ -275,12 +294,23 @@ def main(argv: list[str] | None = None) -> int:
     from recsys.two_tower import ModelArtifactError
 
     args = build_parser().parse_args(argv)
+    # What the library waits for (Redis loading a large data set, another process's index build)
+    # and what it repaired reaches the person at the terminal, on stderr, as plain sentences.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("recsys")
+    if not logger.handlers:
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     try:
         return int(args.func(args) or 0)
     except (DatasetError, ValueError, LookupError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (RedisUnavailableError, EmbeddedRedisError, ModelArtifactError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a read-only or full disk, a permission: the system's words, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

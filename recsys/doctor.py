@@ -15,14 +15,21 @@ class Check:
     fix: str = ""
 
 
-def run_checks(settings: Settings) -> list[Check]:
+def run_checks(settings: Settings, notify=None) -> list[Check]:
     from recsys.connection import RedisUnavailableError, connect, redact_url, resolve_url
+    from recsys.redis_server import server_processes
     from recsys.store import RestaurantStore
     from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
 
     checks: list[Check] = []
+    if not settings.redis_url:
+        servers = server_processes(settings.redis_data_dir)
+        if len(servers) > 1:  # cannot happen with the server lock; left by older versions
+            checks.append(Check("embedded server", False, f"{len(servers)} redis-servers share "
+                                f"{settings.redis_data_dir} (pids {', '.join(str(p.pid) for p in servers)})",
+                                "stop all but one: `python -m recsys stop-redis` stops them all, then start again"))
     try:
-        url = resolve_url(settings)
+        url = resolve_url(settings, notify=notify)
         client = connect(url)
         where = "REDIS_URL" if settings.redis_url else f"embedded server, data in {settings.redis_data_dir}"
         checks.append(Check("redis", True, f"reachable at {redact_url(url)} ({where})"))
@@ -44,11 +51,28 @@ def run_checks(settings: Settings) -> list[Check]:
         has_json = "ReJSON" in names or _json_works(client)
         checks.append(Check("JSON (ReJSON)", has_json, "loaded" if has_json else "missing",
                             "use Redis 8, Redis Stack, or the embedded server"))
-        status = RestaurantStore(client, settings.namespace).status()
-        checks.append(Check("restaurant index", status.version is not None and status.documents > 0,
+        persistence = client.info("persistence")
+        failing = [name for name in ("aof_last_write_status", "rdb_last_bgsave_status", "aof_last_bgrewrite_status")
+                   if persistence.get(name, "ok") != "ok"]
+        checks.append(Check("persistence", not failing,
+                            "AOF and snapshots are being written" if not failing else
+                            f"Redis cannot write to disk ({', '.join(failing)}): it refuses writes (MISCONF)",
+                            "free disk space where Redis keeps its data (embedded: RECSYS_DATA_DIR/redis) "
+                            "and check that the directory is writable"))
+        store = RestaurantStore(client, settings.namespace)
+        status = store.status()
+        checks.append(Check("restaurant index", status.version is not None and status.documents > 0
+                            and status.prefix_ok,
                             f"v{status.version}: {status.documents} restaurants, model {status.meta.get('model_id', '?')}"
+                            + ("" if status.prefix_ok else " (old key-prefix format: rebuild it)")
                             if status.version is not None else "not built",
                             "run `python -m recsys index` (the app also builds it on first start)"))
+        try:
+            report = store.cleanup_if_idle()
+            checks.append(Check("orphaned index data", True, "not checked: a build is running" if report is None
+                                else ("removed: " + report.describe()) if report else "none"))
+        except RedisUnavailableError as exc:
+            checks.append(Check("orphaned index data", False, str(exc), "free disk space, then run doctor again"))
     try:
         model = TwoTowerRecommender.load(settings.model_dir)
         checks.append(Check("model", True, f"{settings.model_dir} (trained {model.info.get('trained_at', '?')}, "

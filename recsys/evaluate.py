@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.contract import Dataset
-from recsys.recommenders import (ContentRecommender, NearestRecommender, OracleRecommender, PopularRecommender,
-                                 RandomRecommender, Recommender, _geo_columns)
+from recsys.recommenders import (ContentRecommender, MatrixFactorizationRecommender, NearestRecommender,
+                                 OracleRecommender, PopularRecommender, RandomRecommender, Recommender, _geo_columns)
 
 SPLITS = ("random", "time", "cold-users", "cold-items")
 
@@ -104,7 +104,8 @@ def evaluate_recommender(model: Recommender, split: Split, k: int = 10, exclude_
 
 
 def baselines(dataset: Dataset, oracle: dict | None = None, seed_recipe: Callable[[], Recommender] | None = None) -> list[Recommender]:
-    models: list[Recommender] = [RandomRecommender(), PopularRecommender(), ContentRecommender()]
+    models: list[Recommender] = [RandomRecommender(), PopularRecommender(), ContentRecommender(),
+                                 MatrixFactorizationRecommender("bpr"), MatrixFactorizationRecommender("als")]
     if _geo_columns(dataset.schema.users) and _geo_columns(dataset.schema.items):
         models.append(NearestRecommender())
     if seed_recipe is not None:
@@ -127,3 +128,21 @@ def compare(dataset: Dataset, models: list[Recommender], split_name: str = "rand
         metrics = evaluate_recommender(model, split, k, exclude_seen, max_users=max_users, seed=seed)
         rows.append({"model": model.name, "split": split_name, **metrics})
     return pd.DataFrame(rows)
+
+
+QUICK_SPLITS = ("random", "cold-users")  # warm users and brand-new users: what the Model page shows
+
+
+def quick_evaluation(dataset: Dataset, candidate: Callable[[], Recommender], k: int = 10, max_users: int = 1000,
+                     on_model: Callable[[str, str], None] | None = None) -> dict[str, list[dict]]:
+    """metrics.json for a freshly trained model: ``candidate()`` (a new, unfitted copy of its
+    recipe) refitted on each quick split's training part and compared with the baselines that
+    need no extra data (most popular, content-only, BPR, ALS). {split: [row per model]}."""
+    models = [PopularRecommender(), ContentRecommender(), MatrixFactorizationRecommender("bpr"),
+              MatrixFactorizationRecommender("als")]
+    out = {}
+    for split in QUICK_SPLITS:
+        table = compare(dataset, [*models, candidate()], split, k=k, max_users=max_users,
+                        on_model=(lambda name, s=split: on_model(s, name)) if on_model else None)
+        out[split] = table.to_dict("records")
+    return out

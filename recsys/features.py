@@ -22,6 +22,7 @@ from recsys.data.contract import split_multilabel
 
 TEXT_BUCKETS = 64  # hashed token buckets per text column: small, since names carry little signal
 GEO_GRID = 6  # anchors per side of the fitted bounding box for the soft-cell (RBF) features
+GEO_MARGIN = 0.25  # share of the box's size kept beyond each edge before positions are clipped
 MAX_VOCAB = 500  # categorical/multilabel values kept per column; rarer ones share "unknown"
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 
@@ -118,8 +119,11 @@ class FeatureSpec:
             lat, lon = (pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in names)
             s, w, nth, e = col.bbox
             missing = np.isnan(lat) | np.isnan(lon)
-            y = np.where(missing, 0.5, (lat - s) / max(nth - s, 1e-9))
-            x = np.where(missing, 0.5, (lon - w) / max(e - w, 1e-9))
+            # Bounded: a place far outside the fitted box (another city) sits on its edge instead of
+            # hundreds of box-widths away, where this one input would swamp every other feature and
+            # map all such places to practically one vector.
+            y = np.clip(np.where(missing, 0.5, (lat - s) / max(nth - s, 1e-9)), -GEO_MARGIN, 1 + GEO_MARGIN)
+            x = np.clip(np.where(missing, 0.5, (lon - w) / max(e - w, 1e-9)), -GEO_MARGIN, 1 + GEO_MARGIN)
             out[:, 0], out[:, 1], out[:, 2] = y - 0.5, x - 0.5, missing
             # Soft cells: a Gaussian bump per grid anchor, so a dot product of two places'
             # features falls off with their distance - what lets the towers learn "near".

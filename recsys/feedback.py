@@ -1,31 +1,72 @@
 """Feedback events ("been there", "liked", "not for me") in a Redis Stream, exported as
-interactions for the next training; "not for me" also keeps a per-user exclusion set."""
+interactions for the next training; "not for me" also keeps a per-user exclusion set.
+
+The stream is capped: it keeps about the newest ``max_events`` events (RECSYS_FEEDBACK_MAXLEN,
+default 100,000), and older ones are trimmed only once `export-feedback` has written them. Events
+not yet exported are never trimmed, so the stream grows past the cap until the next export."""
 
 from __future__ import annotations
 
+import logging
+import os
 import time
+from collections.abc import Callable
 
 import pandas as pd
 import redis
 
 from recsys.connection import redis_errors
+from recsys.ids import check_id
 
 FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
+MAX_EVENTS_ENV = "RECSYS_FEEDBACK_MAXLEN"
+DEFAULT_MAX_EVENTS = 100_000
+
+log = logging.getLogger(__name__)
+
+
+def max_events_from_env() -> int:
+    """The stream cap from RECSYS_FEEDBACK_MAXLEN, or ValueError naming the variable."""
+    text = os.environ.get(MAX_EVENTS_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_EVENTS
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{MAX_EVENTS_ENV}={text!r} must be a whole number of events, at least 1")
+    return value
+
+
+def _text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _stream_id(text: str) -> tuple[int, int]:
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
 
 
 class FeedbackLog:
     """Feedback events in a Redis Stream; exported as interactions for the next training."""
 
-    def __init__(self, client: redis.Redis, namespace: str = "sfrec"):
+    def __init__(self, client: redis.Redis, namespace: str = "sfrec", max_events: int | None = None):
         self.client = client
         self.key = f"{namespace}:feedback"
+        self.exported_key = f"{namespace}:feedback:exported"  # id of the last event export-feedback wrote
         self.ns = namespace
+        self.max_events = max_events_from_env() if max_events is None else max_events
+        if isinstance(self.max_events, bool) or not isinstance(self.max_events, int) or self.max_events < 1:
+            raise ValueError(f"max_events={max_events!r} must be a whole number, at least 1")
 
     def _dismissed_key(self, user_id: str) -> str:
         return f"{self.ns}:not_for_me:{user_id}"
 
     @redis_errors
     def record(self, user_id: str, item_id: str, event: str) -> str:
+        """Append one event (ids checked by the id rule) and return its stream id."""
+        user_id, item_id = check_id(user_id, "user_id"), check_id(item_id, "item_id")
         if event not in FEEDBACK_EVENTS:
             raise ValueError(f"unknown feedback {event!r}; expected one of {', '.join(FEEDBACK_EVENTS)}")
         pipe = self.client.pipeline(transaction=True)
@@ -34,27 +75,84 @@ class FeedbackLog:
             pipe.sadd(self._dismissed_key(user_id), item_id)
         else:
             pipe.srem(self._dismissed_key(user_id), item_id)
-        entry = pipe.execute()[0]
-        return entry.decode() if isinstance(entry, bytes) else entry
+        pipe.xlen(self.key)
+        pipe.get(self.exported_key)
+        entry, _, length, exported = pipe.execute()
+        if length > self.max_events and exported:
+            self._trim(length - self.max_events, _text(exported))
+        return _text(entry)
+
+    def _trim(self, excess: int, exported: str) -> None:
+        """Drop at most ``excess`` of the oldest events, and only ones already exported: MINID
+        keeps everything after the export mark, LIMIT keeps the newest ``max_events``. Trimming is
+        approximate (whole stream nodes), so the stream holds a little more than the cap."""
+        ms, seq = _stream_id(exported)
+        self.client.xtrim(self.key, minid=f"{ms}-{seq + 1}", approximate=True, limit=excess)
 
     @redis_errors
     def dismissed(self, user_id: str) -> list[str]:
-        """Restaurants this user marked "not for me" (and has not liked since): never recommended again."""
-        return sorted(v.decode() if isinstance(v, bytes) else v for v in self.client.smembers(self._dismissed_key(user_id)))
+        """Restaurants this user marked "not for me" (and has not liked since): never recommended
+        again. Members that break the id rule (written before ids were checked) are skipped."""
+        valid = []
+        for value in self.client.smembers(self._dismissed_key(check_id(user_id, "user_id"))):
+            try:
+                valid.append(check_id(_text(value), "item_id"))
+            except ValueError:
+                log.warning("skipping an invalid id in %s", self._dismissed_key(user_id))
+        return sorted(valid)
 
     @redis_errors
+    def _read(self) -> tuple[pd.DataFrame, str | None]:
+        """Every event in the stream, and the id of the last one read."""
+        rows, last = [], None
+        for entry_id, fields in self.client.xrange(self.key):
+            rows.append({_text(k): _text(v) for k, v in fields.items()})
+            last = _text(entry_id)
+        return pd.DataFrame(rows, columns=["user_id", "item_id", "event", "ts"]), last
+
     def events(self) -> pd.DataFrame:
-        rows = []
-        for _id, fields in self.client.xrange(self.key):
-            f = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
-                 for k, v in fields.items()}
-            rows.append(f)
-        return pd.DataFrame(rows, columns=["user_id", "item_id", "event", "ts"])
+        return self._read()[0]
+
+    @staticmethod
+    def _interactions(events: pd.DataFrame) -> pd.DataFrame:
+        """Positive events as user_id,item_id,weight,timestamp ("not for me" is left out, and so
+        is any event whose ids or time break the rules: written before they were checked)."""
+        weight = events["event"].map(FEEDBACK_EVENTS)
+        ts = pd.to_numeric(events["ts"], errors="coerce")
+
+        def valid(value: object) -> bool:
+            try:
+                check_id(value)
+                return True
+            except ValueError:
+                return False
+
+        keep = (weight > 0) & ts.notna() & events["user_id"].map(valid) & events["item_id"].map(valid)
+        return pd.DataFrame({"user_id": events["user_id"][keep], "item_id": events["item_id"][keep],
+                             "weight": weight[keep], "timestamp": ts[keep].astype(int)})
 
     def as_interactions(self) -> pd.DataFrame:
-        """Positive events as user_id,item_id,weight,timestamp ("not for me" is left out)."""
-        events = self.events()
-        events["weight"] = events["event"].map(FEEDBACK_EVENTS)
-        positive = events[events["weight"] > 0]
-        return pd.DataFrame({"user_id": positive["user_id"], "item_id": positive["item_id"],
-                             "weight": positive["weight"], "timestamp": positive["ts"].astype(float).astype(int)})
+        """Positive events as user_id,item_id,weight,timestamp, without marking them exported."""
+        return self._interactions(self.events())
+
+    def export_interactions(self, write: Callable[[pd.DataFrame], object]) -> pd.DataFrame:
+        """Hand every kept event's interactions to ``write`` (e.g. to_csv); only after it returns
+        are those events marked exported, and so allowed to be trimmed. Returns the frame."""
+        events, last = self._read()
+        frame = self._interactions(events)
+        write(frame)
+        if last is not None:
+            self.mark_exported(last)
+        return frame
+
+    @redis_errors
+    def mark_exported(self, entry_id: str) -> None:
+        """Move the export mark forward to ``entry_id`` (never back)."""
+        current = self.client.get(self.exported_key)
+        if current is None or _stream_id(_text(current)) < _stream_id(entry_id):
+            self.client.set(self.exported_key, entry_id)
+
+    @redis_errors
+    def exported_up_to(self) -> str | None:
+        value = self.client.get(self.exported_key)
+        return _text(value) if value is not None else None

@@ -3,13 +3,46 @@ current embedding and the model that produced it."""
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import datetime, timezone
 
 import numpy as np
 import redis
+from redisvl.exceptions import RedisVLError
 from redisvl.index import SearchIndex
+from redisvl.query import FilterQuery
+from redisvl.query.filter import FilterExpression
+from redisvl.utils.token_escaper import TokenEscaper
 
 from recsys.connection import redis_errors
+from recsys.ids import MAX_ID_LENGTH
+
+# Words of a search sent to RediSearch; its query parser overflows near 256 terms. Further words
+# are still required, checked on the returned names, so a long search never widens.
+MAX_SEARCH_WORDS = 32
+# Name search runs on a tag list of the name's words, lower-cased here rather than by RediSearch
+# (whose TEXT tokenizer keeps the case of non-ASCII letters: "Ümit" would not match "ümit"), plus
+# each word's first letter: RediSearch expands only prefixes of 2+ bytes (MINPREFIX), so a
+# one-letter search ("a") matches a stored initial exactly instead.
+NAME_WORDS_FIELD = "name_words"
+MAX_WORD_CHARS = 64  # longer words are stored and sent cut to this; the whole word is checked here
+_TAG_ESCAPER = TokenEscaper(re.compile(TokenEscaper.TAG_ESCAPED_CHARS))
+
+
+def name_words(text: str) -> list[str]:
+    """The searchable words of a name or a search: runs of letters and digits, lower-cased, each
+    once, in order. Everything else (query syntax included) only separates words."""
+    words = "".join(ch if ch.isalnum() else " " for ch in text).lower().split()
+    return list(dict.fromkeys(words))
+
+
+def indexed_name_words(name: object) -> list[str]:
+    """What is stored for searching a name: its words and their first letters."""
+    if not isinstance(name, str):
+        return []
+    words = [w[:MAX_WORD_CHARS] for w in name_words(name)]
+    return list(dict.fromkeys([*words, *(w[0] for w in words)]))
 
 
 class UserStore:
@@ -22,16 +55,53 @@ class UserStore:
             "index": {"name": f"{namespace}:users", "prefix": f"{namespace}:user", "storage_type": "json"},
             "fields": [{"name": "user_id", "type": "tag", "path": "$.user_id"},
                        {"name": "name", "type": "text", "path": "$.name"},
-                       {"name": "home_neighbourhood", "type": "tag", "path": "$.home_neighbourhood"}],
+                       {"name": "home_neighbourhood", "type": "tag", "path": "$.home_neighbourhood"},
+                       {"name": NAME_WORDS_FIELD, "type": "tag", "path": f"$.{NAME_WORDS_FIELD}[*]"}],
         }, redis_client=client)
+        self._schema_checked = False
 
     def key(self, user_id: str) -> str:
         return f"{self.ns}:user:{user_id}"
 
     @redis_errors
     def ensure_index(self) -> None:
+        """Create the index, or bring one written by an older version up to this schema."""
         if not self._index.exists():
             self._index.create(overwrite=False)
+        elif not self._schema_checked and NAME_WORDS_FIELD not in self._indexed_fields():
+            self._migrate()
+        self._schema_checked = True
+
+    def _indexed_fields(self) -> set[str]:
+        info = self._index.info()
+        names = set()
+        for attribute in info.get("attributes", []):
+            pairs = dict(zip(attribute[::2], attribute[1::2])) if isinstance(attribute, list) else attribute
+            name = pairs.get("attribute", pairs.get(b"attribute", ""))
+            names.add(name.decode() if isinstance(name, bytes) else name)
+        return names
+
+    def _migrate(self) -> None:
+        """Add the searchable name words to every stored profile, then rebuild the index over
+        them (the documents stay; only the index is dropped and created again)."""
+        keys = list(self.client.scan_iter(match=f"{self.ns}:user:*", count=1000, _type="ReJSON-RL"))
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start:start + 1000]
+            pipe = self.client.pipeline(transaction=False)
+            for key, names in zip(chunk, self.client.json().mget(chunk, "$.name")):
+                pipe.json().set(key, f"$.{NAME_WORDS_FIELD}", indexed_name_words((names or [None])[0]))
+            pipe.execute()
+        try:
+            self.client.execute_command("FT.DROPINDEX", self._index.name)  # without DD: keeps documents
+        except redis.ResponseError:
+            pass  # another process migrated it first
+        try:
+            self._index.create(overwrite=False)
+        except RedisVLError:
+            pass  # created meanwhile by another process
+        deadline = time.monotonic() + 30
+        while int(self._index.info().get("indexing", 0)) and time.monotonic() < deadline:
+            time.sleep(0.02)  # existing documents are indexed in the background
 
     @redis_errors
     def put_many(self, profiles: list[dict], embeddings: np.ndarray, model_version: str) -> None:
@@ -39,7 +109,8 @@ class UserStore:
         pipe = self.client.pipeline(transaction=False)
         for profile, emb in zip(profiles, embeddings):
             doc = {**_jsonable(profile), "embedding": [float(x) for x in emb],
-                   "model_version": model_version, "created": profile.get("created") or now, "updated": now}
+                   "model_version": model_version, "created": profile.get("created") or now, "updated": now,
+                   NAME_WORDS_FIELD: indexed_name_words(profile.get("name"))}
             pipe.json().set(self.key(doc["user_id"]), "$", doc)
         pipe.execute()
 
@@ -59,22 +130,41 @@ class UserStore:
 
     @redis_errors
     def search(self, text: str = "", limit: int = 50) -> list[dict]:
-        """Profiles whose name or id matches ``text`` (plain words; query syntax is escaped)."""
-        from redisvl.query import FilterQuery
-        from redisvl.query.filter import Tag, Text
-
+        """Profiles with a name word starting with each word of ``text`` ("a" finds Alice and
+        Zed A; "mar smi" finds Maria Smith), or whose id starts with ``text`` ("u0000"). Query
+        syntax is never interpreted: only letters and digits are searched, the id literally; an
+        empty text lists profiles."""
+        if not isinstance(limit, (int, np.integer)) or isinstance(limit, bool) or not 1 <= limit <= 10_000:
+            raise ValueError(f"limit={limit!r} must be a whole number from 1 to 10000")
         self.ensure_index()
-        words = [w for w in "".join(ch if ch.isalnum() else " " for ch in text).split() if w]
-        if text.strip() and not words:
+        text = "" if text is None else str(text).strip()
+        words = name_words(text)
+        if text and not words:
             return []  # only query syntax (*, @, |, ...): it must never widen to "everyone"
+        sent = [w[:MAX_WORD_CHARS] for w in words[:MAX_SEARCH_WORDS]]
+        # Words Redis does not see whole are checked on the returned names.
+        checked = words if len(words) > MAX_SEARCH_WORDS or any(len(w) > MAX_WORD_CHARS for w in words) else []
         expression = None
         if words:
-            expression = Text("name") % " ".join(f"{w}*" if len(w) >= 2 else w for w in words)
-            expression = expression | (Tag("user_id") == text.strip())
-        query = FilterQuery(filter_expression=expression, num_results=limit,
+            clauses = [f"@{NAME_WORDS_FIELD}:{{{w}}}" if len(w) == 1 else f"@{NAME_WORDS_FIELD}:{{{w}*}}"
+                       for w in sent]
+            query_text = " ".join(clauses)
+            if 2 <= len(text) <= MAX_ID_LENGTH and not checked:
+                query_text = f"({query_text}) | (@user_id:{{{_TAG_ESCAPER.escape(text)}*}})"
+            expression = FilterExpression(query_text)
+        # With words left over, fetch more and keep the names that also hold those words.
+        query = FilterQuery(filter_expression=expression, num_results=10_000 if checked else limit,
                             return_fields=["user_id", "name", "home_neighbourhood"])
-        return [{"user_id": r["user_id"], "name": r.get("name", ""), "home_neighbourhood": r.get("home_neighbourhood", "")}
+        rows = [{"user_id": r["user_id"], "name": r.get("name", ""), "home_neighbourhood": r.get("home_neighbourhood", "")}
                 for r in self._index.query(query)]
+        if checked:
+            rows = [r for r in rows if _has_word_prefixes(r["name"], checked)][:limit]
+        return rows
+
+
+def _has_word_prefixes(name: str, words: list[str]) -> bool:
+    have = name_words(name)
+    return all(any(h.startswith(w) for h in have) for w in words)
 
 
 def _jsonable(profile: dict) -> dict:

@@ -1,19 +1,102 @@
-"""The profile record as the user tower reads it: its fields and how a profile is normalised."""
+"""The profile record as the user tower reads it: its fields and how a profile is validated and
+normalised before it is embedded or stored."""
 
 from __future__ import annotations
 
+import math
 import uuid
+
+import numpy as np
+
+from recsys.data.contract import MULTILABEL_SEP
+from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
+from recsys.ids import check_id
 
 PROFILE_FIELDS = ("user_id", "name", "likes", "price_bracket", "home_neighbourhood", "home_lat", "home_lon",
                   "newsletter", "notifications", "profile_visibility", "data_sharing")
+DEFAULT_NAME = "Anonymous"  # a profile given without a name (an ad-hoc one never has one)
+_TEXT_FIELDS = ("price_bracket", "home_neighbourhood", "profile_visibility")
+_FLAG_FIELDS = ("newsletter", "notifications", "data_sharing")
 
 
 def normalise_profile(profile: dict) -> dict:
-    """A profile as the user tower reads it: likes joined with '|', an id, known fields only."""
+    """A profile as the user tower reads it: known fields only, likes joined with '|', an id,
+    plain Python values. Raises ValueError naming every field that is wrong (all at once).
+
+    Text is kept literally (a name is stored and shown exactly as typed); missing values stay
+    None. Home coordinates must be finite and inside Redis GEO's range, and come as a pair."""
+    problems: list[str] = []
     out = {k: profile.get(k) for k in PROFILE_FIELDS if k in profile}
-    likes = out.get("likes")
-    if isinstance(likes, (list, tuple, set)):
-        out["likes"] = "|".join(likes)
-    out["user_id"] = str(out.get("user_id") or f"p-{uuid.uuid4().hex[:10]}")
-    out["name"] = str(out.get("name") or "").strip() or "Anonymous"
+
+    if out.get("user_id") is None:
+        out["user_id"] = f"p-{uuid.uuid4().hex[:10]}"
+    else:
+        out["user_id"] = _checked(problems, check_id, out["user_id"], "user_id")
+
+    name = out.get("name")
+    if _missing(name):
+        out["name"] = DEFAULT_NAME
+    elif not isinstance(name, str):
+        problems.append(f"name must be text, got {name!r}")
+    elif not name.strip():
+        problems.append("name is empty (only spaces); give the profile a name")
+
+    if "likes" in out:
+        out["likes"] = _likes(out["likes"], problems)
+
+    for field in (f for f in _TEXT_FIELDS if f in out):
+        value = out[field]
+        if _missing(value):
+            out[field] = None
+        elif not isinstance(value, str):
+            problems.append(f"{field} must be text, got {value!r}")
+    for field in (f for f in _FLAG_FIELDS if f in out):
+        value = out[field]
+        if _missing(value):
+            out[field] = None
+        elif isinstance(value, (bool, np.bool_)):
+            out[field] = bool(value)
+        else:
+            problems.append(f"{field} must be True or False, got {value!r}")
+
+    given = [f for f in ("home_lat", "home_lon") if out.get(f) is not None]
+    if len(given) == 1:
+        other = "home_lon" if given == ["home_lat"] else "home_lat"
+        problems.append(f"{given[0]} is given without {other}: give both home coordinates or neither")
+    for field, bounds in (("home_lat", LAT_RANGE), ("home_lon", LON_RANGE)):
+        if out.get(field) is not None:
+            out[field] = _checked(problems, check_coordinate, field, out[field], bounds)
+
+    if problems:
+        raise ValueError("invalid profile: " + "; ".join(problems))
     return out
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _checked(problems: list[str], check, *args):
+    try:
+        return check(*args)
+    except ValueError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _likes(value: object, problems: list[str]) -> str | None:
+    """Labels joined with the multilabel separator; a label may hold any text but that separator."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        labels = value.split(MULTILABEL_SEP) if value else []
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        labels = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+        bad = [v for v in labels if not isinstance(v, str) or not v.strip() or MULTILABEL_SEP in v]
+        if bad:
+            problems.append(f"likes must be non-empty labels without '{MULTILABEL_SEP}', got {bad[:3]!r}")
+            return None
+    else:
+        problems.append(f"likes must be a list of labels, got {value!r}")
+        return None
+    return MULTILABEL_SEP.join(labels)

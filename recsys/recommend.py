@@ -17,8 +17,10 @@ from geopy.distance import geodesic
 from redisvl.query import CountQuery, VectorQuery
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
-from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
 from recsys.connection import redis_errors
+from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
+from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
+from recsys.ids import check_id
 from recsys.store import RestaurantStore, parse_item
 
 MAX_RADIUS_M = 50_000
@@ -41,36 +43,107 @@ class Query:
     open_only: bool = True  # False: ignore opening hours (browse mode)
 
     def validate(self, known_cuisines: list[str] | None = None) -> None:
-        """Raise ValueError naming the parameter for anything out of range."""
-        problems = []
-        for name, value, low, high in (("lat", self.lat, -90, 90), ("lon", self.lon, -180, 180)):
-            if not isinstance(value, (int, float)) or math.isnan(value) or not low <= value <= high:
-                problems.append(f"{name}={value!r} must be a number between {low} and {high}")
-        if not isinstance(self.radius_m, (int, float)) or not 0 < self.radius_m <= MAX_RADIUS_M:
-            problems.append(f"radius_m={self.radius_m!r} must be more than 0 and at most {MAX_RADIUS_M} (50 km)")
+        """Raise ValueError naming every parameter that is wrong; otherwise normalise in place to
+        plain Python values (numpy numbers to int/float, an ISO-8601 ``when`` with an offset to a
+        datetime), so nothing odd reaches RedisVL. A rejected query is left as it was."""
+        problems: list[str] = []
+        clean: dict[str, object] = {}
+        for name, bounds in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
+            value = getattr(self, name)
+            if not _is_number(value):
+                problems.append(f"{name}={value!r} must be a number between {bounds[0]} and {bounds[1]}")
+                continue
+            try:
+                clean[name] = check_coordinate(name, value, bounds) + 0.0  # + 0.0 turns -0.0 into 0.0
+            except ValueError as exc:
+                problems.append(str(exc))
+        radius = self.radius_m
+        if not _is_number(radius) or not 0 < radius <= MAX_RADIUS_M:
+            problems.append(f"radius_m={radius!r} must be a number more than 0 and at most {MAX_RADIUS_M} (50 km)")
+        else:
+            clean["radius_m"] = _plain(radius)
         for name in ("price_min", "price_max"):
             value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or not 1 <= value <= 4:
+            if not _is_whole(value) or not 1 <= value <= 4:
                 problems.append(f"{name}={value!r} must be a whole number from 1 to 4")
-        if isinstance(self.price_min, int) and isinstance(self.price_max, int) and self.price_min > self.price_max:
-            problems.append(f"price range {self.price_min}..{self.price_max} is inverted (min above max)")
-        if not isinstance(self.min_rating, (int, float)) or not 0 <= self.min_rating <= 5:
-            problems.append(f"min_rating={self.min_rating!r} must be between 0 and 5")
-        if not isinstance(self.k, (int, np.integer)) or not 1 <= self.k <= MAX_K:
+            else:
+                clean[name] = int(value)
+        if "price_min" in clean and "price_max" in clean and clean["price_min"] > clean["price_max"]:
+            problems.append(f"price range {clean['price_min']}..{clean['price_max']} is inverted (min above max)")
+        if not _is_number(self.min_rating) or not 0 <= self.min_rating <= 5:
+            problems.append(f"min_rating={self.min_rating!r} must be a number from 0 to 5")
+        else:
+            clean["min_rating"] = _plain(self.min_rating)
+        if not _is_whole(self.k) or not 1 <= self.k <= MAX_K:
             problems.append(f"k={self.k!r} must be a whole number from 1 to {MAX_K}")
-        if self.when is not None and self.when.tzinfo is None:
-            problems.append("when must be timezone-aware (for example datetime.now(ZoneInfo('America/Los_Angeles')))")
+        else:
+            clean["k"] = int(self.k)
+        try:
+            clean["when"] = _parse_when(self.when)
+        except ValueError as exc:
+            problems.append(str(exc))
         if not isinstance(self.cuisines, (list, tuple)) or not all(isinstance(c, str) for c in self.cuisines):
-            problems.append("cuisines must be a list of strings")
-        elif known_cuisines is not None:
-            unknown = [c for c in self.cuisines if c not in set(known_cuisines)]
-            if unknown:
-                problems.append(f"unknown cuisine(s) {', '.join(map(repr, unknown))}; "
-                                f"known: {', '.join(known_cuisines[:40])}")
-        if not all(isinstance(i, str) and i for i in self.exclude_ids):
-            problems.append("exclude_ids must be non-empty strings")
+            problems.append(f"cuisines={self.cuisines!r} must be a list of strings")
+        else:
+            clean["cuisines"] = list(self.cuisines)
+            if known_cuisines is not None:
+                known = set(known_cuisines)
+                unknown = [c for c in self.cuisines if c not in known]
+                if unknown:
+                    problems.append(f"unknown cuisine(s) {', '.join(map(repr, unknown))}; "
+                                    f"known: {', '.join(known_cuisines[:40])}")
+        if not isinstance(self.exclude_ids, (list, tuple)):
+            problems.append(f"exclude_ids={self.exclude_ids!r} must be a list of ids")
+        else:
+            try:
+                clean["exclude_ids"] = [check_id(i, "exclude_ids") for i in self.exclude_ids]
+            except ValueError as exc:
+                problems.append(str(exc))
+        if not isinstance(self.open_only, (bool, np.bool_)):
+            problems.append(f"open_only={self.open_only!r} must be True or False")
+        else:
+            clean["open_only"] = bool(self.open_only)
         if problems:
             raise ValueError("invalid query: " + "; ".join(problems))
+        for name, value in clean.items():
+            setattr(self, name, value)
+
+
+def _is_number(value: object) -> bool:
+    """A finite real number; booleans are not numbers here (True is never a meant latitude or k)."""
+    return (isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_)) and math.isfinite(value))
+
+
+def _is_whole(value: object) -> bool:
+    """An integer type (numpy's included): 7.0 is refused rather than guessed at."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _plain(value: int | float | np.number) -> int | float:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _parse_when(value: object) -> datetime | None:
+    """None (now), a timezone-aware datetime, or an ISO-8601 string with an offset; a naive time
+    is refused because which zone it means is a guess (the hours are checked to the minute)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"when={value!r} is not an ISO-8601 date and time "
+                             "(for example 2026-11-27T19:00-08:00)") from None
+        if parsed.tzinfo is None:
+            raise ValueError(f"when={value!r} has no UTC offset; it must be timezone-aware "
+                             "(for example 2026-11-27T19:00-08:00)")
+        return parsed
+    if not isinstance(value, datetime):  # int, float, date, numpy datetime64, ...
+        raise ValueError(f"when={value!r} must be a timezone-aware datetime or an ISO-8601 string with an offset")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("when must be timezone-aware (for example datetime.now(ZoneInfo('America/Los_Angeles')))")
+    return value
 
 
 @dataclass
@@ -140,7 +213,7 @@ class Searcher:
 
     @redis_errors
     def count(self, query: Query) -> int:
-        return int(self.store.index().query(CountQuery(build_filter(query, self.tz))))
+        return int(self.store.query(CountQuery(build_filter(query, self.tz))))
 
     @property
     def client(self):
@@ -153,12 +226,12 @@ class Searcher:
         query.validate(known_cuisines)
         when = query.when or datetime.now(ZoneInfo(self.tz))
         query.when = when
-        index = self.store.index()
+        self.store.index()  # the live version, so live_layout describes it
         layout = self.store.live_layout
         knn = VectorQuery(vector=[float(x) for x in vector], vector_field_name="embedding",
                           return_fields=layout.return_fields, filter_expression=build_filter(query, self.tz),
                           num_results=query.k, dtype=layout.datatype)
-        rows = index.query(knn)
+        rows = self.store.query(knn)
         items = []
         for row in rows:
             item = parse_item(row)

@@ -6,6 +6,7 @@ without retraining."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -14,13 +15,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import redis
 
 from recsys.config import SHIPPED_MODEL_DIR, Settings
-from recsys.connection import connect, resolve_url
+from recsys.connection import connect, redis_errors, resolve_url
 from recsys.data.contract import Dataset, split_multilabel
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.recommend import Query, Results, Searcher
 from recsys.feedback import FeedbackLog
+from recsys.ids import check_id
 from recsys.profile_store import UserStore
 from recsys.profiles import PROFILE_FIELDS, normalise_profile
 from recsys.store import Layout, RestaurantStore
@@ -28,6 +31,11 @@ from recsys.train import TrainConfig
 from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
 
 log = logging.getLogger(__name__)
+
+
+def _decoded(reply):
+    """A JSON.MGET element: redis-py decodes it already on some protocol versions, not on others."""
+    return json.loads(reply) if isinstance(reply, (str, bytes)) else reply
 
 
 def model_id(model_dir: Path) -> str:
@@ -70,16 +78,18 @@ class RecommenderService:
         self._dataset: Dataset | None = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None, bootstrap: bool = True, progress=None) -> "RecommenderService":
+    def open(cls, settings: Settings | None = None, bootstrap: bool = True, progress=None,
+             notify=None) -> "RecommenderService":
         """Connect (starting the embedded Redis if needed), load the active model, and make sure
-        the index holds the dataset embedded by that model."""
+        the index holds the dataset embedded by that model. ``notify`` hears what is being waited
+        for (Redis loading a large data set, another process building the index)."""
         settings = settings or Settings()
-        client = connect(resolve_url(settings))
+        client = connect(resolve_url(settings, notify=notify))
         meta = RestaurantStore(client, settings.namespace).meta()
         active = Path(meta["model_dir"]) if meta.get("model_dir") else settings.model_dir
         service = cls(settings, client, load_model(active, settings.model_dir))
         if bootstrap:
-            service.ensure_indexed(progress=progress)
+            service.ensure_indexed(progress=progress, notify=notify)
         return service
 
     @property
@@ -102,57 +112,119 @@ class RecommenderService:
             items = pd.concat([items[~items["item_id"].isin(extra["item_id"])], extra], ignore_index=True)
         return items.reset_index(drop=True)
 
-    def ensure_indexed(self, force: bool = False, progress=None) -> bool:
-        """Build the index unless it already holds this dataset embedded by this model."""
-        dataset = self.dataset()
-        self.model.check_schema(dataset)  # a model trained on other columns cannot embed this data
-        fingerprint = dataset.fingerprint()
+    def _is_current(self, dataset: Dataset) -> bool:
         status = self.restaurants.status()
         layout = self.restaurants.layout
-        current = (status.meta.get("model_id") == self.loaded.model_id
-                   and status.meta.get("dataset_fingerprint") == fingerprint
-                   and status.meta.get("storage", "json") == layout.storage
-                   and status.meta.get("datatype", "float32") == layout.datatype
-                   and status.version is not None and status.documents >= len(dataset.items))
-        if current and not force:
-            self._sync_users(dataset)
+        return (status.meta.get("model_id") == self.loaded.model_id
+                and status.meta.get("dataset_fingerprint") == dataset.fingerprint()
+                and status.meta.get("storage", "json") == layout.storage
+                and status.meta.get("datatype", "float32") == layout.datatype
+                and status.version is not None and status.prefix_ok
+                and status.documents >= len(dataset.items))
+
+    def ensure_indexed(self, force: bool = False, progress=None, notify=None) -> bool:
+        """Build the index unless it already holds this dataset embedded by this model, and make
+        every stored profile's vector come from that model. Serialised across processes: a second
+        caller waits for the running build and then finds the index current."""
+        dataset = self.dataset()
+        self.model.check_schema(dataset)  # a model trained on other columns cannot embed this data
+        if not force and self._is_current(dataset) and not self._users_pending(dataset):
+            self.restaurants.cleanup_if_idle()  # left-overs of killed builds
             return False
-        self.reindex(dataset, self.loaded, progress=progress)
-        return True
+        seen = self.restaurants.live_version()
+        with self.restaurants.building(notify):
+            # Whoever held the lock before us may have done the work already.
+            if self._is_current(dataset) and (not force or self.restaurants.live_version() != seen):
+                self.restaurants.cleanup_orphans()
+                self._sync_users(dataset)
+                return False
+            self.reindex(dataset, self.loaded, progress=progress)
+            return True
 
     def reindex(self, dataset: Dataset, loaded: LoadedModel, progress=None) -> int:
         """Embed every restaurant (dataset + ones added in the app) with ``loaded`` and switch
-        the live index to it in one step; then re-embed the stored profiles."""
-        items = self.catalogue(dataset)
-        embeddings = loaded.model.embed_items(items)
-        version = self.restaurants.rebuild(items, embeddings, {
-            "model_id": loaded.model_id, "model_dir": str(loaded.path),
-            "dataset_fingerprint": dataset.fingerprint(), "dataset_dir": str(self.settings.dataset_dir)},
-            progress=progress)
-        self.loaded = loaded
-        self._cuisines = None
-        self._sync_users(dataset, force=True)
-        return version
+        the live index to it in one step; then re-embed the stored profiles. A crash after the
+        switch leaves profiles on the old model: the next start finds them by their model_version
+        and finishes the job."""
+        with self.restaurants.building():
+            custom_before = self.restaurants.custom_raw()
+            items = self.catalogue(dataset)
+            embeddings = loaded.model.embed_items(items)
+            version = self.restaurants.rebuild(items, embeddings, {
+                "model_id": loaded.model_id, "model_dir": str(loaded.path),
+                "dataset_fingerprint": dataset.fingerprint(), "dataset_dir": str(self.settings.dataset_dir)},
+                progress=progress)
+            self.loaded = loaded
+            self._cuisines = None
+            # Places added or updated in the app while the build ran went into the old version:
+            # carry them into the new one, embedded by the new model.
+            custom_after = self.restaurants.custom_raw()
+            missed = [json.loads(raw) for key, raw in custom_after.items() if custom_before.get(key) != raw]
+            if missed:
+                self.add_restaurants(pd.DataFrame(missed))
+            self._sync_users(dataset)
+            return version
 
-    def _sync_users(self, dataset: Dataset, force: bool = False) -> None:
-        """Store the dataset's users once, and (re-)embed every profile the model has not embedded."""
+    @property
+    def _users_marker(self) -> str:
+        return f"{self.settings.namespace}:users_loaded"
+
+    def _users_pending(self, dataset: Dataset) -> bool:
+        return not self.client.get(self._users_marker) or bool(self._stale_profiles())
+
+    def _stale_profiles(self) -> list[str]:
+        """Keys of stored profiles whose vector was not made by the loaded model."""
+        keys = [k.decode() if isinstance(k, bytes) else k
+                for k in self.client.scan_iter(match=f"{self.settings.namespace}:user:*", count=5000)]
+        stale = []
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start:start + 1000]
+            versions = self.client.execute_command("JSON.MGET", *chunk, "$.model_version")
+            stale += [k for k, v in zip(chunk, versions) if _decoded(v) != [self.loaded.model_id]]
+        return stale
+
+    def _sync_users(self, dataset: Dataset) -> None:
+        """Store the dataset's users once (never over an existing profile), then re-embed every
+        profile whose vector another model made."""
         self.users.ensure_index()
-        marker = f"{self.settings.namespace}:users_loaded"
-        profiles: dict[str, dict] = {}
-        if not self.client.get(marker):
-            for row in dataset.users.to_dict("records"):
-                profiles[row["user_id"]] = {k: row.get(k) for k in PROFILE_FIELDS if k in row}
-        if force or profiles:
-            for key in self.client.scan_iter(match=f"{self.settings.namespace}:user:*", count=1000):
-                key = key.decode() if isinstance(key, bytes) else key
-                doc = self.client.json().get(key)
-                if doc and (force or doc.get("model_version") != self.loaded.model_id):
-                    profiles.setdefault(doc["user_id"], {k: doc.get(k) for k in PROFILE_FIELDS})
-        ids = list(profiles)
-        for start in range(0, len(ids), 2000):
-            chunk = [profiles[i] for i in ids[start:start + 2000]]
-            self.users.put_many(chunk, self.model.embed_users(pd.DataFrame(chunk)), self.loaded.model_id)
-        self.client.set(marker, "1")
+        if not self.client.get(self._users_marker):
+            rows = dataset.users.to_dict("records")
+            for start in range(0, len(rows), 2000):
+                chunk = rows[start:start + 2000]
+                pipe = self.client.pipeline(transaction=False)
+                for row in chunk:
+                    pipe.exists(self.users.key(row["user_id"]))
+                new = [{k: row.get(k) for k in PROFILE_FIELDS if k in row}
+                       for row, exists in zip(chunk, pipe.execute()) if not exists]
+                if new:
+                    self.users.put_many(new, self.model.embed_users(pd.DataFrame(new)), self.loaded.model_id)
+            self.client.set(self._users_marker, "1")
+        stale = self._stale_profiles()
+        for start in range(0, len(stale), 500):
+            self._reembed(stale[start:start + 500])
+
+    def _reembed(self, keys: list[str]) -> None:
+        """New vectors for these profiles, written only if no one saved them meanwhile (WATCH):
+        a profile edited during a re-embedding keeps its edit."""
+        while True:
+            with self.client.pipeline() as pipe:
+                try:
+                    pipe.watch(*keys)
+                    raw = pipe.execute_command("JSON.MGET", *keys, "$")
+                    docs = [(k, _decoded(r)[0]) for k, r in zip(keys, raw) if _decoded(r)]
+                    docs = [(k, d) for k, d in docs if d.get("model_version") != self.loaded.model_id]
+                    if not docs:
+                        return
+                    frame = pd.DataFrame([{f: d.get(f) for f in PROFILE_FIELDS} for _, d in docs])
+                    vectors = self.model.embed_users(frame)
+                    pipe.multi()
+                    for (key, _), vector in zip(docs, vectors):
+                        pipe.execute_command("JSON.SET", key, "$.embedding", json.dumps([float(x) for x in vector]))
+                        pipe.execute_command("JSON.SET", key, "$.model_version", json.dumps(self.loaded.model_id))
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue  # someone saved one of them: read again
 
     # -- profiles ------------------------------------------------------------------------
     def save_profile(self, profile: dict) -> dict:
@@ -178,7 +250,9 @@ class RecommenderService:
         """For a stored user (their stored embedding) or an ad-hoc profile (embedded now)."""
         if (user_id is None) == (profile is None):
             raise ValueError("give exactly one of user_id or profile")
+        query.validate(self.cuisines())  # before exclude_ids is extended below
         if user_id is not None:
+            user_id = check_id(user_id, "user_id")
             doc = self.users.get(user_id)
             if doc is None:
                 raise LookupError(f"no profile with user_id {user_id!r}")
@@ -194,13 +268,45 @@ class RecommenderService:
 
     def more_like(self, item_ids: list[str], query: Query, likes: list[str] | None = None) -> Results:
         """Query vector = the normalised mean of 1-3 chosen restaurants' embeddings."""
-        if not 1 <= len(item_ids) <= 3:
-            raise ValueError("choose between 1 and 3 restaurants for 'more like these'")
-        vectors = self.restaurants.embeddings(list(item_ids))
-        vector = vectors.mean(axis=0)
-        vector /= max(float(np.linalg.norm(vector)), 1e-9)
+        if not isinstance(item_ids, (list, tuple)) or not 1 <= len(item_ids) <= 3:
+            raise ValueError("choose between 1 and 3 restaurants for 'more like these' (item_ids)")
+        item_ids = list(dict.fromkeys(check_id(i, "item_ids") for i in item_ids))
+        query.validate(self.cuisines())
+        vectors = self.restaurants.embeddings(item_ids)
+        vector = self.model.similar_items_query(vectors)  # similarity only: the bias slot is zeroed
         query.exclude_ids = list(dict.fromkeys([*query.exclude_ids, *item_ids]))
         return self.searcher.search(vector, query, likes, self.cuisines())
+
+    def embedding_map(self, user_id: str, n_items: int = 1500, n_users: int = 400, top_k: int = 10) -> tuple[pd.DataFrame, float]:
+        """The Model page's picture: a sample of restaurants and users plus ``user_id`` in two
+        directions of the taste space (see recsys.projection), with that user's top-k picks
+        marked. Returns (x, y, group, name) rows and the share of variance the picture keeps."""
+        from recsys.projection import project
+
+        items = self.catalogue()
+        all_users = self.dataset().users
+        chosen = all_users[all_users["user_id"] == user_id]
+        if chosen.empty:
+            raise LookupError(f"no user {user_id!r} in the dataset")
+        others = all_users[all_users["user_id"] != user_id]
+        users = pd.concat([others.sample(n=min(n_users, len(others)), random_state=0), chosen], ignore_index=True)
+        shown = self.model.embed_items(items)
+        result = project(shown, self.model.embed_users(users), self.model.config.tower.embedding_dim, top_k)
+        keep = np.zeros(len(items), dtype=bool)
+        keep[np.random.default_rng(0).permutation(len(items))[:n_items]] = True
+        keep[result.picks] = True  # every pick is drawn, sampled or not
+        is_pick = np.zeros(len(items), dtype=bool)
+        is_pick[result.picks] = True
+        label = str(chosen["name"].iat[0]) if "name" in chosen else user_id
+        frame = pd.concat([
+            pd.DataFrame({"x": result.item_xy[keep, 0], "y": result.item_xy[keep, 1],
+                          "group": np.where(is_pick[keep], f"top-{top_k} pick", "restaurant"),
+                          "name": items["name"].to_numpy()[keep]}),
+            pd.DataFrame({"x": result.user_xy[:, 0], "y": result.user_xy[:, 1],
+                          "group": ["other users"] * (len(users) - 1) + [f"user: {label}"],
+                          "name": users.get("name", users["user_id"]).astype(str).to_numpy()}),
+        ], ignore_index=True)
+        return frame, result.explained
 
     def add_restaurant(self, restaurant: NewRestaurant) -> str:
         """Validate, embed with the item tower, and upsert into the live index (no retraining)."""
@@ -209,15 +315,26 @@ class RecommenderService:
         embedding = self.model.embed_items(pd.DataFrame([row]))[0]
         self.restaurants.upsert(row, embedding)
         self._cuisines = None
+        self._catalogue_changed()
         return row["item_id"]
 
     def retrain(self, config: TrainConfig | None = None, progress=None) -> LoadedModel:
         """Train a new model on the dataset, save it under the data dir, build a new index
         version with it and switch to it only when complete (the old one serves until then)."""
+        from dataclasses import replace
+
+        from recsys.evaluate import quick_evaluation
+
         dataset = self.dataset()
-        model = TwoTowerRecommender(config or self.model.config, progress).fit(dataset)
+        # Default: the full recipe with its variant selection (not the last winner's narrowed config).
+        model = TwoTowerRecommender(config or TrainConfig(), progress).fit(dataset)
+        # Scored against the baselines on quick splits, so the new model's card has its metrics.
+        winner = replace(model.config, select_ids=False)
+        metrics = quick_evaluation(dataset, lambda: TwoTowerRecommender(winner), on_model=(
+            (lambda split, name: progress(0, 0, {"stage": "evaluating", "split": split, "model": name}))
+            if progress else None))
         path = self.settings.models_dir / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-        model.save(path)
+        model.save(path, metrics=metrics)
         loaded = LoadedModel(TwoTowerRecommender.load(path), path, model_id(path))
         self.reindex(dataset, loaded)
         return loaded
@@ -233,4 +350,18 @@ class RecommenderService:
             if progress:
                 progress(start + len(chunk), len(records))
         self._cuisines = None
+        self._catalogue_changed()
         return len(records)
+
+    # A counter bumped on every add/update (an update of an existing id changes no count), so
+    # caches of the catalogue (ui/catalogue.py) key on catalogue_version() and never go stale.
+    @redis_errors
+    def _catalogue_changed(self) -> None:
+        self.client.incr(f"{self.settings.namespace}:catalogue_changes")
+
+    @redis_errors
+    def catalogue_version(self) -> str:
+        """Changes whenever what catalogue() returns does: a rebuild or any add/update."""
+        version, changes = self.client.hget(self.restaurants.meta_key, "version"), \
+            self.client.get(f"{self.settings.namespace}:catalogue_changes")
+        return ":".join(v.decode() if isinstance(v, bytes) else str(v or 0) for v in (version, changes))

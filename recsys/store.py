@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import threading
 import time
-from dataclasses import dataclass
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import redis
+from redisvl.exceptions import RedisSearchError
 from redisvl.index import SearchIndex
 
 from recsys.connection import redis_errors
@@ -23,6 +28,16 @@ logging.getLogger("redisvl").setLevel(logging.CRITICAL)  # its tracebacks would 
 
 STORAGES = ("json", "hash")
 DTYPES = ("float32", "float16")
+# A build holds this lock in Redis; it expires if the builder dies, and is renewed while it works.
+BUILD_LOCK_TTL_MS = 15_000
+# A build that makes no indexing progress for this long is stuck (progress, not size, decides).
+INDEXING_STALL_S = 120.0
+
+log = logging.getLogger(__name__)
+
+
+class BuildLostError(RuntimeError):
+    """This process stopped holding the build lock (it stalled past the lock's expiry)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,10 @@ class Layout:
 
 
 def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw", layout: Layout = Layout()) -> dict:
-    attrs: dict[str, Any] = {"dims": dims, "distance_metric": "cosine", "algorithm": algorithm,
+    # Inner product: the two-tower vectors carry a popularity bias in their last slot
+    # ([u, 1] . [v, T*b]), which cosine would normalise away; for unit vectors IP == cosine, and
+    # RediSearch reports 1 - ip as the distance, so score = 1 - distance holds for both.
+    attrs: dict[str, Any] = {"dims": dims, "distance_metric": "ip", "algorithm": algorithm,
                              "datatype": layout.datatype}
     if algorithm == "hnsw":
         # ef_runtime 100: at 100k restaurants 50 gave recall@10 0.936 against exact search.
@@ -134,6 +152,88 @@ class IndexStatus:
     index_name: str | None
     documents: int
     meta: dict
+    # False for an index built before versions had a trailing ":" in their key prefix
+    # ("ns:restaurant:v1" also matched v10's keys): such an index is rebuilt on the next start.
+    prefix_ok: bool = True
+
+
+@dataclass
+class CleanupReport:
+    """What a cleanup removed: index versions no alias points to, and keys no index covers."""
+
+    indexes: list[str] = field(default_factory=list)
+    keys: dict[int, int] = field(default_factory=dict)  # version -> keys deleted
+
+    def __bool__(self) -> bool:
+        return bool(self.indexes or self.keys)
+
+    def describe(self) -> str:
+        if not self:
+            return "no orphaned index versions"
+        parts = [f"dropped {', '.join(self.indexes)}"] if self.indexes else []
+        parts += [f"deleted {n} keys of v{v}" for v, n in sorted(self.keys.items())]
+        return "; ".join(parts)
+
+
+def _is_missing_index(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "unknown index name" in text or "no such index" in text
+
+
+class BuildLock:
+    """At most one index build per namespace, across processes and hosts: SET NX PX with a token,
+    renewed by a thread while the build runs, released only by its owner."""
+
+    _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+    def __init__(self, client: redis.Redis, key: str, ttl_ms: int = BUILD_LOCK_TTL_MS):
+        self.client, self.key, self.ttl_ms = client, key, ttl_ms
+        self.token = uuid.uuid4().hex
+        self._stop = threading.Event()
+        self._lost = False
+        self._thread: threading.Thread | None = None
+
+    def try_acquire(self) -> bool:
+        if not self.client.set(self.key, self.token, nx=True, px=self.ttl_ms):
+            return False
+        self._thread = threading.Thread(target=self._renew, name="index-build-lock", daemon=True)
+        self._thread.start()
+        return True
+
+    def acquire(self, notify=None) -> float:
+        """Wait for the lock; returns the seconds waited."""
+        start = last = time.monotonic()
+        while not self.try_acquire():
+            if notify and time.monotonic() - last >= 2.0:
+                notify(f"Another process is building the restaurant index; waiting for it "
+                       f"({time.monotonic() - start:.0f} s so far).")
+                last = time.monotonic()
+            time.sleep(0.2)
+        return time.monotonic() - start
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.ttl_ms / 3000):
+            try:
+                if not self.client.eval(self._RENEW, 1, self.key, self.token, self.ttl_ms):
+                    self._lost = True
+                    return
+            except redis.RedisError:
+                pass  # Redis briefly away: the next renewal (or the expiry) decides
+
+    def check(self) -> None:
+        if self._lost or self.client.get(self.key) not in (self.token, self.token.encode()):
+            raise BuildLostError("another process took over the index build (this one stalled past "
+                                 f"{self.ttl_ms / 1000:.0f} s); nothing was switched")
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        try:
+            self.client.eval(self._RELEASE, 1, self.key, self.token)
+        except redis.RedisError:
+            pass  # it expires by itself
 
 
 class RestaurantStore:
@@ -149,6 +249,9 @@ class RestaurantStore:
         self.live_layout = layout
         self._index: SearchIndex | None = None
         self._index_version: int | None = None
+        # The build lock held by *this thread* (re-entrant per thread): the service is shared by
+        # every Streamlit session, so a second session's thread must wait, not walk in.
+        self._held = threading.local()
 
     # -- names ---------------------------------------------------------------------------
     @property
@@ -167,7 +270,18 @@ class RestaurantStore:
         return f"{self.ns}:restaurants:v{version}"
 
     def prefix(self, version: int) -> str:
-        return f"{self.ns}:restaurant:v{version}"
+        # The trailing separator matters: without it, v1's prefix also matches v10's keys, and
+        # dropping v1 with its documents deleted v10's.
+        return f"{self.ns}:restaurant:v{version}:"
+
+    @property
+    def build_lock_key(self) -> str:
+        return f"{self.ns}:index_build_lock"
+
+    def _version_keys(self, version: int | None = None) -> str:
+        """A SCAN pattern for the documents of one version (or of all versions)."""
+        ns = re.sub(r"([\\*?\[\]])", r"\\\1", self.ns)  # the namespace is literal, not a glob
+        return f"{ns}:restaurant:v{version if version is not None else '*'}:*"
 
     # -- status --------------------------------------------------------------------------
     @redis_errors
@@ -180,13 +294,16 @@ class RestaurantStore:
         meta = self.meta()
         version = int(meta["version"]) if meta.get("version") else None
         docs = 0
+        prefix_ok = True
         if version is not None:
             try:
                 info = self.client.ft(self.index_name(version)).info()
                 docs = int(info.get("num_docs", info.get(b"num_docs", 0)))
+                prefix_ok = self.prefix(version) in _index_prefixes(info)
             except redis.ResponseError:
                 version = None
-        return IndexStatus(version, self.index_name(version) if version is not None else None, docs, meta)
+        return IndexStatus(version, self.index_name(version) if version is not None else None, docs, meta,
+                           prefix_ok)
 
     @redis_errors
     def index(self) -> SearchIndex:
@@ -204,56 +321,142 @@ class RestaurantStore:
             self._index_version = version
         return self._index
 
+    def query(self, query):
+        """Run a RedisVL query on the live version. A rebuild may drop the version this process
+        cached between reading the pointer and querying: then re-read it and ask once more."""
+        try:
+            return self.index().query(query)
+        except (redis.ResponseError, RedisSearchError) as exc:
+            if not _is_missing_index(exc):
+                raise
+            self._index = None
+            return self.index().query(query)
+
     # -- building ------------------------------------------------------------------------
+    @contextmanager
+    def building(self, notify=None):
+        """Hold this namespace's build lock (waiting for another builder), re-entrantly."""
+        held = getattr(self._held, "lock", None)
+        if held is not None:
+            yield held
+            return
+        lock = BuildLock(self.client, self.build_lock_key)
+        lock.acquire(notify)
+        self._held.lock = lock
+        try:
+            yield lock
+        finally:
+            self._held.lock = None
+            lock.release()
+
     @redis_errors
     def rebuild(self, items: pd.DataFrame, embeddings: np.ndarray, meta: dict,
-                batch_size: int = 500, progress=None) -> int:
-        """Load a complete new version, switch the alias to it, then drop older versions."""
+                batch_size: int = 500, progress=None, notify=None) -> int:
+        """Load a complete new version, switch the alias to it, then drop every other version.
+        Serialised across processes by the build lock; a build killed at any point leaves the
+        live version serving and its own left-overs to the next cleanup."""
         if len(items) != len(embeddings):
             raise ValueError(f"{len(items)} items but {len(embeddings)} embeddings")
-        version = int(self.client.incr(f"{self.ns}:index_version_counter"))
-        dims = int(embeddings.shape[1])
-        schema = restaurant_schema(self.index_name(version), self.prefix(version), dims, self.algorithm, self.layout)
-        index = SearchIndex.from_dict(schema, redis_client=self.client)
-        index.create(overwrite=True, drop=True)
-        records = items.to_dict("records")
-        for start in range(0, len(records), batch_size):
-            docs = [restaurant_document(r, e, self.layout) for r, e in zip(records[start:start + batch_size],
-                                                                            embeddings[start:start + batch_size])]
-            index.load(docs, id_field="item_id", batch_size=batch_size)
-            if progress:
-                progress(min(start + batch_size, len(records)), len(records))
-        self._wait_indexed(index, len(records))
-        # Alias first, then the meta pointer: readers of either see a complete index.
-        self.client.execute_command("FT.ALIASUPDATE", self.alias, index.name)
-        self.client.hset(self.meta_key, mapping={
-            **{k: str(v) for k, v in meta.items()}, "version": version, "dims": dims,
-            "algorithm": self.algorithm, "storage": self.layout.storage, "datatype": self.layout.datatype,
-            "documents": len(records),
-            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-        self.drop_versions(keep=version)
-        return version
+        with self.building(notify) as lock:
+            self.cleanup_orphans()  # left-overs of killed builds (we hold the lock: none is running)
+            version = int(self.client.incr(f"{self.ns}:index_version_counter"))
+            dims = int(embeddings.shape[1])
+            schema = restaurant_schema(self.index_name(version), self.prefix(version), dims, self.algorithm,
+                                       self.layout)
+            index = SearchIndex.from_dict(schema, redis_client=self.client)
+            self._delete_version_keys(version)  # a stale counter must never mix old keys in
+            index.create(overwrite=True, drop=True)
+            records = items.to_dict("records")
+            for start in range(0, len(records), batch_size):
+                docs = [restaurant_document(r, e, self.layout)
+                        for r, e in zip(records[start:start + batch_size], embeddings[start:start + batch_size])]
+                index.load(docs, id_field="item_id", batch_size=batch_size)
+                if progress:
+                    progress(min(start + batch_size, len(records)), len(records))
+            self._wait_indexed(index, len(records))
+            lock.check()
+            # Alias first, then the meta pointer: readers of either see a complete index.
+            self.client.execute_command("FT.ALIASUPDATE", self.alias, index.name)
+            self.client.hset(self.meta_key, mapping={
+                **{k: str(v) for k, v in meta.items()}, "version": version, "dims": dims,
+                "algorithm": self.algorithm, "storage": self.layout.storage, "datatype": self.layout.datatype,
+                "documents": len(records),
+                "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+            self.drop_versions(keep=version)
+            return version
 
-    def _wait_indexed(self, index: SearchIndex, expected: int, timeout_s: float = 600) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+    def _wait_indexed(self, index: SearchIndex, expected: int) -> None:
+        """Wait for background indexing; as long as it makes progress, however large the data."""
+        last, stalled_since = -1.0, time.monotonic()
+        while True:
             info = index.info()
-            if float(info.get("percent_indexed", 1)) >= 1.0 and int(info.get("indexing", 0)) == 0 \
-                    and int(info.get("num_docs", 0)) >= expected:
+            done = float(info.get("percent_indexed", 1))
+            if done >= 1.0 and int(info.get("indexing", 0)) == 0 and int(info.get("num_docs", 0)) >= expected:
                 return
+            if done > last:
+                last, stalled_since = done, time.monotonic()
+            elif time.monotonic() - stalled_since > INDEXING_STALL_S:
+                raise TimeoutError(f"index {index.name} stopped making progress at {done:.0%} of {expected} "
+                                   f"documents ({info.get('hash_indexing_failures', 0)} indexing failures)")
             time.sleep(0.05)
-        raise TimeoutError(f"index {index.name} did not finish indexing {expected} documents")
+
+    def live_version(self) -> int | None:
+        version = self.client.hget(self.meta_key, "version")
+        return int(version) if version is not None else None
 
     @redis_errors
     def drop_versions(self, keep: int) -> list[str]:
-        """Drop every index version but ``keep``, with its documents (left-overs of killed builds too)."""
+        """Drop every index version but ``keep`` with its documents (left-overs of killed builds too).
+        Documents are deleted by their own version's key pattern, never with FT.DROPINDEX DD: an
+        index of the old prefix format also covers other versions' keys."""
         dropped = []
         for name in self.client.execute_command("FT._LIST"):
             name = name.decode() if isinstance(name, bytes) else name
-            if name.startswith(f"{self.ns}:restaurants:v") and name != self.index_name(keep):
-                self.client.execute_command("FT.DROPINDEX", name, "DD")
+            match = re.fullmatch(re.escape(f"{self.ns}:restaurants:v") + r"(\d+)", name)
+            if match and int(match.group(1)) != keep:
+                self.client.execute_command("FT.DROPINDEX", name)
+                self._delete_version_keys(int(match.group(1)))
                 dropped.append(name)
         return dropped
+
+    @redis_errors
+    def cleanup_orphans(self) -> CleanupReport:
+        """Remove index versions the alias does not point to and keys of versions with no index.
+        Only safe while holding the build lock (a running build's version looks orphaned)."""
+        live = self.live_version()
+        report = CleanupReport(indexes=self.drop_versions(keep=live if live is not None else -1))
+        pattern = re.compile(re.escape(f"{self.ns}:restaurant:v") + r"(\d+):")
+        versions: set[int] = set()
+        for key in self.client.scan_iter(match=self._version_keys(), count=5000):
+            match = pattern.match(key.decode() if isinstance(key, bytes) else key)
+            if match and int(match.group(1)) != live:
+                versions.add(int(match.group(1)))
+        for version in sorted(versions):
+            report.keys[version] = self._delete_version_keys(version)
+        if report:
+            log.warning("removed orphaned index data in namespace %s: %s", self.ns, report.describe())
+        return report
+
+    def cleanup_if_idle(self) -> CleanupReport | None:
+        """cleanup_orphans when no build is running (None when one is)."""
+        lock = BuildLock(self.client, self.build_lock_key)
+        if not lock.try_acquire():
+            return None
+        try:
+            return self.cleanup_orphans()
+        finally:
+            lock.release()
+
+    def _delete_version_keys(self, version: int) -> int:
+        deleted, batch = 0, []
+        for key in self.client.scan_iter(match=self._version_keys(version), count=5000):
+            batch.append(key)
+            if len(batch) >= 1000:
+                deleted += int(self.client.unlink(*batch))
+                batch = []
+        if batch:
+            deleted += int(self.client.unlink(*batch))
+        return deleted
 
     # -- single restaurants --------------------------------------------------------------
     @redis_errors
@@ -264,6 +467,11 @@ class RestaurantStore:
         if custom:
             self.client.hset(self.custom_key, str(row["item_id"]), json.dumps(row, default=str))
         return str(row["item_id"])
+
+    @redis_errors
+    def custom_raw(self) -> dict[bytes, bytes]:
+        """The restaurants added in the app as stored: item id -> JSON text."""
+        return self.client.hgetall(self.custom_key)
 
     @redis_errors
     def custom_rows(self) -> list[dict]:
@@ -290,3 +498,14 @@ class RestaurantStore:
         index = self.index()
         values = self.client.execute_command("FT.TAGVALS", index.name, "cuisines")
         return sorted(v.decode() if isinstance(v, bytes) else v for v in values)
+
+
+def _index_prefixes(info: dict) -> list[str]:
+    """The key prefixes in an FT.INFO reply (redis-py gives the definition as a flat list)."""
+    definition = info.get("index_definition", info.get(b"index_definition", []))
+    if isinstance(definition, dict):
+        prefixes = definition.get("prefixes", [])
+    else:
+        pairs = dict(zip(definition[::2], definition[1::2]))
+        prefixes = pairs.get("prefixes", pairs.get(b"prefixes", []))
+    return [p.decode() if isinstance(p, bytes) else p for p in prefixes]

@@ -1,7 +1,13 @@
 """Training the two-tower model: in-batch sampled softmax with logQ correction (Yi et al. 2019,
-as TFRS's Retrieval task and Merlin do), optional extra uniform negatives, early stopping on
-validation Recall@K. The seed recipe's CosineEmbeddingLoss on +1/-1 pairs stays selectable as a
-baseline. Domain-free: it sees a Dataset and its schema, nothing else."""
+as TFRS's Retrieval task and Merlin do) plus a learned item bias that puts popularity back into
+the full score, optional extra uniform negatives, early stopping on validation Recall@K. The seed
+recipe's CosineEmbeddingLoss on +1/-1 pairs stays selectable as a baseline.
+
+Validation decides, on two held-out sets: a share of each warm user's interactions, and a share of
+users held out entirely (new users, embedded from features alone). Their mean Recall@K picks the
+epoch and the variant (features + ids, features only, ids only), within a time budget; the card
+records every candidate's numbers and why the winner won.
+Domain-free: it sees a Dataset and its schema, nothing else."""
 
 from __future__ import annotations
 
@@ -19,7 +25,9 @@ from recsys.data.contract import ID_COLUMNS, Dataset
 from recsys.features import FeatureSpec
 from recsys.model import TowerConfig, TwoTower
 
-Progress = Callable[[int, int, dict], None]  # (epoch, max_epochs, {"loss":..., "val_recall":...})
+# (epoch, max_epochs, {"epoch", "loss", "val_recall", "val_warm", "val_cold", "variant"})
+Progress = Callable[[int, int, dict], None]
+VARIANTS = ("features + ids", "features only", "ids only")
 
 
 @dataclass
@@ -33,14 +41,21 @@ class TrainConfig:
     extra_negatives: int = 0  # uniform random negatives per batch on top of in-batch ones
     id_dropout: float = 0.3  # share of ids hidden in training, so features alone must also work (cold start)
     val_fraction: float = 0.1  # interactions held out for early stopping
+    val_user_fraction: float = 0.1  # users held out entirely: validation of the new-user (cold) path
     eval_k: int = 10  # K of the validation Recall@K
     patience: int = 4  # epochs without a better validation recall before stopping
-    max_seconds: float = 600.0  # wall-clock cap, a safety net for huge datasets
+    max_seconds: float = 600.0  # wall-clock cap for one variant, a safety net for huge datasets
+    select_seconds: float = 60.0  # budget for the whole selection: a variant that would not fit is skipped
     seed: int = 0  # same seed, same data, same machine -> same model
     random_labels: bool = False  # the seed recipe trained on random +1/-1 labels; kept for its baseline row
-    # Also train a features-only variant and keep whichever validates better: id embeddings win
-    # where features say little (ids-only data), lose where features explain taste (the demo).
+    # Also train the other VARIANTS and keep whichever validates better: id embeddings win where
+    # features say little (ids-only data), lose where features explain taste (the demo); "ids only"
+    # is matrix factorisation with a popularity bias, what wins on small collaborative data.
     select_ids: bool = True
+    use_features: bool = True  # False: the "ids only" variant (no feature columns at all)
+    # Validation picks the variant and the epoch count; then one more run on every interaction for
+    # that many epochs, so the held-out visits and users are learned too (their ids above all).
+    refit: bool = True
     tower: TowerConfig = field(default_factory=TowerConfig)
 
     def to_json(self) -> dict:
@@ -49,7 +64,8 @@ class TrainConfig:
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
         data = dict(data)
-        tower = TowerConfig(**data.pop("tower", {}))
+        # Models saved before the item bias existed are pure cosine: keep them that way.
+        tower = TowerConfig(**{"item_bias": False, **data.pop("tower", {})})
         known = {f for f in cls.__dataclass_fields__}
         return cls(tower=tower, **{k: v for k, v in data.items() if k in known})
 
@@ -65,6 +81,7 @@ class Trained:
     seconds: float
     best_val_recall: float = float("nan")
     candidates: dict[str, float] = field(default_factory=dict)  # variant -> best validation recall
+    selection: dict = field(default_factory=dict)  # per variant: warm/cold recall, epochs, seconds; the reason
 
 
 def pick_device() -> torch.device:
@@ -77,14 +94,23 @@ def _seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def _validation_split(interactions: pd.DataFrame, fraction: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hold out a random share of each user's interactions (users with 2+ only)."""
+def _validation_split(interactions: pd.DataFrame, fraction: float, seed: int,
+                      user_fraction: float = 0.0) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(train, warm validation, cold validation): a random share of each remaining user's
+    interactions (users with 2+ only), and every interaction of a random share of users."""
+    empty = interactions.iloc[0:0]
     if fraction <= 0 or len(interactions) < 20:
-        return interactions, interactions.iloc[0:0]
+        return interactions, empty, empty
     rng = np.random.default_rng(seed)
+    users = interactions["user_id"].unique()
+    cold = empty
+    if user_fraction > 0 and len(users) >= 50:
+        held_users = set(rng.choice(users, size=max(1, int(len(users) * user_fraction)), replace=False))
+        is_cold = interactions["user_id"].isin(held_users).to_numpy()
+        cold, interactions = interactions[is_cold], interactions[~is_cold]
     counts = interactions.groupby("user_id")["item_id"].transform("size").to_numpy()
     held = (rng.random(len(interactions)) < fraction) & (counts >= 2)
-    return interactions[~held], interactions[held]
+    return interactions[~held], interactions[held], cold
 
 
 def recall_at_k(user_emb: torch.Tensor, item_emb: torch.Tensor, seen: list[np.ndarray],
@@ -99,23 +125,71 @@ def recall_at_k(user_emb: torch.Tensor, item_emb: torch.Tensor, seen: list[np.nd
     return float(np.mean(recalls)) if recalls else 0.0
 
 
+def variant_config(cfg: TrainConfig, name: str) -> TrainConfig:
+    """The TrainConfig of one of VARIANTS, built from the requested one."""
+    if name == "features + ids":
+        return replace(cfg, use_features=True)
+    if name == "features only":
+        return replace(cfg, use_features=True, tower=replace(cfg.tower, id_dim=0))
+    if name == "ids only":
+        return replace(cfg, use_features=False, id_dropout=min(cfg.id_dropout, 0.1),
+                       tower=replace(cfg.tower, id_dim=max(cfg.tower.id_dim, 64)))
+    raise ValueError(f"unknown variant {name!r}; expected one of {', '.join(VARIANTS)}")
+
+
 def train_two_tower(dataset: Dataset, cfg: TrainConfig | None = None, progress: Progress | None = None) -> Trained:
-    """Train; with select_ids, train with and without id embeddings and keep the better one."""
+    """Train; with select_ids, train each of VARIANTS (while the time budget allows) and keep the
+    one with the best validation score (mean of warm and new-user Recall@K)."""
     cfg = cfg or TrainConfig()
-    if not (cfg.select_ids and cfg.tower.id_dim > 0 and cfg.val_fraction > 0):
-        return _train_once(dataset, cfg, progress)
     started = time.monotonic()
-    variants = {"features + ids": cfg,
-                "features only": replace(cfg, tower=replace(cfg.tower, id_dim=0))}
-    results = {}
-    for name, variant in variants.items():
+    if cfg.select_ids and cfg.tower.id_dim > 0 and cfg.val_fraction > 0:
+        chosen = _select(dataset, cfg, progress)
+    else:
+        chosen = _train_once(dataset, cfg, progress)
+    if cfg.refit and cfg.val_fraction > 0 and chosen.best_epoch >= 1:
+        # The recipe that won, without held-out data: what `evaluate` refits on each split, too.
+        recipe = replace(chosen.config, val_fraction=0.0, val_user_fraction=0.0, epochs=chosen.best_epoch,
+                         select_ids=False, refit=False)
+        tag = (lambda e, t, r: progress(e, t, {**r, "variant": "final fit on all data"})) if progress else None
+        final = _train_once(dataset, recipe, tag)
+        chosen.model, chosen.user_spec, chosen.item_spec, chosen.config = \
+            final.model, final.user_spec, final.item_spec, recipe
+    chosen.seconds = time.monotonic() - started
+    return chosen
+
+
+def _select(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -> Trained:
+    """Each of VARIANTS (while the time budget allows); the best validation score wins."""
+    started = time.monotonic()
+    results: dict[str, Trained] = {}
+    skipped: list[str] = []
+    featureless = not any(kind != "id" for kind in {**dataset.schema.users, **dataset.schema.items}.values())
+    # With no feature column on either side the feature variants are the ids-only model with
+    # more id dropout, or nothing at all: validation would only pick between them by noise.
+    for name in (("ids only",) if featureless else VARIANTS):
+        spent = time.monotonic() - started
+        slowest = max((r.seconds for r in results.values()), default=0.0)
+        if results and spent + slowest > cfg.select_seconds:
+            skipped.append(name)  # would not fit the budget, judging by the variants already trained
+            continue
         tag = (lambda n: (lambda e, t, r: progress(e, t, {**r, "variant": n})))(name) if progress else None
-        results[name] = _train_once(dataset, variant, tag)
+        results[name] = _train_once(dataset, variant_config(cfg, name), tag)
     best = max(results, key=lambda n: results[n].best_val_recall)
     chosen = results[best]
     chosen.candidates = {n: r.best_val_recall for n, r in results.items()}
-    chosen.seconds = time.monotonic() - started
+    runner_up = sorted(((r.best_val_recall, n) for n, r in results.items() if n != best), reverse=True)
+    reason = (f"highest validation score (mean of warm-user and new-user Recall@{cfg.eval_k}): "
+              f"{chosen.best_val_recall:.4f}" + (f" vs {runner_up[0][1]} {runner_up[0][0]:.4f}" if runner_up else ""))
+    chosen.selection = {
+        "chosen": best, "reason": reason, "skipped_for_time": skipped, "budget_seconds": cfg.select_seconds,
+        "variants": {n: {"score": r.best_val_recall, **_best_record(r), "seconds": round(r.seconds, 2)}
+                     for n, r in results.items()}}
     return chosen
+
+
+def _best_record(trained: "Trained") -> dict:
+    record = next((h for h in trained.history if h["epoch"] == trained.best_epoch), {})
+    return {"best_epoch": trained.best_epoch, "val_warm": record.get("val_warm"), "val_cold": record.get("val_cold")}
 
 
 def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -> Trained:
@@ -125,15 +199,19 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
     torch.set_num_threads(max(1, torch.get_num_threads()))
 
     users, items = dataset.users, dataset.items
-    train_inter, val_inter = _validation_split(dataset.interactions, cfg.val_fraction, cfg.seed)
+    train_inter, val_inter, cold_inter = _validation_split(dataset.interactions, cfg.val_fraction, cfg.seed,
+                                                           cfg.val_user_fraction)
     # Ids seen in training get their own embedding row; others (cold) embed from features only.
-    user_spec = FeatureSpec.fit(users, dataset.schema.users, ID_COLUMNS["users"],
-                                train_ids=sorted(set(train_inter["user_id"])))
-    item_spec = FeatureSpec.fit(items, dataset.schema.items, ID_COLUMNS["items"],
-                                train_ids=sorted(set(train_inter["item_id"])))
+    user_kinds = dataset.schema.users if cfg.use_features else {}
+    item_kinds = dataset.schema.items if cfg.use_features else {}
+    user_spec = FeatureSpec.fit(users, user_kinds, ID_COLUMNS["users"], train_ids=sorted(set(train_inter["user_id"])))
+    item_spec = FeatureSpec.fit(items, item_kinds, ID_COLUMNS["items"], train_ids=sorted(set(train_inter["item_id"])))
     user_x, item_x = user_spec.transform(users), item_spec.transform(items)
     model = TwoTower(user_spec.width, item_spec.width, user_spec.n_ids, item_spec.n_ids, cfg.tower).to(device)
+    model.temperature = cfg.temperature
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    # Small data: smaller batches, so an epoch still has enough steps to learn from.
+    batch_size = max(2, min(cfg.batch_size, max(64, len(train_inter) // 32)))
 
     user_pos = {u: i for i, u in enumerate(users["user_id"])}
     item_pos = {v: i for i, v in enumerate(items["item_id"])}
@@ -146,12 +224,18 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
     log_q = torch.log(counts / counts.sum()).to(device)
     n_items = len(items)
 
-    val_users = sorted(set(val_inter["user_id"]))
-    val_rows = torch.tensor([user_pos[u] for u in val_users], dtype=torch.long)
     seen_by_user = train_inter.groupby("user_id")["item_id"].agg(list).to_dict()
-    rel_by_user = val_inter.groupby("user_id")["item_id"].agg(list).to_dict()
-    val_seen = [np.array([item_pos[v] for v in seen_by_user.get(u, [])], dtype=np.int64) for u in val_users]
-    val_rel = [np.array([item_pos[v] for v in rel_by_user[u]], dtype=np.int64) for u in val_users]
+
+    def validation_set(held: pd.DataFrame) -> tuple[torch.Tensor, list[np.ndarray], list[np.ndarray]] | None:
+        if held.empty:
+            return None
+        val_users = sorted(set(held["user_id"]))
+        rel_by_user = held.groupby("user_id")["item_id"].agg(list).to_dict()
+        return (torch.tensor([user_pos[u] for u in val_users], dtype=torch.long),
+                [np.array([item_pos[v] for v in seen_by_user.get(u, [])], dtype=np.int64) for u in val_users],
+                [np.array([item_pos[v] for v in rel_by_user[u]], dtype=np.int64) for u in val_users])
+
+    validation = {"val_warm": validation_set(val_inter), "val_cold": validation_set(cold_inter)}
 
     def batch_inputs(x: dict[str, torch.Tensor], rows: torch.Tensor, drop: bool) -> dict[str, torch.Tensor]:
         ids = x["ids"][rows]
@@ -165,8 +249,8 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
         model.train()
         order = torch.randperm(len(u_idx), generator=generator)
         total, steps = 0.0, 0
-        for start in range(0, len(order), cfg.batch_size):
-            batch = order[start:start + cfg.batch_size]
+        for start in range(0, len(order), batch_size):
+            batch = order[start:start + batch_size]
             if len(batch) < 2:
                 continue
             bu, bi, bw = u_idx[batch], i_idx[batch], weights[batch].to(device)
@@ -183,14 +267,21 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
             total += loss.item()
             steps += 1
         record = {"epoch": epoch, "loss": total / max(steps, 1)}
-        if val_users:
-            record["val_recall"] = recall_at_k(model.embed_users(_rows(user_x, val_rows)), model.embed_items(item_x),
-                                               val_seen, val_rel, cfg.eval_k)
+        item_emb = model.embed_items(item_x) if any(validation.values()) else None
+        for key, held in validation.items():
+            if held is not None:
+                rows, seen, relevant = held
+                record[key] = recall_at_k(model.embed_users(_rows(user_x, rows)), item_emb, seen, relevant, cfg.eval_k)
+        parts = [record[key] for key in validation if key in record]
+        if parts:
+            record["val_recall"] = float(np.mean(parts))
         history.append(record)
         if progress:
             progress(epoch, cfg.epochs, record)
-        score = record.get("val_recall", -record["loss"])
-        if score > best[0]:
+        score = record.get("val_recall")
+        if score is None:  # nothing held out: the epoch count is the recipe, the last epoch is kept
+            best = (float("nan"), epoch, None)
+        elif score > best[0]:
             best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
         elif epoch - best[1] >= cfg.patience:
             break
@@ -208,16 +299,27 @@ def _rows(x: dict[str, torch.Tensor], rows: torch.Tensor) -> dict[str, torch.Ten
     return {"dense": x["dense"][rows], "ids": x["ids"][rows]}
 
 
+def _item_inputs(item_x: dict[str, torch.Tensor], bi: torch.Tensor, batch_inputs) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch's item features as the bias sees them, with id dropout: the per-id bias remembers
+    each known item's popularity, and the rows whose id is hidden teach the feature part to
+    estimate it for new items."""
+    x = batch_inputs(item_x, bi.cpu(), True)
+    return x["dense"], x["ids"]
+
+
 def _softmax_loss(model, u_emb, i_emb, bi, bw, log_q, item_x, n_items, cfg, generator, batch_inputs) -> torch.Tensor:
-    logits = (u_emb @ i_emb.T) / cfg.temperature - log_q[bi][None, :]
+    bias = model.item_bias(*_item_inputs(item_x, bi, batch_inputs))
+    logits = (u_emb @ i_emb.T) / cfg.temperature + bias[None, :] - log_q[bi][None, :]
     # The same item twice in a batch is not a negative for itself (an "accidental hit").
     same = bi[None, :] == bi[:, None]
     logits = logits.masked_fill(same & ~torch.eye(len(bi), dtype=torch.bool, device=bi.device), -1e9)
     if cfg.extra_negatives > 0:
         neg = torch.randint(0, n_items, (cfg.extra_negatives,), generator=generator)
-        n_emb = model.item_tower(**batch_inputs(item_x, neg, True))
+        neg_inputs = batch_inputs(item_x, neg, True)
+        n_emb = model.item_tower(**neg_inputs)
         # Uniform sampling: each item is drawn with probability 1/N per draw.
-        extra = (u_emb @ n_emb.T) / cfg.temperature - math.log(cfg.extra_negatives / n_items)
+        extra = ((u_emb @ n_emb.T) / cfg.temperature + model.item_bias(**neg_inputs)[None, :]
+                 - math.log(cfg.extra_negatives / n_items))
         extra = extra.masked_fill(neg.to(bi.device)[None, :] == bi[:, None], -1e9)
         logits = torch.cat([logits, extra], dim=1)
     targets = torch.arange(len(bi), device=bi.device)

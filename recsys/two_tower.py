@@ -47,6 +47,7 @@ class TwoTowerRecommender(Recommender):
         self.config = trained.config  # the variant that won, so save/load rebuild the same towers
         self.info = {
             "validation_recall": trained.candidates or {"trained": trained.best_val_recall},
+            "selection": trained.selection,
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "train_seconds": round(trained.seconds, 2),
             "best_epoch": trained.best_epoch,
@@ -74,7 +75,15 @@ class TwoTowerRecommender(Recommender):
 
     @property
     def dim(self) -> int:
-        return self.config.tower.embedding_dim
+        """Width of the served vectors (embedding_dim, plus one for the item bias)."""
+        return self._require().output_dim
+
+    def similar_items_query(self, item_vectors: np.ndarray) -> np.ndarray:
+        """A query vector for "more like these": the normalised mean of the items' taste parts,
+        with a zero in the bias slot so similarity alone ranks (not similarity plus popularity)."""
+        taste = np.asarray(item_vectors, dtype=np.float32)[:, :self.config.tower.embedding_dim].mean(axis=0)
+        taste /= max(float(np.linalg.norm(taste)), 1e-9)
+        return np.concatenate([taste, np.zeros(self.dim - len(taste), np.float32)])
 
     # -- artifacts -----------------------------------------------------------------------
     def save(self, path: str | Path, metrics: dict | None = None) -> Path:
@@ -133,6 +142,7 @@ class TwoTowerRecommender(Recommender):
             raise ModelArtifactError(
                 f"the weights in {path / 'model.pt'} do not match its feature files or are corrupt "
                 f"({type(exc).__name__}); retrain the model") from exc
+        model.temperature = out.config.temperature
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
         out.info = {k: v for k, v in config.items() if k not in ("train", "format_version")}

@@ -45,3 +45,45 @@ def same_category_share(ranked: list[list[str]], users: pd.DataFrame, items: pd.
         hits += sum(category[i] == likes for i in row)
         total += len(row)
     return hits / max(total, 1)
+
+
+def popularity_dataset(n_users: int = 300, n_items: int = 120, per_user: int = 8, seed: int = 0) -> Dataset:
+    """Popularity is the only signal: every user draws items from the same Zipf-like law, and the
+    features (a random user colour, a random item size) say nothing. The right answer is
+    "most popular"; a model must not rank below it, for warm or brand-new users."""
+    rng = np.random.default_rng(seed)
+    items = pd.DataFrame({"item_id": [f"i{i}" for i in range(n_items)],
+                          "category": rng.choice(CATEGORIES, size=n_items),
+                          "size": rng.normal(size=n_items).round(3)})
+    users = pd.DataFrame({"user_id": [f"u{u}" for u in range(n_users)],
+                          "likes": rng.choice(CATEGORIES, size=n_users),
+                          "age": rng.integers(18, 80, size=n_users).astype(float)})
+    p = 1.0 / np.arange(1, n_items + 1) ** 1.1
+    p = p[rng.permutation(n_items)]
+    p /= p.sum()
+    rows = [(users["user_id"][u], items["item_id"][i], 1.0, 1_600_000_000 + u)
+            for u in range(n_users) for i in rng.choice(n_items, size=per_user, replace=False, p=p)]
+    interactions = pd.DataFrame(rows, columns=["user_id", "item_id", "weight", "timestamp"])
+    schema = Schema(items={"item_id": "id", "category": "categorical", "size": "numeric"},
+                    users={"user_id": "id", "likes": "categorical", "age": "numeric"})
+    return Dataset(items=items, users=users, interactions=interactions, schema=schema)
+
+
+def ids_only_dataset(n_users: int = 300, n_items: int = 150, per_user: int = 12, n_tastes: int = 6,
+                     seed: int = 0) -> Dataset:
+    """No features at all (like a check-in log): users belong to hidden taste groups, each with its
+    own favourite items. Only the interaction history reveals the group, so a model must reach
+    matrix-factorisation quality from ids alone."""
+    rng = np.random.default_rng(seed)
+    items = pd.DataFrame({"item_id": [f"i{i}" for i in range(n_items)]})
+    users = pd.DataFrame({"user_id": [f"u{u}" for u in range(n_users)]})
+    item_group = rng.integers(0, n_tastes, size=n_items)
+    rows = []
+    for u in range(n_users):
+        group = u % n_tastes
+        p = np.where(item_group == group, 1.0, 0.04) * rng.uniform(0.5, 1.5, size=n_items)
+        for i in rng.choice(n_items, size=per_user, replace=False, p=p / p.sum()):
+            rows.append((users["user_id"][u], items["item_id"][i], 1.0, 1_600_000_000 + u))
+    interactions = pd.DataFrame(rows, columns=["user_id", "item_id", "weight", "timestamp"])
+    return Dataset(items=items, users=users, interactions=interactions,
+                   schema=Schema(items={"item_id": "id"}, users={"user_id": "id"}))

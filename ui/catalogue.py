@@ -1,4 +1,4 @@
-"""Cached views of the catalogue for the pages (recomputed only when the index changes)."""
+"""Cached views of the catalogue for the pages (recomputed only when the catalogue changes)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from recsys.service import RecommenderService
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _catalogue(_service: RecommenderService, index_version: str, n_custom: int) -> pd.DataFrame:
+def _catalogue(_service: RecommenderService, namespace: str, catalogue_version: str) -> pd.DataFrame:
     return _service.catalogue()
 
 
 def catalogue(service: RecommenderService) -> pd.DataFrame:
-    version = service.restaurants.meta().get("version", "")
-    n_custom = int(service.client.hlen(service.restaurants.custom_key))
-    return _catalogue(service, version, n_custom)
+    """Every restaurant served now. The key is the service's catalogue version, which changes on
+    every rebuild, add and update (a count such as HLEN misses an update of an existing id)."""
+    return _catalogue(service, service.settings.namespace, service.catalogue_version())
 
 
 def restaurant_points(service: RecommenderService) -> list[tuple[float, float, str]]:

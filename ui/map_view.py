@@ -1,40 +1,188 @@
 """The map: folium built with local Leaflet assets (served from ./static, so it draws with no
-internet), blue clustered markers for every restaurant, red markers for recommendations, the
-pin and the radius circle. ``st_folium_component`` is the one seam tests replace inside AppTest."""
+internet), blue clustered dots for every restaurant, red picks for the recommendations, the pin
+and the radius circle. ``st_folium_component`` is the one seam tests replace inside AppTest.
+
+Untrusted text (restaurant names, cuisines) never becomes markup or code. folium would put it
+inside JavaScript template literals (where ``${…}`` runs and a backtick ends the string), and
+streamlit-folium rewrites the generated script with regular expressions. So the text travels as
+data: JavaScript string literals made only of ASCII letters, digits, spaces and ``\\uXXXX``
+escapes (see ``js_literal``), which no surrounding context can read as syntax, and the browser
+shows it with ``textContent``.
+
+Clicks: the picks, the pin and the blue dots swallow their clicks (``bubblingMouseEvents:
+false``), so a click on them opens a popup or tooltip and never reaches the map; only a click on
+empty map (the radius circle is not interactive) moves the pin."""
 
 from __future__ import annotations
 
-import html
 import math
+from string import ascii_letters, digits
 
 import folium
-from folium.plugins import FastMarkerCluster
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
 from streamlit_folium import st_folium
 
 from recsys.data.sf_geography import SHORELINE
 from recsys.recommend import Recommendation
 
 STATIC = "/app/static"
-# folium's popups are built with jQuery, so it ships too (leaflet@1.9.4, jquery@3.7.1 from npm).
+# folium's map template still loads jQuery, so it ships too (leaflet@1.9.4, jquery@3.7.1 from npm).
 LEAFLET_JS = [("leaflet", f"{STATIC}/leaflet/leaflet.js"), ("jquery", f"{STATIC}/jquery/jquery.min.js")]
 LEAFLET_CSS = [("leaflet_css", f"{STATIC}/leaflet/leaflet.css")]
 CLUSTER_JS = [("markerclusterjs", f"{STATIC}/markercluster/leaflet.markercluster.js")]
 CLUSTER_CSS = [("markerclustercss", f"{STATIC}/markercluster/MarkerCluster.css"),
-               ("markerclusterdefaultcss", f"{STATIC}/markercluster/MarkerCluster.Default.css")]
+               ("explorecss", f"{STATIC}/explore/map.css")]
 TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+# What is drawn, in one place: the legend on the Explore page is written from these.
+PICK_COLOUR = "#d62728"
+PICK_EDGE = "#8b0000"
+DOT_COLOUR = "#1f77b4"
+RADIUS_COLOUR = "#2ca02c"
+PIN_FILL = "#fff"
+# Leaflet panes stack by z-index: overlayPane 400 (radius circle, blue dots), markerPane 600
+# (cluster bubbles), tooltipPane 650, popupPane 700. The pin and the picks get their own panes
+# between the cluster bubbles and the tooltips, so a bubble can never hide a pick.
+PIN_PANE, PIN_Z = "explorePin", 610
+PICKS_PANE, PICKS_Z = "explorePicks", 620
 
 st_folium_component = st_folium  # replaced by a recording stub in the AppTest tests
 
+_PLAIN = frozenset(ascii_letters + digits + " ")
 
-def _price(p: int) -> str:
-    return "$" * int(p)
+
+def js_literal(value: object) -> str:
+    """``value`` (str, int, finite float, bool, None, list, tuple, dict with str keys) as a
+    JavaScript literal in which every string character other than an ASCII letter, digit or
+    space is a ``\\uXXXX`` escape (UTF-16 code units). The literal is inert in a ``<script>``,
+    a template literal, an HTML attribute and a regular-expression rewrite alike."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot put {value!r} on the map: not a finite number")
+        return repr(int(value)) if isinstance(value, int) else repr(float(value))
+    if isinstance(value, str):
+        units = value.encode("utf-16-be")
+        out = []
+        for i in range(0, len(units), 2):
+            code = int.from_bytes(units[i:i + 2], "big")
+            out.append(chr(code) if chr(code) in _PLAIN else f"\\u{code:04x}")
+        return '"' + "".join(out) + '"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(js_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{js_literal(str(k))}:{js_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot put a {type(value).__name__} on the map")
+
+
+def price_text(price: int) -> str:
+    return "$" * int(price)
+
+
+def popup_lines(rec: Recommendation) -> list[str]:
+    """What a pick's popup says, one line each: name, cuisines, price · rating · distance, hours."""
+    return [rec.name, ", ".join(rec.cuisines),
+            f"{price_text(rec.price)} · {rec.rating:.1f}★ · {rec.distance_m:.0f} m", rec.open_until]
 
 
 def popup_html(rec: Recommendation) -> str:
-    """Popup text for a red marker; every value is HTML-escaped."""
-    e = html.escape
-    return (f"<b>{e(rec.name)}</b><br>{e(', '.join(rec.cuisines))}<br>"
-            f"{_price(rec.price)} · {rec.rating:.1f}★ · {rec.distance_m:.0f} m<br>{e(rec.open_until)}")
+    """The popup lines as escaped HTML. Kept for callers outside the map (the map itself never
+    uses markup for text, see the module docstring)."""
+    import html
+
+    lines = [html.escape(line) for line in popup_lines(rec)]
+    return f"<b>{lines[0]}</b><br>" + "<br>".join(lines[1:])
+
+
+class _Script(MacroElement):
+    """A piece of map script whose data arrives through ``js_literal`` only."""
+
+    def __init__(self, template: str, **data: object):
+        super().__init__()
+        self._template = Template("{% macro script(this, kwargs) %}" + template + "{% endmacro %}")
+        self.data = {name: js_literal(value) for name, value in data.items()}
+
+
+class _RestaurantDots(JSCSSMixin, _Script):
+    default_js = CLUSTER_JS
+    default_css = CLUSTER_CSS
+
+
+# Blue dots, clustered into blue bubbles (the legend says so); a dot's name is its tooltip,
+# built as text only when it is shown.
+_DOTS_JS = """
+(function (map) {
+    map.createPane('%(pin_pane)s').style.zIndex = %(pin_z)d;
+    map.createPane('%(picks_pane)s').style.zIndex = %(picks_z)d;
+    var rows = {{ this.data.rows }};
+    var cluster = L.markerClusterGroup({
+        disableClusteringAtZoom: 17, chunkedLoading: true, showCoverageOnHover: false,
+        iconCreateFunction: function (group) {
+            var count = group.getChildCount();
+            var inner = document.createElement('div');
+            var label = document.createElement('span');
+            label.textContent = String(count);
+            inner.appendChild(label);
+            var size = count < 10 ? 'small' : (count < 100 ? 'medium' : 'large');
+            return L.divIcon({html: inner, className: 'marker-cluster explore-cluster explore-cluster-' + size,
+                              iconSize: L.point(40, 40)});
+        }
+    });
+    var nameOf = function (layer) {
+        var box = document.createElement('div');
+        box.textContent = layer.options.placeName;
+        return box;
+    };
+    for (var i = 0; i < rows.length; i++) {
+        var dot = L.circleMarker([rows[i][0], rows[i][1]], {
+            radius: 4, color: '%(dot)s', weight: 1, fillColor: '%(dot)s', fillOpacity: 0.7,
+            bubblingMouseEvents: false, placeName: rows[i][2]});
+        dot.bindTooltip(nameOf);
+        cluster.addLayer(dot);
+    }
+    cluster.addTo(map);
+})({{ this._parent.get_name() }});
+""" % {"pin_pane": PIN_PANE, "pin_z": PIN_Z, "picks_pane": PICKS_PANE, "picks_z": PICKS_Z, "dot": DOT_COLOUR}
+
+# The pin, the radius circle and the picks. A pick's popup and tooltip are elements whose text is
+# set with textContent.
+_OVERLAY_JS = """
+(function (group) {
+    var text = function (tag, value) {
+        var element = document.createElement(tag);
+        element.textContent = value;
+        return element;
+    };
+    var pin = {{ this.data.pin }};
+    L.circle(pin, {radius: {{ this.data.radius }}, color: '%(ring)s', weight: 2, fill: true,
+                   fillOpacity: 0.06, interactive: false}).addTo(group);
+    L.circleMarker(pin, {radius: 7, color: '#111', weight: 2, fill: true, fillColor: '%(pin_fill)s',
+                         fillOpacity: 1, pane: '%(pin_pane)s', bubblingMouseEvents: false})
+        .bindTooltip(text('div', 'Your pin')).addTo(group);
+    var picks = {{ this.data.picks }};
+    for (var i = 0; i < picks.length; i++) {
+        var pick = picks[i];
+        var popup = document.createElement('div');
+        popup.className = 'explore-popup';
+        popup.appendChild(text('b', pick.lines[0]));
+        for (var j = 1; j < pick.lines.length; j++) {
+            popup.appendChild(text('div', pick.lines[j]));
+        }
+        L.circleMarker([pick.lat, pick.lon], {
+            radius: 9, color: '%(edge)s', weight: 2, fill: true, fillColor: '%(fill)s', fillOpacity: 0.95,
+            pane: '%(picks_pane)s', bubblingMouseEvents: false, className: 'explore-pick'})
+            .bindTooltip(text('div', pick.rank + '. ' + pick.lines[0]))
+            .bindPopup(popup, {maxWidth: 280})
+            .addTo(group);
+    }
+})({{ this._parent.get_name() }});
+""" % {"ring": RADIUS_COLOUR, "pin_fill": PIN_FILL, "pin_pane": PIN_PANE, "edge": PICK_EDGE, "fill": PICK_COLOUR,
+       "picks_pane": PICKS_PANE}
 
 
 def base_map(center: tuple[float, float], zoom: int, restaurants: list[tuple[float, float, str]]) -> folium.Map:
@@ -45,31 +193,25 @@ def base_map(center: tuple[float, float], zoom: int, restaurants: list[tuple[flo
     folium.TileLayer(TILES_URL, attr="© OpenStreetMap contributors", name="OpenStreetMap", max_zoom=19).add_to(m)
     folium.Polygon([list(p) for p in SHORELINE], color="#7a8c99", weight=1, fill=True,
                    fill_color="#eef1e6", fill_opacity=0.6, interactive=False).add_to(m)
-    callback = """function (row) {
-        var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
-            {radius: 4, color: '#1f77b4', weight: 1, fillColor: '#1f77b4', fillOpacity: 0.7});
-        marker.bindTooltip(row[2]);
-        return marker;
-    }"""
-    data = [[lat, lon, html.escape(name)] for lat, lon, name in restaurants]
-    cluster = FastMarkerCluster(data, callback=callback, name="All restaurants",
-                                options={"disableClusteringAtZoom": 17, "chunkedLoading": True})
-    cluster.default_js, cluster.default_css = CLUSTER_JS, CLUSTER_CSS
-    cluster.add_to(m)
+    rows = [[float(lat), float(lon), str(name)] for lat, lon, name in restaurants]
+    _RestaurantDots(_DOTS_JS, rows=rows).add_to(m)
     return m
 
 
+class _Overlay(_Script):
+    """Pin, radius circle and picks; keeps the picks' positions for ``red_markers``."""
+
+    def __init__(self, pin: tuple[float, float], radius_m: float, recs: list[Recommendation]):
+        picks = [{"lat": float(r.lat), "lon": float(r.lon), "rank": rank, "lines": popup_lines(r)}
+                 for rank, r in enumerate(recs, start=1)]
+        super().__init__(_OVERLAY_JS, pin=[float(pin[0]), float(pin[1])], radius=float(radius_m), picks=picks)
+        self.pick_locations = [[p["lat"], p["lon"]] for p in picks]
+
+
 def overlay(pin: tuple[float, float], radius_m: float, recs: list[Recommendation]) -> folium.FeatureGroup:
-    """What changes with every query: pin, radius circle, red recommendation markers."""
+    """What changes with every query: pin, radius circle, red picks."""
     group = folium.FeatureGroup(name="Recommendations")
-    folium.Circle(pin, radius=radius_m, color="#2ca02c", weight=2, fill=True, fill_opacity=0.06).add_to(group)
-    folium.CircleMarker(pin, radius=7, color="#111", weight=2, fill=True, fill_color="#fff", fill_opacity=1,
-                        tooltip="Your pin").add_to(group)
-    for rank, rec in enumerate(recs, start=1):
-        folium.CircleMarker((rec.lat, rec.lon), radius=9, color="#8b0000", weight=2, fill=True,
-                            fill_color="#d62728", fill_opacity=0.95,
-                            tooltip=f"{rank}. {html.escape(rec.name)}",
-                            popup=folium.Popup(popup_html(rec), max_width=280)).add_to(group)
+    _Overlay(pin, radius_m, recs).add_to(group)
     return group
 
 
@@ -80,17 +222,14 @@ def zoom_for(radius_m: float) -> int:
 
 def show(m: folium.Map, group: folium.FeatureGroup, center: tuple[float, float], key: str,
          radius_m: float = 1500, height: int = 520) -> dict | None:
-    """Draw the map; returns {"last_clicked": {"lat", "lng"}} or None. Only clicks rerun the page;
-    the pin, circle and red markers update in place (feature_group_to_add) without a reload."""
+    """Draw the map; returns {"last_clicked": {"lat", "lng"}} or None. Only clicks on empty map
+    rerun the page; the pin, circle and picks update in place (feature_group_to_add)."""
     return st_folium_component(m, key=key, height=height, use_container_width=True,
                                feature_group_to_add=group, center=center, zoom=zoom_for(radius_m),
                                returned_objects=["last_clicked"])
 
 
 def red_markers(group: folium.FeatureGroup) -> list[dict]:
-    """The red markers of an overlay as plain dicts (what a test or a screenshot checks)."""
-    out = []
-    for child in group._children.values():
-        if isinstance(child, folium.CircleMarker) and child.options.get("fillColor") == "#d62728":
-            out.append({"location": list(child.location)})
-    return out
+    """The red picks of an overlay as plain dicts (what a test checks)."""
+    return [{"location": location} for child in group._children.values() if isinstance(child, _Overlay)
+            for location in child.pick_locations]

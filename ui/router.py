@@ -8,28 +8,39 @@ right there (which runs the page again, inside it) and stops its own, outer run.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 ROUTED = "_routed_by_streamlit_app"
+# Icons are Streamlit's bundled Material Symbols: emoji need an emoji font, which many machines
+# (Chromium on a plain Linux) lack, and then show as empty boxes. The tab icon is a local file:
+# a Material page_icon would be fetched from fonts.gstatic.com, and the app works offline.
+APP_ICON = Path(__file__).resolve().parents[1] / "assets" / "web" / "favicon.png"
 PAGES = (  # file, title, icon, url path
-    ("pages/explore.py", "Explore", "🗺️", "explore"),
-    ("pages/profiles.py", "Profiles", "🧑", "profiles"),
-    ("pages/restaurants.py", "Restaurants", "🍜", "restaurants"),
-    ("pages/model.py", "Model", "🧠", "model"),
-    ("pages/system.py", "System", "🩺", "system"),
+    ("pages/explore.py", "Explore", ":material/map:", "explore"),
+    ("pages/profiles.py", "Profiles", ":material/person:", "profiles"),
+    ("pages/restaurants.py", "Restaurants", ":material/restaurant:", "restaurants"),
+    ("pages/model.py", "Model", ":material/model_training:", "model"),
+    ("pages/system.py", "System", ":material/monitor_heart:", "system"),
 )
 
 
 def route() -> None:
     from ui.services import get_service
-    from ui.sidebar import sidebar
+    from ui.sidebar import init_active_user, sidebar
 
-    st.set_page_config(page_title="SF Restaurant Recommender", page_icon="🍽️", layout="wide")
+    st.set_page_config(page_title="SF Restaurant Recommender", page_icon=str(APP_ICON), layout="wide")
     navigation = st.navigation([st.Page(path, title=title, icon=icon, url_path=url, default=(i == 0))
                                 for i, (path, title, icon, url) in enumerate(PAGES)])
-    sidebar(get_service(show_error=False))
+    init_active_user()
     st.session_state[ROUTED] = True
-    navigation.run()
+    try:
+        navigation.run()
+    finally:
+        # After the page, so a profile the page just chose (session_state["active_user"]) shows
+        # here in the same run; also when the page stops early (st.stop) or reruns.
+        sidebar(get_service(show_error=False))
 
 
 def require_router() -> None:

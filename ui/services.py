@@ -7,7 +7,7 @@ import collections
 import streamlit as st
 
 from recsys.config import Settings
-from recsys.connection import RedisUnavailableError, check, client_url
+from recsys.connection import RedisUnavailableError, check, client_url, resolve_url
 from recsys.redis_server import EmbeddedRedisError
 from recsys.service import RecommenderService
 from recsys.two_tower import ModelArtifactError
@@ -26,18 +26,38 @@ def query_latencies() -> collections.deque:
     return collections.deque(maxlen=200)
 
 
+_started = False  # this process has opened the service once: later reruns skip the progress box
+
+
+def _start_with_progress() -> None:
+    """Before the first open: start (or find) Redis with its progress on the page, so a large
+    data set loading for a minute shows "loading its data (40%)" instead of a frozen spinner."""
+    global _started
+    if _started:
+        return
+    box = st.empty()
+    try:
+        resolve_url(Settings(), notify=lambda message: box.info(message, icon=":material/hourglass_top:"))
+    finally:
+        box.empty()
+    _started = True
+
+
 def get_service(show_error: bool = True) -> RecommenderService | None:
     """The live service, or None after showing what is wrong. A failure is never cached, so the
     page recovers by itself on the next rerun once Redis is back (the embedded one restarts)."""
+    global _started
     try:
+        _start_with_progress()
         service = _open_service()
         check(service.client, client_url(service.client))
         return service
     except SERVICE_ERRORS as exc:
         _open_service.clear()
+        _started = False
         try:  # once more from scratch: an embedded server that died is started again here
             service = _open_service()
-            st.toast("The connection to Redis was lost and has been re-established.", icon="🔌")
+            st.toast("The connection to Redis was lost and has been re-established.", icon=":material/power:")
             return service
         except SERVICE_ERRORS:
             _open_service.clear()
@@ -49,12 +69,12 @@ def get_service(show_error: bool = True) -> RecommenderService | None:
 def show_service_error(exc: Exception) -> None:
     if isinstance(exc, RedisUnavailableError):
         st.error(f"**Redis is unavailable** at `{exc.url}`: {exc.reason}.\n\n**What to do:** {exc.hint}",
-                 icon="🔌")
+                 icon=":material/power_off:")
     elif isinstance(exc, EmbeddedRedisError):
         st.error(f"**The embedded Redis could not start.** {str(exc).splitlines()[0]}\n\n"
-                 "**What to do:** run `python -m recsys doctor`, or set `REDIS_URL`.", icon="🔌")
+                 "**What to do:** run `python -m recsys doctor`, or set `REDIS_URL`.", icon=":material/power_off:")
     else:
-        st.error(f"**The model could not be loaded.** {exc}", icon="🧠")
+        st.error(f"**The model could not be loaded.** {exc}", icon=":material/error:")
     st.button("Retry", key=f"retry-{st.session_state.get('_retry_n', 0)}", on_click=_bump_retry)
 
 

@@ -1,39 +1,79 @@
-"""The sidebar every page shares: who the recommendations are for, and whether Redis is up."""
+"""The sidebar every page shares: who the recommendations are for, and whether Redis is up.
+
+Contract with the pages: a page chooses the profile by setting ``st.session_state["active_user"]``
+to a user id ("" is the ad-hoc profile set on Explore). The router draws this sidebar after the
+page has run, so the choice shows (by name) in the same run."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from recsys.service import RecommenderService
-from ui.services import guard
+from ui.services import SERVICE_ERRORS, guard
 
 ADHOC = ""
+ACTIVE = "active_user"
+NOTICE = "profile_notice"  # why the chosen profile was dropped; shown once, by a page or the sidebar
+MISSING_PROFILE = ("The profile this link or session names does not exist (it may have been deleted). "
+                   "Showing recommendations for the ad-hoc profile instead.")
+
+
+def init_active_user() -> None:
+    """On a session's first run the link decides the profile (``?user=``)."""
+    if ACTIVE not in st.session_state:
+        st.session_state[ACTIVE] = st.query_params.get("user", ADHOC)
+
+
+def active_profile(service: RecommenderService) -> dict | None:
+    """The chosen saved profile, or None for the ad-hoc one. A chosen profile that does not exist
+    (deleted, or an old or mistyped link) falls back to the ad-hoc profile and leaves a notice."""
+    user_id = st.session_state.get(ACTIVE, ADHOC)
+    if not user_id:
+        return None
+    try:
+        doc = service.users.get(user_id)
+    except ValueError:  # not even a valid id
+        doc = None
+    except SERVICE_ERRORS:
+        return None  # the page shows the Redis message; the choice stays for when it is back
+    if doc is None:
+        st.session_state[ACTIVE] = ADHOC
+        st.session_state[NOTICE] = MISSING_PROFILE
+    return doc
+
+
+def _choose_from_sidebar() -> None:
+    st.session_state[ACTIVE] = st.session_state["sidebar_user"]
 
 
 def sidebar(service: RecommenderService | None) -> None:
     with st.sidebar:
-        st.markdown("### 🍽️ SF Restaurant Recommender")
+        st.markdown("### :material/restaurant_menu: SF Restaurant Recommender")
         st.caption("Demo data is **synthetic**: generated restaurants, users and visits "
                    "(see the README). Real places can be imported on the Restaurants page.")
         if service is None:
-            st.error("Redis: unavailable", icon="🔌")
+            st.error("Redis: unavailable", icon=":material/power_off:")
             return
-        if "active_user" not in st.session_state:
-            st.session_state["active_user"] = st.query_params.get("user", ADHOC)
+        init_active_user()
+        doc = active_profile(service)
+        current = st.session_state[ACTIVE]
+        if st.session_state.get(NOTICE):
+            st.warning(st.session_state.pop(NOTICE), icon=":material/person_off:")
         st.markdown("**Profile**")
         search = st.text_input("Find a profile", key="profile_search", placeholder="name or id, e.g. u00001")
         matches = guard(service.users.search, search, 20) or []
         options = [ADHOC] + [m["user_id"] for m in matches]
-        current = st.session_state["active_user"]
         if current and current not in options:
             options.insert(1, current)
         labels = {m["user_id"]: f"{m['name']} ({m['user_id']})" for m in matches}
+        if doc:
+            labels[current] = f"{doc.get('name') or current} ({current})"
         labels[ADHOC] = "Ad-hoc profile (set on Explore)"
         # Pages set "active_user"; the widget has its own key so they may do so at any time.
         if st.session_state.get("sidebar_user") != current:
             st.session_state["sidebar_user"] = current
         st.selectbox("Recommend for", options, key="sidebar_user", format_func=lambda u: labels.get(u, u),
-                     on_change=lambda: st.session_state.update(active_user=st.session_state["sidebar_user"]))
-        st.success(f"Redis: connected · model {service.loaded.model_id}", icon="✅")
+                     on_change=_choose_from_sidebar)
+        st.success(f"Redis: connected · model {service.loaded.model_id}", icon=":material/check_circle:")
         if service.loaded.warning:
             st.warning(service.loaded.warning)

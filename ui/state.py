@@ -1,6 +1,6 @@
 """The Explore view (pin, radius, time, filters, profile) kept in st.query_params, so a link
-reproduces exactly what a PM is showing. Widgets read their first values from the URL and write
-every change back."""
+reproduces exactly what a PM is showing, the ad-hoc profile included. Widgets read their first
+values from the URL and write every change back."""
 
 from __future__ import annotations
 
@@ -11,12 +11,28 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from recsys.data.hours import DAYS
+from recsys.data.restaurants import PRICE_BRACKETS
 from recsys.data.sf_geography import NEIGHBOURHOODS
+from recsys.recommend import MAX_K, MAX_RADIUS_M, WIDER_RADII_M
 
 DEFAULT_CENTER = (37.7793, -122.4193)  # Civic Center
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PRICE_LABELS = {1: "$", 2: "$$", 3: "$$$", 4: "$$$$"}
 HOODS = {h.name: (h.lat, h.lon) for h in NEIGHBOURHOODS}
+# The area the app covers (the map, the pin boxes, links): San Francisco with a margin.
+CITY_LAT = (37.6, 37.9)
+CITY_LON = (-122.6, -122.3)
+# Radius steps that suit 250 m to 50 km: fine near by, coarse far out. They include every radius
+# the "widen the radius" suggestion can offer, and end at the search's own limit.
+RADIUS_STEPS_M = tuple(sorted({*WIDER_RADII_M, 750, 1_500, 3_000, 7_500, 15_000, 30_000, MAX_RADIUS_M}))
+assert max(RADIUS_STEPS_M) == MAX_RADIUS_M and set(WIDER_RADII_M) <= set(RADIUS_STEPS_M)
+MAX_HOW_MANY = min(50, MAX_K)  # the "How many" slider; the search allows up to MAX_K
+DEFAULT_LIKES = ("italian", "cocktails")
+DEFAULT_BRACKET = "middle"
+
+
+def radius_label(metres: int) -> str:
+    return f"{metres} m" if metres < 1000 else f"{metres / 1000:g} km"
 
 
 @dataclass
@@ -32,6 +48,9 @@ class View:
     k: int = 10
     open_only: bool = True
     user: str = ""
+    # The ad-hoc profile (used when no saved profile is chosen)
+    likes: list[str] = field(default_factory=lambda: list(DEFAULT_LIKES))
+    bracket: str = DEFAULT_BRACKET
 
     def when(self, tz: str) -> datetime:
         """The next moment (from today) that has this weekday and time, in ``tz``."""
@@ -46,10 +65,15 @@ def now_view(tz: str) -> View:
     return View(day=now.weekday(), time=f"{now.hour:02d}:{now.minute:02d}")
 
 
-def from_params(params: dict[str, str], tz: str) -> tuple[View, list[str]]:
-    """Parse URL parameters; anything unreadable keeps its default and is reported."""
+def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[str] = frozenset()
+                ) -> tuple[View, list[str], list[str]]:
+    """Parse URL parameters. ``labels`` are the cuisine labels the catalogue knows (what cuisines
+    and likes may name). Returns the view, the names of unreadable parameters (each keeps its
+    default) and sentences about values that were changed to fit (a pin outside the city, a
+    radius between steps)."""
     view = now_view(tz)
     bad: list[str] = []
+    notes: list[str] = []
 
     def number(name: str, cast, low, high):
         if name not in params:
@@ -58,16 +82,30 @@ def from_params(params: dict[str, str], tz: str) -> tuple[View, list[str]]:
             value = cast(params[name])
             if low <= value <= high:
                 return value
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
         bad.append(name)
         return None
 
-    for name, cast, low, high in (("lat", float, -90, 90), ("lon", float, -180, 180),
-                                  ("radius", int, 100, 50_000), ("rating", float, 0, 5), ("k", int, 1, 50)):
+    lat, lon = number("lat", float, -90, 90), number("lon", float, -180, 180)
+    if lat is not None and lon is not None:
+        if CITY_LAT[0] <= lat <= CITY_LAT[1] and CITY_LON[0] <= lon <= CITY_LON[1]:
+            view.lat, view.lon = lat, lon
+        else:
+            notes.append(f"The link's pin ({lat:.5f}, {lon:.5f}) is outside the area this app covers "
+                         f"(latitude {CITY_LAT[0]} to {CITY_LAT[1]}, longitude {CITY_LON[0]} to {CITY_LON[1]}), "
+                         f"so the pin is at Civic Center instead.")
+    elif (lat is None) != (lon is None):
+        bad.append("lon" if lat is not None else "lat")
+    radius = number("radius", int, 1, MAX_RADIUS_M)
+    if radius is not None:
+        view.radius_m = min(RADIUS_STEPS_M, key=lambda step: (abs(step - radius), step))
+        if view.radius_m != radius:
+            notes.append(f"The link's radius {radius} m is shown as {radius_label(view.radius_m)}, the nearest step.")
+    for name, cast, low, high, attribute in (("rating", float, 0, 5, "min_rating"), ("k", int, 1, MAX_HOW_MANY, "k")):
         value = number(name, cast, low, high)
         if value is not None:
-            setattr(view, {"radius": "radius_m", "rating": "min_rating"}.get(name, name), value)
+            setattr(view, attribute, value)
     if "day" in params:
         if params["day"] in DAYS:
             view.day = DAYS.index(params["day"])
@@ -89,11 +127,25 @@ def from_params(params: dict[str, str], tz: str) -> tuple[View, list[str]]:
         except ValueError:
             bad.append("price")
     if params.get("cuisines"):
-        view.cuisines = [c for c in params["cuisines"].split(",") if c]
+        cuisines = [c for c in params["cuisines"].split(",") if c]
+        view.cuisines = [c for c in cuisines if c in labels]
+        if len(view.cuisines) != len(cuisines):
+            bad.append("cuisines")
     if "open" in params:
         view.open_only = params["open"] != "0"
     view.user = params.get("user", "")
-    return view, bad
+    if "likes" in params:
+        likes = [like for like in params["likes"].split(",") if like]
+        if all(like in labels for like in likes):
+            view.likes = likes
+        else:
+            bad.append("likes")
+    if "bracket" in params:
+        if params["bracket"] in PRICE_BRACKETS:
+            view.bracket = params["bracket"]
+        else:
+            bad.append("bracket")
+    return view, bad, notes
 
 
 def to_params(view: View) -> dict[str, str]:
@@ -106,6 +158,9 @@ def to_params(view: View) -> dict[str, str]:
         params["open"] = "0"
     if view.user:
         params["user"] = view.user
+    else:  # the ad-hoc profile travels with the link, so a new tab ranks the same way
+        params["likes"] = ",".join(view.likes)
+        params["bracket"] = view.bracket
     return params
 
 

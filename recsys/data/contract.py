@@ -12,6 +12,9 @@ declared on a "lat_column,lon_column" key.
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import os
 import shutil
@@ -22,10 +25,22 @@ from typing import Callable
 
 import pandas as pd
 
+from recsys.ids import check_id
+
 KINDS = ("numeric", "categorical", "multilabel", "text", "id", "geo")
 ID_COLUMNS = {"items": "item_id", "users": "user_id"}
 MULTILABEL_SEP = "|"
 MAX_LISTED_PROBLEMS = 5
+
+# Input limits (README "Input limits"), for every file an importer or load_dataset reads. Each is
+# checked before the expensive step it protects: the size before reading, the unpacked size while
+# gunzipping (a bounded stream), the columns on the header before any row is parsed.
+MAX_FILE_BYTES = 64 * 2**20  # a file as stored; far above any city's restaurants
+MAX_UNPACKED_BYTES = 256 * 2**20  # what a .gz may unpack to (large interaction tables ship gzipped)
+MAX_COLUMNS = 1_000
+MAX_FIELD_CHARS = 100_000  # one CSV field or JSON text value; below the csv module's own 131,072
+MAX_ROWS = 2_000_000  # data rows of a CSV table, records of a JSON file
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -127,12 +142,125 @@ def _find(directory: Path, stem: str) -> Path | None:
     return None
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _mib(n: int) -> str:
+    return f"{n / 2**20:g} MiB"
+
+
+def read_bytes(path: str | Path, name: str | None = None) -> bytes:
+    """The file's bytes, gunzipped when it is gzip (by its magic bytes, not its name), within
+    MAX_FILE_BYTES / MAX_UNPACKED_BYTES. The gzip stream is read at most one byte past the limit,
+    so a small file that unpacks to gigabytes costs a bounded amount of memory and time."""
+    path = Path(path)
+    name = name or path.name
     try:
-        # Everything as text first: types are checked column by column with row numbers.
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
-        raise DatasetError([Problem(path.name, None, None, f"cannot be read as CSV: {exc}")]) from exc
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DatasetError([Problem(name, None, None, f"is {_mib(size)}; the limit is {_mib(MAX_FILE_BYTES)} "
+                                                          "per file (MAX_FILE_BYTES)")])
+        with path.open("rb") as raw:
+            if raw.read(2) != _GZIP_MAGIC:
+                raw.seek(0)
+                return raw.read()
+            raw.seek(0)
+            with gzip.GzipFile(fileobj=raw) as unpacked:
+                data = unpacked.read(MAX_UNPACKED_BYTES + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DatasetError([Problem(name, None, None, f"cannot be read: {exc}")]) from exc
+    if len(data) > MAX_UNPACKED_BYTES:
+        raise DatasetError([Problem(name, None, None, f"unpacks to more than {_mib(MAX_UNPACKED_BYTES)}, the limit "
+                                                      "for a compressed file (MAX_UNPACKED_BYTES)")])
+    return data
+
+
+def read_text(path: str | Path, name: str | None = None) -> str:
+    """A file as UTF-8 text (a leading BOM is dropped); anything else is refused with the line of
+    the first bad byte, because guessing a legacy encoding would silently change names."""
+    data = read_bytes(path, name)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DatasetError([Problem(name or Path(path).name, None, None,
+                                    f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+                                    "save it as UTF-8")]) from None
+
+
+RowRepair = Callable[[list[str], list[str]], "list[str] | None"]
+
+
+def read_csv_table(path: str | Path, name: str | None = None,
+                   repair: RowRepair | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    """A CSV file as a frame of text (empty fields are missing values) plus its row problems.
+
+    The csv module, not pandas, reads it: the header is checked against MAX_COLUMNS before any
+    row is parsed, every field against MAX_FIELD_CHARS and the row count against MAX_ROWS, each
+    with a message naming the limit. A row with more fields than the header is a problem of that
+    row (it keeps its first fields only so the frame stays rectangular; callers report nothing
+    else for it), unless ``repair`` (header, fields) returns the one reading it can have; short
+    rows are padded as missing values. Blank lines are skipped and not counted; rows are numbered
+    from 1 after the header."""
+    name = name or Path(path).name
+    text = read_text(path, name)
+    # The common case, an unquoted header line, is counted without parsing it at all.
+    first_line = text[:text.find("\n") if "\n" in text else len(text)]
+    if '"' not in first_line and first_line.count(",") >= MAX_COLUMNS:
+        raise _too_many_columns(name, first_line.count(",") + 1)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[list[str]] = []
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise DatasetError([Problem(name, None, None, "is empty (no header line)")])
+        if len(header) > MAX_COLUMNS:
+            raise _too_many_columns(name, len(header))
+        header = [h.strip() for h in header]
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            raise DatasetError([Problem(name, None, h or "(empty)", "column appears more than once") for h in repeated])
+        width = len(header)
+        # No field can be over the limit when the whole text is not: skip the per-row check then.
+        long_fields_possible = len(text) > MAX_FIELD_CHARS
+        for fields in reader:
+            if len(fields) != width:
+                if not fields:
+                    continue
+                if len(fields) > width:
+                    fixed = repair(header, fields) if repair else None
+                    if fixed is None:
+                        problems.append(Problem(name, len(rows) + 1, None,
+                                                f"has {len(fields)} fields but the header has {width}; quote values "
+                                                'that contain commas, e.g. "Mo-Fr 11:30-14:30,17:00-22:00"'))
+                        fixed = fields[:width]
+                    fields = fixed
+                else:
+                    fields = fields + [""] * (width - len(fields))
+            if long_fields_possible and max(map(len, fields)) > MAX_FIELD_CHARS:
+                raise DatasetError([_long_field(name, len(rows) + 1)])
+            rows.append(fields)
+            if len(rows) > MAX_ROWS:
+                raise DatasetError([Problem(name, None, None, f"has more than {MAX_ROWS:,} rows (MAX_ROWS)")])
+    except csv.Error as exc:
+        number = len(rows) + 1 if rows or header else None
+        if "field larger than field limit" in str(exc):
+            raise DatasetError([_long_field(name, number)]) from None
+        raise DatasetError([Problem(name, number, None, f"cannot be read as CSV: {exc}")]) from None
+    frame = pd.DataFrame(rows, columns=header, dtype="str")
+    return frame.mask(frame == ""), problems
+
+
+def _too_many_columns(name: str, count: int) -> DatasetError:
+    return DatasetError([Problem(name, None, None, f"has {count:,} columns; at most {MAX_COLUMNS:,} are allowed "
+                                                   "(MAX_COLUMNS)")])
+
+
+def _long_field(name: str, row: int | None) -> Problem:
+    return Problem(name, row, None, f"has a field longer than {MAX_FIELD_CHARS:,} characters (MAX_FIELD_CHARS)")
+
+
+def _read_csv(path: Path, repair: RowRepair | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+    return read_csv_table(path, path.name, repair)
 
 
 def _bad_rows(mask: pd.Series) -> list[int]:
@@ -149,8 +277,11 @@ def check_table(frame: pd.DataFrame, table: str, kinds: dict[str, str], file: st
         return frame, [Problem(file, None, c, "column is missing") for c in missing]
     frame = frame.copy()
     ids = frame[id_col].fillna("").astype(str).str.strip()
-    for row in _bad_rows(ids == ""):
-        problems.append(Problem(file, row, id_col, "id is empty"))
+    for row, value in enumerate(frame[id_col].tolist(), start=1):
+        try:
+            check_id(value, id_col)
+        except ValueError as exc:
+            problems.append(Problem(file, row, id_col, str(exc)))
     dup = ids.duplicated(keep="first") & (ids != "")
     for row in _bad_rows(dup):
         problems.append(Problem(file, row, id_col, f"duplicate id {ids.iloc[row - 1]!r}"))
@@ -210,8 +341,21 @@ def check_interactions(frame: pd.DataFrame, users: pd.DataFrame, items: pd.DataF
 Validator = Callable[[Dataset], list[Problem]]
 
 
-def load_dataset(directory: str | Path, extra_checks: Validator | None = None) -> Dataset:
+def load_dataset(directory: str | Path, extra_checks: Validator | None = None,
+                 repair: RowRepair | None = None) -> Dataset:
     """Load and validate a contract directory; raise DatasetError listing every problem."""
+    return validate_directory(directory, extra_checks, repair=repair)[0]
+
+
+def validate_directory(directory: str | Path, extra_checks: Validator | None = None, skip_invalid: bool = False,
+                       repair: RowRepair | None = None) -> tuple[Dataset, list[Problem]]:
+    """Load a contract directory and check everything, collecting every problem of every table
+    before raising (the README promises all of them at once).
+
+    With ``skip_invalid`` the rows named by a problem are dropped instead, in any table, and so
+    are the interactions that point at a dropped user or item; the dropped rows' problems are
+    returned. Whole-file problems (a missing column, an unreadable file) still raise: skipping
+    rows cannot fix them. ``repair`` is passed to read_csv_table for the items file."""
     directory = Path(directory)
     if not directory.is_dir():
         raise DatasetError([Problem(str(directory), None, None, "is not a directory")])
@@ -219,26 +363,58 @@ def load_dataset(directory: str | Path, extra_checks: Validator | None = None) -
     if not schema_path.is_file():
         raise DatasetError([Problem("schema.json", None, None, f"is missing from {directory}")])
     try:
-        schema = Schema.from_json(json.loads(schema_path.read_text(encoding="utf-8")))
+        schema = Schema.from_json(json.loads(read_text(schema_path)))
     except json.JSONDecodeError as exc:
-        raise DatasetError([Problem("schema.json", exc.lineno, None, f"is not valid JSON: {exc.msg}")]) from exc
+        raise DatasetError([Problem("schema.json", None, None, f"is not valid JSON at line {exc.lineno}, column "
+                                                               f"{exc.colno}: {exc.msg}")]) from exc
     paths = {stem: _find(directory, stem) for stem in ("items", "users", "interactions")}
     absent = [Problem(f"{stem}.csv", None, None, f"is missing from {directory}") for stem, p in paths.items() if p is None]
     if absent:
         raise DatasetError(absent)
-    items, p1 = check_table(_read_csv(paths["items"]), "items", schema.items, paths["items"].name)
-    users, p2 = check_table(_read_csv(paths["users"]), "users", schema.users, paths["users"].name)
-    if p1 or p2:
-        raise DatasetError(p1 + p2)
-    interactions, p3 = check_interactions(_read_csv(paths["interactions"]), users, items, paths["interactions"].name)
-    if p3:
-        raise DatasetError(p3)
+    raw_items, p0 = _read_csv(paths["items"], repair)
+    raw_users, p1 = _read_csv(paths["users"])
+    raw_interactions, p2 = _read_csv(paths["interactions"])
+    items, p3 = check_table(raw_items, "items", schema.items, paths["items"].name)
+    users, p4 = check_table(raw_users, "users", schema.users, paths["users"].name)
+    problems = p0 + p1 + p2 + p3 + p4
+    if any(p.row is None for p in problems):  # a missing id column: nothing below can be checked
+        raise DatasetError(unique_problems(problems))
+    interactions, p5 = check_interactions(raw_interactions, users, items, paths["interactions"].name)
+    problems += p5
     dataset = Dataset(items=items, users=users, interactions=interactions, schema=schema)
+    if extra_checks is not None and not any(p.row is None for p in problems):
+        problems += extra_checks(dataset)
+    unreadable = {(p.file, p.row) for p in p0 + p1 + p2}  # fields that do not line up: nothing else to say
+    problems = unique_problems([p for p in problems if (p.file, p.row) not in unreadable or p in p0 + p1 + p2])
+    if problems and (not skip_invalid or any(p.row is None for p in problems)):
+        raise DatasetError(problems)
+    if not problems:
+        return dataset, []
+    names = {"items": paths["items"].name, "users": paths["users"].name, "interactions": paths["interactions"].name}
+    bad = {table: {p.row - 1 for p in problems if p.file == names[table]} for table in names}
+    items = items.drop(index=sorted(bad["items"])).reset_index(drop=True)
+    users = users.drop(index=sorted(bad["users"])).reset_index(drop=True)
+    interactions = interactions.drop(index=sorted(bad["interactions"]))
+    # Duplicate ids keep their first row, so "is its id kept" is the right test for the links.
+    linked = interactions["item_id"].isin(set(items["item_id"])) & interactions["user_id"].isin(set(users["user_id"]))
+    kept = Dataset(items=items, users=users, interactions=interactions[linked].reset_index(drop=True), schema=schema)
     if extra_checks is not None:
-        problems = extra_checks(dataset)
-        if problems:
-            raise DatasetError(problems)
-    return dataset
+        leftover = extra_checks(kept)  # normalises the kept rows; they passed once, so none expected
+        if leftover:
+            raise DatasetError(leftover)
+    return kept, problems
+
+
+def unique_problems(problems: list[Problem]) -> list[Problem]:
+    """One problem per file, row and field: the first check to find it words it best."""
+    seen: set[tuple] = set()
+    out = []
+    for p in problems:
+        key = (p.file, p.row, p.field)
+        if p.row is None or key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
 
 
 def save_dataset(dataset: Dataset, directory: str | Path, compress: bool = False,
@@ -262,6 +438,20 @@ def save_dataset(dataset: Dataset, directory: str | Path, compress: bool = False
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return directory
+
+
+def check_output_file(path: str | Path, option: str) -> Path:
+    """An output file's place checked before any work: its directory exists and it is not itself
+    a directory. ``option`` names the parameter in the message (e.g. "--out")."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{option} {path}: is a directory; give a file name")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"{option} {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"{option} {path}: the directory {parent} is not writable")
+    return path
 
 
 def replace_directory(new: Path, target: Path) -> None:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from recsys.data.contract import Dataset, save_dataset
 from recsys.data.hours import WeeklyHours
-from recsys.data.restaurants import LIKES, PRICE_BRACKETS, VISIBILITY, restaurant_schema
+from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY, restaurant_schema
 from recsys.data.sf_geography import NEIGHBOURHOODS, Neighbourhood, on_land, restaurant_allowed
 
 ORACLE_FILE = "true_utility.npz"
@@ -112,9 +112,17 @@ NAME_PATTERNS: dict[str, tuple[str, ...]] = {
 WORDS = ("Gate", "Fog", "Bay", "Cable", "Lucky", "Jade", "Pearl", "Sunset", "Harbor", "Oak", "Cypress",
          "Poppy", "Mint", "Sol", "Luna", "Ember", "Anchor", "Copper", "Lotus", "Bamboo", "Fig", "Sage",
          "Saffron", "Coral", "Maple", "Orchid", "Willow", "Cedar", "Laurel", "Juniper")
+# Every cuisine/style label the restaurants carry: a user may like any of them, so profiles and
+# the cuisine filter speak the same vocabulary. The weights say how many users like each.
+TASTE_LABELS = tuple(sorted({label for labels, *_ in ARCHETYPES.values() for label in labels}))
 LIKE_WEIGHTS = {"burgers": 1.2, "shakes": 0.6, "pizza": 1.2, "italian": 1.1, "mexican": 1.3,
                 "fine dining": 0.5, "bbq": 0.7, "cocktails": 0.9, "breweries": 0.7, "ethiopian": 0.4,
-                "pasta": 0.8, "brunch": 1.0, "fast food": 0.7}
+                "pasta": 0.8, "brunch": 1.0, "fast food": 0.7, "american": 0.8, "bakery": 0.7, "bar": 0.6,
+                "burmese": 0.4, "cafe": 0.9, "chinese": 1.1, "dim sum": 0.6, "french": 0.6, "indian": 0.9,
+                "japanese": 1.0, "korean": 0.7, "mediterranean": 0.7, "ramen": 0.8, "sandwiches": 0.7,
+                "seafood": 0.8, "steakhouse": 0.4, "sushi": 1.1, "thai": 1.0, "vegetarian": 0.6,
+                "vietnamese": 0.8}
+assert set(LIKE_WEIGHTS) == set(TASTE_LABELS), "every label needs a like weight"
 PRICE_PREFERENCE = {"low": 1.4, "middle": 2.3, "high": 3.3}
 
 
@@ -298,13 +306,13 @@ def _users(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFrame:
 def utility_matrix(cfg: DemoConfig, users: pd.DataFrame, items: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
     """The hidden utility of every (user, restaurant) pair, float32 [users, items]."""
     labels = [set(c.split("|")) for c in items["cuisines"]]
-    like_index = {like: j for j, like in enumerate(LIKES)}
-    item_likes = np.zeros((len(items), len(LIKES)), dtype=np.float32)
+    like_index = {like: j for j, like in enumerate(TASTE_LABELS)}
+    item_likes = np.zeros((len(items), len(TASTE_LABELS)), dtype=np.float32)
     for i, labs in enumerate(labels):
         for lab in labs:
             if lab in like_index:
                 item_likes[i, like_index[lab]] = 1.0
-    user_likes = np.zeros((len(users), len(LIKES)), dtype=np.float32)
+    user_likes = np.zeros((len(users), len(TASTE_LABELS)), dtype=np.float32)
     for u, text in enumerate(users["likes"]):
         for lab in text.split("|"):
             user_likes[u, like_index[lab]] = 1.0

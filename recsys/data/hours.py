@@ -22,6 +22,7 @@ MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 _BLOCK = 5
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+CLOSED_WORDS = ("closed", "off")  # a rule with either closes the hours given so far for its days
 
 
 class HoursError(ValueError):
@@ -109,7 +110,12 @@ class WeeklyHours:
     @classmethod
     def parse(cls, text: str) -> "WeeklyHours":
         """Canonical text: 'Mo 11:30-14:30,17:00-02:00; Sa 10:00-15:00', '24/7' or '' (never
-        open). Days not named are closed; several days may share a rule: 'Mo,Tu,We 09:00-17:00'."""
+        open). Days not named are closed; several days may share a rule: 'Mo,Tu,We 09:00-17:00'.
+
+        Rules separated by ';' add up, read left to right, except that `closed` (or `off`) for a
+        day drops the hours given for that day so far: 'Mo-Su 10:00-20:00; Su closed' is closed
+        on Sunday. Hours are kept under the day they start on, so a previous day's time past
+        midnight ('Sa 18:00-02:00') still spills into a closed Sunday."""
         text = (text or "").strip()
         if text == "24/7":
             return cls.always()
@@ -130,7 +136,9 @@ class WeeklyHours:
                 else:
                     raise HoursError(f"unknown day {name!r} in {rule!r}")
             times = times.strip()
-            if times.lower() == "closed":
+            if times.lower() in CLOSED_WORDS:
+                for day in day_ids:
+                    days[day] = []
                 continue
             for span in times.split(","):
                 open_text, sep, close_text = span.strip().partition("-")

@@ -1,52 +1,84 @@
-"""Importers: real restaurant formats -> a contract directory (`python -m recsys ingest`).
+"""Importers: real restaurant formats -> validated restaurant rows (`python -m recsys ingest`
+and the Restaurants page's upload, through one function, ``import_file``).
 
 1. tripadvisor: the TripAdvisor/Factual JSON the seed recipe used ({"restaurants": [...]}).
 2. osm: OpenStreetMap Overpass JSON ({"elements": [...]}) - free, real San Francisco places.
-3. csv: a contract directory (validated and copied).
+3. csv: one items CSV with the restaurant columns, or a contract directory.
 
 Each importer returns an ImportResult: the valid rows as a Dataset and the rejected rows with the
 reason. Without skip_invalid any rejected row fails the whole import (DatasetError naming the
-file, row and field) and nothing is written.
+file, row and field) and nothing is written; an import that keeps no restaurant always fails.
+A record without an id gets ``place_id`` (the same place gives the same id in every file), and
+two records of one file with the same id are a problem of the second, never merged. Every file
+is read within the limits of recsys.data.contract (MAX_FILE_BYTES, ...), checked before parsing.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
-from recsys.data.contract import Dataset, DatasetError, Problem, Schema, save_dataset
+from recsys.data.contract import (MAX_ROWS, Dataset, DatasetError, Problem, Schema, check_output_file,
+                                  check_table, read_csv_table, read_text, save_dataset, unique_problems)
 from recsys.data.hours import DAY_NAMES, MINUTES_PER_WEEK, HoursError, WeeklyHours
-from recsys.data.restaurants import ITEM_SCHEMA, check_restaurant_rows, clean_labels, load_restaurant_dataset
+from recsys.data.restaurants import (ITEM_SCHEMA, REQUIRED_COLUMNS, check_restaurant_rows, clean_labels,
+                                     merge_unquoted_hours, validate_restaurant_directory)
+from recsys.ids import check_id
 
 FORMATS = ("tripadvisor", "osm", "csv")
 OSM_AMENITIES = {"restaurant", "cafe", "fast_food", "bar", "pub", "food_court", "ice_cream", "biergarten"}
+_OSM_TEXT_TAGS = ("amenity", "name", "cuisine", "opening_hours", "addr:housenumber", "addr:street", "addr:city",
+                  "addr:suburb", "outdoor_seating", "reservation")
 # OSM has no price level or rating: imported places get the middle price and "unrated" (0).
 OSM_DEFAULT_PRICE = 2
 UNRATED = 0.0
 _PRICE_SYMBOLS = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
 _REFERENCE_MONDAY = datetime(2026, 1, 12)  # a week with no US public holiday
 ITEM_COLUMNS = ("item_id", "name", "address", "lat", "lon", "cuisines", "price", "rating", "hours")
+_SNIFF_BYTES = 64 * 1024
 
 
 @dataclass
 class ImportResult:
-    dataset: Dataset
-    rejects: list[Problem] = field(default_factory=list)
+    dataset: Dataset  # .items holds the validated rows, ready to store or index
+    rejects: list[Problem] = field(default_factory=list)  # one per problem; a record may have several
+    format: str = ""  # the format that was read: tripadvisor, osm or csv
 
-    def write_rejects(self, path: Path) -> None:
+    @property
+    def rejected_records(self) -> int:
+        """How many records (rows) were left out; ``len(rejects)`` counts problems."""
+        return len({(p.file, p.row) for p in self.rejects})
+
+    def write_rejects(self, path: str | Path) -> None:
         frame = pd.DataFrame([{"file": p.file, "row": p.row, "field": p.field, "problem": p.message}
                               for p in self.rejects], columns=["file", "row", "field", "problem"])
         frame.to_csv(path, index=False)
 
 
-def _stable_id(*parts: object) -> str:
-    return "x" + hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:12]
+def place_id(name: object, address: object, lat: object, lon: object) -> str:
+    """A stable id for a record that has none: the same place (name and address compared without
+    case or extra spaces, coordinates to ~10 m) gets the same id in every file and every import,
+    and two different places practically never share one (64 bits of SHA-1)."""
+    def text(value: object) -> str:
+        return " ".join(str(value if value is not None else "").casefold().split())
+
+    def coordinate(value: object) -> str:
+        try:
+            return f"{float(value):.4f}"  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return text(value)
+
+    key = "|".join((text(name), text(address), coordinate(lat), coordinate(lon)))
+    return "p" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _items_schema(frame: pd.DataFrame) -> dict[str, str]:
@@ -54,24 +86,37 @@ def _items_schema(frame: pd.DataFrame) -> dict[str, str]:
             if all(c in frame.columns for c in col.split(","))}
 
 
+def _by_row(problem: Problem) -> tuple:
+    order = REQUIRED_COLUMNS.index(problem.field) if problem.field in REQUIRED_COLUMNS else -1
+    return (problem.row or 0, order, problem.field or "")
+
+
 def _finish(rows: list[dict], problems: list[Problem], file: str, skip_invalid: bool,
             users: pd.DataFrame | None = None, interactions: pd.DataFrame | None = None) -> ImportResult:
     """Run the restaurant checks on the built rows and split them into kept and rejected.
-    Every row carries "_row", its record number in the source file, for the error messages."""
-    frame = pd.DataFrame(rows, columns=None if rows else ["_row", *ITEM_COLUMNS])
-    _, found = check_restaurant_rows(frame.drop(columns=["_row"]), file)
-    bad_positions = {p.row - 1 for p in found if p.row is not None}
+    Every row carries "_row", its record number in the source file, for the error messages;
+    ``problems`` are those found while building the rows (those records are not in ``rows``)."""
+    if not rows and not problems:
+        raise DatasetError([Problem(file, None, None, "contains no restaurants: nothing was imported")])
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["_row", *ITEM_COLUMNS])
     source_row = frame["_row"].tolist()
-    problems = problems + [Problem(p.file, source_row[p.row - 1] if p.row else None, p.field, p.message)
-                           for p in found]
-    for pos in frame.index[frame["item_id"].duplicated(keep="first")]:
-        bad_positions.add(pos)
-        problems.append(Problem(file, source_row[pos], "id", f"duplicate id {frame['item_id'].iat[pos]!r}"))
-    if any(p.row is None for p in found) or (problems and not skip_invalid):
+    records = frame.drop(columns=["_row"])
+    # The restaurant checks first: they word coordinates and prices for this product.
+    _, specific = check_restaurant_rows(records, file)
+    _, generic = check_table(records, "items", _items_schema(records), file)
+    found = unique_problems(specific + generic)
+    bad_positions = {p.row - 1 for p in found if p.row is not None}
+    problems = sorted(problems + [Problem(p.file, source_row[p.row - 1] if p.row else None, p.field, p.message)
+                                  for p in found], key=_by_row)
+    if any(p.row is None for p in problems) or (problems and not skip_invalid):
         raise DatasetError(problems)
-    kept = frame.drop(index=sorted(bad_positions)).drop(columns=["_row"]).reset_index(drop=True)
+    kept = records.drop(index=sorted(bad_positions)).reset_index(drop=True)
+    if kept.empty:
+        raise DatasetError(problems + [Problem(file, None, None, "no restaurant could be imported: every record "
+                                                                 "has a problem")])
+    kept, _ = check_table(kept, "items", _items_schema(kept), file)
     items, _ = check_restaurant_rows(kept, file)
-    if users is None:
+    if users is None or interactions is None:
         users = pd.DataFrame(columns=["user_id"])
         interactions = pd.DataFrame(columns=["user_id", "item_id", "weight", "timestamp"])
     else:
@@ -92,10 +137,12 @@ def _hours_from_day_map(hours: object) -> WeeklyHours:
     for name, intervals in hours.items():
         if str(name).lower() not in lookup:
             raise HoursError(f"unknown day {name!r}")
+        if intervals is not None and not isinstance(intervals, list):
+            raise HoursError(f"{name}: expected a list of [open, close], got {intervals!r}")
         for pair in intervals or []:
-            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(isinstance(t, str) for t in pair):
                 raise HoursError(f"{name}: interval {pair!r} is not [open, close]")
-            days.setdefault(lookup[str(name).lower()], []).append((str(pair[0]), str(pair[1])))
+            days.setdefault(lookup[str(name).lower()], []).append((pair[0], pair[1]))
     return WeeklyHours.from_day_intervals(days)
 
 
@@ -105,92 +152,131 @@ def _price(value: object) -> object:
     return value
 
 
-def _review_stats(reviews: list[dict]) -> dict:
-    ratings = [float(r["review_rating"]) for r in reviews
-               if isinstance(r, dict) and isinstance(r.get("review_rating"), (int, float))]
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _review_stats(reviews: list) -> dict:
+    # Plain arithmetic, not a pandas Series per restaurant: this runs once per record.
+    ratings = [float(r["review_rating"]) for r in reviews if isinstance(r, dict) and _is_number(r.get("review_rating"))]
     if not ratings:
         return {"review_count": 0, "review_mean": math.nan, "review_std": math.nan,
                 "review_min": math.nan, "review_max": math.nan}
-    series = pd.Series(ratings)
-    return {"review_count": len(ratings), "review_mean": round(series.mean(), 3),
-            "review_std": round(series.std(ddof=0), 3), "review_min": series.min(), "review_max": series.max()}
+    mean = sum(ratings) / len(ratings)
+    std = math.sqrt(sum((r - mean) ** 2 for r in ratings) / len(ratings))
+    return {"review_count": len(ratings), "review_mean": round(mean, 3), "review_std": round(std, 3),
+            "review_min": min(ratings), "review_max": max(ratings)}
 
 
-def _timestamp(value: object) -> float | None:
-    """Seconds since the epoch for a review date, or None when it is absent or unreadable."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
-    if isinstance(value, str):
-        stamp = pd.to_datetime(value, errors="coerce", utc=True)
-        return None if pd.isna(stamp) else stamp.timestamp()
-    return None
+def _timestamps(values: list) -> list[float]:
+    """Seconds since the epoch for review dates (NaN when absent or unreadable), converted in one
+    vectorised call: parsing dates one by one was most of a large file's import time."""
+    out = [float(v) if _is_number(v) else math.nan for v in values]
+    positions = [i for i, v in enumerate(values) if isinstance(v, str)]
+    if positions:
+        text = pd.Series([values[i] for i in positions], dtype=object)
+        parsed = pd.to_datetime(text, errors="coerce", utc=True)  # fast when the format is uniform
+        retry = parsed.isna()
+        if retry.any():
+            parsed[retry] = pd.to_datetime(text[retry], errors="coerce", utc=True, format="mixed")
+        for i, stamp in zip(positions, parsed):
+            out[i] = stamp.timestamp() if pd.notna(stamp) else math.nan
+    return out
 
 
-def _load_json(path: Path) -> object:
+def _load_json(path: Path, name: str) -> object:
+    text = read_text(path, name)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError([Problem(Path(path).name, None, None, f"cannot be read: {exc}")]) from exc
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DatasetError([Problem(Path(path).name, exc.lineno, None, f"is not valid JSON: {exc.msg}")]) from exc
+        raise DatasetError([Problem(name, None, None, f"is not valid JSON at line {exc.lineno}, column {exc.colno}: "
+                                                      f"{exc.msg}")]) from None
+    except RecursionError:
+        raise DatasetError([Problem(name, None, None, "is not usable JSON: it nests too deeply")]) from None
 
 
-def import_tripadvisor(path: str | Path, skip_invalid: bool = False) -> ImportResult:
-    path = Path(path)
-    data = _load_json(path)
-    records = data.get("restaurants") if isinstance(data, dict) else data
+def _records(data: object, key: str, name: str, what: str) -> list:
+    records = data.get(key) if isinstance(data, dict) else data if key == "restaurants" else None
     if not isinstance(records, list):
-        raise DatasetError([Problem(path.name, None, "restaurants", "expected a list of restaurants")])
+        raise DatasetError([Problem(name, None, key, f"expected {what}")])
+    if len(records) > MAX_ROWS:
+        raise DatasetError([Problem(name, None, key, f"has {len(records):,} records; at most {MAX_ROWS:,} "
+                                                     "are allowed (MAX_ROWS)")])
+    if not records:
+        raise DatasetError([Problem(name, None, key, "is an empty list: contains no restaurants, nothing was imported")])
+    return records
+
+
+def import_tripadvisor(path: str | Path, skip_invalid: bool = False, name: str | None = None) -> ImportResult:
+    path = Path(path)
+    name = name or path.name
+    records = _records(_load_json(path, name), "restaurants", name, "a list of restaurants under 'restaurants'")
     rows, problems, interactions = [], [], []
+    authors: dict[object, str | None] = {}
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
-            problems.append(Problem(path.name, i, None, "a restaurant must be a JSON object"))
+            problems.append(Problem(name, i, None, "a restaurant must be a JSON object"))
             continue
         try:
             hours = _hours_from_day_map(rec.get("hours")).to_text()
         except HoursError as exc:
-            problems.append(Problem(path.name, i, "hours", str(exc)))
+            problems.append(Problem(name, i, "hours", str(exc)))
             continue
         cuisine = rec.get("cuisine") or rec.get("cuisines") or []
         cuisine = [cuisine] if isinstance(cuisine, str) else cuisine
         reviews = rec.get("reviews") or []
+        raw_id = rec.get("id") or rec.get("factual_id")
         bad = [f for f, ok in (("cuisine", isinstance(cuisine, list) and all(isinstance(c, str) for c in cuisine)),
                                ("reviews", isinstance(reviews, list)),
                                ("name", isinstance(rec.get("name"), str)),
-                               ("address", isinstance(rec.get("address", ""), (str, type(None)))))
+                               ("address", isinstance(rec.get("address", ""), (str, type(None)))),
+                               ("locality", isinstance(rec.get("locality", ""), (str, type(None)))),
+                               ("item_id", raw_id is None or (isinstance(raw_id, (str, int))
+                                                              and not isinstance(raw_id, bool))))
                if not ok]
         if bad:
-            problems += [Problem(path.name, i, f, "has the wrong type" if f != "name" or "name" in rec else "is missing")
+            problems += [Problem(name, i, f, "has the wrong type" if f != "name" or "name" in rec else "is missing")
                          for f in bad]
             continue
-        item_id = str(rec.get("id") or rec.get("factual_id") or _stable_id(rec.get("name"), rec.get("address")))
+        item_id = str(raw_id) if raw_id is not None else place_id(rec.get("name"), rec.get("address"),
+                                                                    rec.get("latitude"), rec.get("longitude"))
+        neighbourhood = rec.get("neighborhood")
         row = {
             "_row": i, "item_id": item_id, "name": rec.get("name"),
             "address": ", ".join(str(p) for p in (rec.get("address"), rec.get("locality")) if p),
-            "locality": str(rec.get("neighborhood") or rec.get("locality") or ""),
+            "locality": neighbourhood if isinstance(neighbourhood, str) else str(rec.get("locality") or ""),
             "lat": rec.get("latitude"), "lon": rec.get("longitude"),
             "cuisines": "|".join(clean_labels(cuisine)), "price": _price(rec.get("price")),
             "rating": rec.get("rating"), "hours": hours, **_review_stats(reviews),
         }
         for key, value in rec.items():  # the boolean amenity flags (meal_dinner, wifi, ...)
-            if isinstance(value, bool) and key not in row:
+            if isinstance(value, bool) and key not in row and key != "_row":
                 row[key] = value
         rows.append(row)
         for review in reviews:
-            author = review.get("user_id") or review.get("author") if isinstance(review, dict) else None
-            if isinstance(author, (str, int)) and not isinstance(author, bool) and str(author).strip():
-                rating = review.get("review_rating")
-                numeric = isinstance(rating, (int, float)) and not isinstance(rating, bool) and math.isfinite(rating)
-                interactions.append({"user_id": str(author).strip(), "item_id": item_id,
-                                     "weight": float(rating) if numeric and rating > 0 else 1.0,
-                                     "timestamp": _timestamp(review.get("date") or review.get("timestamp"))})
+            author = (review.get("user_id") or review.get("author")) if isinstance(review, dict) else None
+            if not isinstance(author, (str, int)) or isinstance(author, bool):
+                continue
+            if author not in authors:  # authors recur across reviews: check each once
+                try:  # an author that breaks the id rule (a ',' in "Smith, J.") links no interaction
+                    authors[author] = check_id(author, "user_id")
+                except ValueError:
+                    authors[author] = None
+            user_id = authors[author]
+            if user_id is None:
+                continue
+            rating = review.get("review_rating")
+            interactions.append({"user_id": user_id, "item_id": item_id,
+                                 "weight": float(rating) if _is_number(rating) and rating > 0 else 1.0,
+                                 "timestamp": review.get("date") or review.get("timestamp")})
     users = inter = None
     if interactions:
         inter = pd.DataFrame(interactions)
+        inter["timestamp"] = _timestamps(inter["timestamp"].tolist())
         if inter["timestamp"].isna().any():
             inter = inter.drop(columns=["timestamp"])
         users = pd.DataFrame({"user_id": sorted(set(inter["user_id"]))})
-    return _finish(rows, problems, path.name, skip_invalid, users, inter)
+    return _finish(rows, problems, name, skip_invalid, users, inter)
 
 
 def osm_hours(expression: str) -> WeeklyHours:
@@ -217,30 +303,44 @@ def osm_hours(expression: str) -> WeeklyHours:
     return WeeklyHours.from_spans(spans)
 
 
-def import_osm(path: str | Path, skip_invalid: bool = False) -> ImportResult:
+def import_osm(path: str | Path, skip_invalid: bool = False, name: str | None = None) -> ImportResult:
     path = Path(path)
-    data = _load_json(path)
-    elements = data.get("elements") if isinstance(data, dict) else None
-    if not isinstance(elements, list):
-        raise DatasetError([Problem(path.name, None, "elements", "expected Overpass JSON with an 'elements' list")])
+    name = name or path.name
+    elements = _records(_load_json(path, name), "elements", name, "Overpass JSON with an 'elements' list")
     rows, problems = [], []
     for i, el in enumerate(elements, start=1):
-        tags = el.get("tags", {}) if isinstance(el, dict) else {}
-        if tags.get("amenity") not in OSM_AMENITIES:
+        if not isinstance(el, dict):
+            problems.append(Problem(name, i, None, "an element must be a JSON object"))
+            continue
+        tags = el.get("tags") if el.get("tags") is not None else {}
+        if not isinstance(tags, dict):
+            problems.append(Problem(name, i, "tags", f"must be an object of text tags, not {type(tags).__name__} "
+                                                     f"{str(tags)[:40]!r}"))
+            continue
+        if not isinstance(tags.get("amenity"), str) or tags["amenity"] not in OSM_AMENITIES:
             continue  # not a place to eat: skipped silently, as Overpass results mix kinds
-        lat = el.get("lat", (el.get("center") or {}).get("lat"))
-        lon = el.get("lon", (el.get("center") or {}).get("lon"))
+        wrong = [key for key in _OSM_TEXT_TAGS if key in tags and not isinstance(tags[key], str)]
+        if wrong:
+            problems += [Problem(name, i, f"tags.{key}", f"must be text, not {type(tags[key]).__name__}") for key in wrong]
+            continue
+        kind, number = el.get("type", "node"), el.get("id")
+        if not isinstance(kind, str) or not isinstance(number, int) or isinstance(number, bool):
+            problems.append(Problem(name, i, "id", "an element needs a type and a numeric id"))
+            continue
+        center = el.get("center") if isinstance(el.get("center"), dict) else {}
+        lat = el.get("lat", center.get("lat"))
+        lon = el.get("lon", center.get("lon"))
         try:
             hours = osm_hours(tags.get("opening_hours", "")).to_text()
         except HoursError as exc:
-            problems.append(Problem(path.name, i, "opening_hours", str(exc)))
+            problems.append(Problem(name, i, "opening_hours", str(exc)))
             continue
         cuisines = [c for c in tags.get("cuisine", "").split(";") if c.strip()]
         if tags["amenity"] in ("cafe", "fast_food", "bar", "pub", "ice_cream", "biergarten"):
             cuisines.append(tags["amenity"])
         street = " ".join(p for p in (tags.get("addr:housenumber"), tags.get("addr:street")) if p)
         rows.append({
-            "_row": i, "item_id": f"osm-{el.get('type', 'node')}-{el.get('id')}",
+            "_row": i, "item_id": f"osm-{kind}-{number}",
             "name": tags.get("name", ""),
             "address": ", ".join(p for p in (street, tags.get("addr:city", "")) if p),
             "locality": tags.get("addr:suburb", ""),
@@ -250,35 +350,138 @@ def import_osm(path: str | Path, skip_invalid: bool = False) -> ImportResult:
             "outdoor_seating": tags.get("outdoor_seating") == "yes",
             "takes_reservations": tags.get("reservation") in ("yes", "required", "recommended"),
         })
-    return _finish(rows, problems, path.name, skip_invalid)
+    if not rows and not problems:
+        raise DatasetError([Problem(name, None, "elements", "contains no restaurants: no element has an amenity "
+                                                            f"tag of {', '.join(sorted(OSM_AMENITIES))}")])
+    return _finish(rows, problems, name, skip_invalid)
 
 
-def import_csv_directory(path: str | Path, skip_invalid: bool = False) -> ImportResult:
-    # A contract directory is all-or-nothing: its interactions refer to its rows by id.
-    return ImportResult(load_restaurant_dataset(path))
+def import_csv_file(path: str | Path, skip_invalid: bool = False, name: str | None = None) -> ImportResult:
+    """One items CSV with the restaurant columns. Rows without an item_id (no column, or an empty
+    cell) get their place_id. Hours written without quotes are read when hours is the last column
+    (see merge_unquoted_hours); any other row with surplus fields is a problem of that row."""
+    path = Path(path)
+    name = name or path.name
+    frame, problems = read_csv_table(path, name, repair=merge_unquoted_hours)
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DatasetError([Problem(name, None, c, "column is missing (restaurants need it)") for c in missing])
+    if frame.empty:
+        raise DatasetError([Problem(name, None, None, "has a header but no rows: contains no restaurants, "
+                                                      "nothing was imported")])
+    derived = [place_id(*values) for values in zip(frame["name"], frame["address"], frame["lat"], frame["lon"])]
+    if "item_id" in frame.columns:
+        frame["item_id"] = frame["item_id"].where(frame["item_id"].notna(), pd.Series(derived, index=frame.index))
+    else:
+        frame.insert(0, "item_id", derived)
+    unreadable = {p.row for p in problems}  # a row whose fields do not line up is not checked further
+    frame.insert(0, "_row", range(1, len(frame) + 1))
+    rows = [row for row in frame.to_dict("records") if row["_row"] not in unreadable]
+    return _finish(rows, problems, name, skip_invalid)
 
 
-IMPORTERS = {"tripadvisor": import_tripadvisor, "osm": import_osm, "csv": import_csv_directory}
+def import_csv_directory(path: str | Path, skip_invalid: bool = False, name: str | None = None) -> ImportResult:
+    """A contract directory; with skip_invalid its bad rows (in any table) and the interactions
+    that point at them are left out."""
+    dataset, rejects = validate_restaurant_directory(path, skip_invalid)
+    if dataset.items.empty:
+        raise DatasetError(rejects + [Problem(name or "items.csv", None, None, "no restaurant could be imported")])
+    return ImportResult(dataset, rejects)
+
+
+IMPORTERS = {"tripadvisor": import_tripadvisor, "osm": import_osm, "csv": import_csv_file}
+
+
+def _head(path: Path) -> bytes:
+    """The first bytes of the file's content (gunzipped if it is gzip), for detection only."""
+    with path.open("rb") as raw:
+        head = raw.read(_SNIFF_BYTES)
+        if head[:2] == b"\x1f\x8b":
+            raw.seek(0)
+            try:
+                with gzip.GzipFile(fileobj=raw) as unpacked:
+                    head = unpacked.read(_SNIFF_BYTES)
+            except (OSError, EOFError):
+                pass
+    return head
 
 
 def detect_format(path: str | Path) -> str:
+    """csv for a directory; for a file, by its content (never its name, which an upload chooses):
+    JSON with an "elements" key is osm, other JSON tripadvisor, anything else csv."""
     path = Path(path)
     if path.is_dir():
         return "csv"
-    head = path.read_text(encoding="utf-8", errors="replace")[:4096]
-    if '"elements"' in head:
-        return "osm"
-    return "tripadvisor"
+    try:
+        head = _head(path).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    except OSError as exc:
+        raise DatasetError([Problem(path.name, None, None, f"cannot be read: {exc}")]) from exc
+    if head[:1] in ("{", "["):
+        return "osm" if '"elements"' in head else "tripadvisor"
+    return "csv"
+
+
+def import_file(path: str | Path, fmt: str | None = None, skip_invalid: bool = False, *,
+                name: str | None = None) -> ImportResult:
+    """Import one TripAdvisor JSON, OSM Overpass JSON or restaurant CSV file, or a contract
+    directory, into validated restaurant rows. ``fmt=None`` detects the format from the content.
+    ``name`` is how problems name the file (an upload's own name; default the path's name).
+
+    Raises DatasetError listing every problem (file, row, field) when any record is invalid and
+    ``skip_invalid`` is False, when a whole-file problem makes rows meaningless (a missing
+    column, a limit exceeded, unreadable text), or when nothing would be kept. Never anything
+    else for bad content; ValueError for an unknown ``fmt``."""
+    path = Path(path)
+    if fmt is not None and fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    name = name or path.name or str(path)
+    if not path.exists():
+        raise DatasetError([Problem(name, None, None, "does not exist")])
+    fmt = fmt or detect_format(path)
+    if path.is_dir():
+        if fmt != "csv":
+            raise DatasetError([Problem(name, None, None, f"is a directory; the {fmt} format is one JSON file")])
+        result = import_csv_directory(path, skip_invalid, name)
+    else:
+        result = IMPORTERS[fmt](path, skip_invalid, name)
+    result.format = fmt
+    return result
+
+
+def check_ingest_outputs(out: str | Path, rejects_path: str | Path | None = None, force: bool = False) -> None:
+    """Every output of an ingest checked before anything is read or written: OUT must be new,
+    empty or a dataset (schema.json) unless ``force``, because it is replaced whole; the rejects
+    file's directory must exist."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and not force and not (out / "schema.json").is_file() and any(out.iterdir()):
+        raise ValueError(f"--out {out}: is an existing directory that is not a dataset (no schema.json); its "
+                         "contents would be replaced. Choose a new directory, or pass --force to replace it")
+    if rejects_path is not None:
+        check_output_file(rejects_path, "--rejects")
 
 
 def ingest(source: str | Path, out: str | Path, fmt: str | None = None, skip_invalid: bool = False,
-           rejects_path: str | Path | None = None) -> ImportResult:
-    """Import ``source`` and write a contract directory to ``out`` (atomically)."""
-    fmt = fmt or detect_format(source)
-    if fmt not in IMPORTERS:
-        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    result = IMPORTERS[fmt](source, skip_invalid=skip_invalid)
-    save_dataset(result.dataset, out)
-    if result.rejects:
-        result.write_rejects(Path(rejects_path) if rejects_path else Path(out) / "rejects.csv")
+           rejects_path: str | Path | None = None, force: bool = False) -> ImportResult:
+    """Import ``source`` and write a contract directory to ``out``: both outputs are checked
+    first and written only when the import succeeded, the directory atomically (the rejects go
+    inside it when no ``rejects_path`` is given; an explicit one is written next to its place and
+    moved in once the directory is in place)."""
+    check_ingest_outputs(out, rejects_path, force)
+    result = import_file(source, fmt, skip_invalid)
+    staged = None
+    if rejects_path is not None:
+        handle, staged = tempfile.mkstemp(prefix=".rejects.", suffix=".csv", dir=Path(rejects_path).parent)
+        os.close(handle)
+        result.write_rejects(staged)
+    inside = (lambda tmp: result.write_rejects(tmp / "rejects.csv")) if result.rejects and rejects_path is None else None
+    try:
+        save_dataset(result.dataset, out, write_extras=inside)
+        if staged is not None:
+            os.replace(staged, rejects_path)
+            staged = None
+    finally:
+        if staged is not None:
+            Path(staged).unlink(missing_ok=True)
     return result

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from recsys.data.contract import Dataset, DatasetError, Problem, Schema, load_dataset, split_multilabel
+from recsys.data.contract import (MAX_FIELD_CHARS, Dataset, DatasetError, Problem, Schema, split_multilabel,
+                                  validate_directory)
 from recsys.data.hours import HoursError, WeeklyHours
+from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
+from recsys.ids import check_id
 
 REQUIRED_COLUMNS = ("name", "address", "lat", "lon", "cuisines", "price", "rating", "hours")
+TEXT_COLUMNS = ("name", "address", "hours", "cuisines", "locality")
 PRICE_RANGE = (1, 4)
 RATING_RANGE = (0.0, 5.0)
 # Cuisine labels become Redis tags and UI chips: plain words only.
@@ -43,9 +47,6 @@ USER_SCHEMA = {
     "profile_visibility": "categorical",
     "data_sharing": "categorical",
 }
-# The likes a profile can pick (the seed recipe's list); they are also cuisine/style labels.
-LIKES = ("burgers", "shakes", "pizza", "italian", "mexican", "fine dining", "bbq", "cocktails",
-         "breweries", "ethiopian", "pasta", "brunch", "fast food")
 PRICE_BRACKETS = ("low", "middle", "high")
 VISIBILITY = ("public", "friends", "private")
 
@@ -59,21 +60,46 @@ def clean_labels(values: list[str]) -> list[str]:
 
 
 def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
-    """Check and normalise the restaurant columns of an items table (rows are 1-based)."""
+    """Check and normalise the restaurant columns of an items table (rows are 1-based). Every
+    problem of every row is reported, each naming its row and field."""
     missing = [c for c in REQUIRED_COLUMNS if c not in items.columns]
     if missing:
         return items, [Problem(file, None, c, "column is missing (restaurants need it)") for c in missing]
     problems: list[Problem] = []
     items = items.copy()
-    for col, (low, high) in (("price", PRICE_RANGE), ("rating", RATING_RANGE), ("lat", (-90, 90)), ("lon", (-180, 180))):
+    if "item_id" in items.columns:  # absent ids (a new restaurant) are given one by the caller
+        for i, value in enumerate(items["item_id"].tolist()):
+            if _text(value) or isinstance(value, str):
+                try:
+                    check_id(value, "item_id")
+                except ValueError as exc:
+                    problems.append(Problem(file, i + 1, "item_id", str(exc)))
+    for col in TEXT_COLUMNS:
+        if col in items.columns:
+            for i, value in enumerate(items[col].tolist()):
+                if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+                    problems.append(Problem(file, i + 1, col, f"is {len(value):,} characters long; at most "
+                                                              f"{MAX_FIELD_CHARS:,} are allowed (MAX_FIELD_CHARS)"))
+    # Coordinates: Redis GEO's range, not the globe's, or the place would be stored and never found.
+    for col, bounds in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
+        values = []
+        for i, raw in enumerate(items[col].tolist()):
+            try:
+                values.append(check_coordinate(col, _number(raw), bounds))
+            except ValueError as exc:
+                problems.append(Problem(file, i + 1, col, str(exc)))
+                values.append(float("nan"))
+        items[col] = pd.Series(values, index=items.index, dtype=float)
+    for col, (low, high) in (("price", PRICE_RANGE), ("rating", RATING_RANGE)):
         raw = items[col]
         values = pd.to_numeric(raw, errors="coerce")
-        for i in range(len(items)):
-            value = values.iloc[i]
+        for i, value in enumerate(values.tolist()):
             if pd.isna(value):
                 problems.append(Problem(file, i + 1, col, f"{raw.iloc[i]!r} is not a number"))
             elif not low <= value <= high:
                 problems.append(Problem(file, i + 1, col, f"{value:g} is outside {low}..{high}"))
+            elif col == "price" and value != int(value):
+                problems.append(Problem(file, i + 1, col, f"{value:g} is not a whole number {low}..{high}"))
         items[col] = values
     for i, text in enumerate(items["hours"].map(_text)):
         try:
@@ -88,7 +114,34 @@ def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame,
     items["cuisines"] = items["cuisines"].map(lambda v: "|".join(clean_labels(split_multilabel(v))))
     if not problems:
         items["price"] = items["price"].round().astype(int)
-    return items, problems
+    return items, sorted(problems, key=lambda p: (p.row or 0, REQUIRED_COLUMNS.index(p.field)
+                                                 if p.field in REQUIRED_COLUMNS else -1))
+
+
+def _number(value: object) -> object:
+    """CSV text such as '37.7' as a number for check_coordinate; anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def merge_unquoted_hours(header: list[str], fields: list[str]) -> list[str] | None:
+    """A row with more fields than the header, read the one way it can be: when ``hours`` is the
+    last column, the README's own format ``Mo-Fr 11:30-14:30,17:00-22:00`` written without
+    quotes spills into extra fields, and joined back they must be valid hours. Any other surplus
+    (an unquoted comma in an address, hours in the middle, joined text that is not hours) is
+    ambiguous and left to the caller to report for that row."""
+    if not header or header[-1] != "hours":
+        return None
+    joined = ",".join(fields[len(header) - 1:])
+    try:
+        WeeklyHours.parse(joined)
+    except HoursError:
+        return None
+    return fields[:len(header) - 1] + [joined]
 
 
 def _text(value: object) -> str:
@@ -105,7 +158,12 @@ def restaurant_checks(dataset: Dataset) -> list[Problem]:
 
 
 def load_restaurant_dataset(directory: str | Path) -> Dataset:
-    return load_dataset(directory, extra_checks=restaurant_checks)
+    return validate_restaurant_directory(directory)[0]
+
+
+def validate_restaurant_directory(directory: str | Path, skip_invalid: bool = False) -> tuple[Dataset, list[Problem]]:
+    """A restaurant contract directory, and with ``skip_invalid`` the problems of the rows it dropped."""
+    return validate_directory(directory, restaurant_checks, skip_invalid, repair=merge_unquoted_hours)
 
 
 def restaurant_schema() -> Schema:

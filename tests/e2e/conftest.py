@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from tests import hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -62,3 +63,58 @@ def launch(p):
         "--disable-sync", "--no-first-run"])
 
 
+
+# The catalogue's texts (tests/hostile.py): each is stored and shown as literal text, or
+# rejected with a message naming the field.
+HOSTILE_TEXTS = hostile.HOSTILE_TEXTS
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+def service_for(env: dict):
+    """A RecommenderService on the same Redis namespace as the test server (to add places)."""
+    from recsys.config import Settings
+    from recsys.service import RecommenderService
+
+    return RecommenderService.open(Settings(
+        redis_url=env["REDIS_URL"], data_dir=Path(env["RECSYS_DATA_DIR"]),
+        dataset_dir=Path(env["RECSYS_DATASET_DIR"]), model_dir=Path(env["RECSYS_MODEL_DIR"]),
+        namespace=env["RECSYS_NAMESPACE"]))
+
+
+class Watch:
+    """What a page did that a person should never see: script errors, dialogs, stray requests."""
+
+    def __init__(self, page, app_url: str):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.external: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: self.errors.append(f"console: {msg.text} ({msg.location.get('url')})")
+                if msg.type == "error" and "tile.openstreetmap.org" not in str(msg.location.get("url")) else None)
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: self.external.append(r.url) if not r.url.startswith((app_url, "data:", "blob:"))
+                and "tile.openstreetmap.org" not in r.url else None)
+
+
+# A transparent 1x1 PNG for every map tile: no network in tests, and screenshots stay stable.
+def _blank_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00")) + chunk(b"IEND", b""))
+
+
+BLANK_TILE = _blank_png()
+
+
+def new_page(browser, app_url: str, width: int = 1400, height: int = 1000):
+    """A page with tiles stubbed and a Watch attached (page.watch)."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.route("**/tile.openstreetmap.org/**", lambda route: route.fulfill(status=200, content_type="image/png",
+                                                                          body=BLANK_TILE))
+    page.watch = Watch(page, app_url)
+    return page

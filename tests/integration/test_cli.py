@@ -86,3 +86,72 @@ def test_ingest_command(tmp_path):
     assert done.returncode == 2 and "row 2" in done.stderr and not (tmp_path / "out").exists()
     done = run("ingest", str(source), "--format", "tripadvisor", "--out", str(tmp_path / "out"), "--skip-invalid")
     assert done.returncode == 0 and "skipped 2 invalid record(s)" in done.stdout
+
+
+HEADER = "item_id,name,address,lat,lon,cuisines,price,rating,hours"
+ROW = "a1,Foo,1 Main St,37.7,-122.4,thai,2,4.5,Mo-Fr 11:30-14:30,17:00-22:00"
+
+
+def test_ingest_a_csv_file_as_the_readme_says(tmp_path):
+    source = tmp_path / "places.csv"
+    source.write_text(HEADER + "\n" + ROW + "\n" + ROW.replace("a1", "a2").replace("37.7", "85.06") + "\n")
+    out = tmp_path / "out"
+    done = run("ingest", str(source), "--format", "csv", "--out", str(out))
+    assert done.returncode == 2 and "Traceback" not in done.stderr and not out.exists()
+    assert "places.csv, row 2, field 'lat'" in done.stderr
+    done = run("ingest", str(source), "--format", "csv", "--out", str(out), "--skip-invalid")
+    assert done.returncode == 0, done.stderr
+    assert "imported 1 restaurants" in done.stdout and "skipped 1 invalid record(s)" in done.stdout
+    assert list(pd.read_csv(out / "items.csv")["item_id"]) == ["a1"]
+
+
+def test_ingest_refuses_an_unrelated_out_directory_without_force(tmp_path):
+    source = tmp_path / "places.csv"
+    source.write_text(HEADER + "\n" + ROW + "\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.tex").write_text("years of work")
+    done = run("ingest", str(source), "--out", str(home))
+    assert done.returncode == 2 and "--force" in done.stderr and "Traceback" not in done.stderr
+    assert (home / "thesis.tex").read_text() == "years of work"
+    assert run("ingest", str(source), "--out", str(home), "--force").returncode == 0
+    assert (home / "items.csv").is_file() and not (home / "thesis.tex").exists()
+
+
+def test_ingest_with_a_rejects_file_in_a_missing_directory_writes_nothing(tmp_path):
+    source = tmp_path / "places.csv"
+    source.write_text(HEADER + "\n" + ROW + "\n" + ROW.replace("a1", "a2").replace("37.7", "99") + "\n")
+    out = tmp_path / "out"
+    done = run("ingest", str(source), "--out", str(out), "--skip-invalid", "--rejects", str(tmp_path / "no" / "r.csv"))
+    assert done.returncode == 2 and "--rejects" in done.stderr and "does not exist" in done.stderr
+    assert not out.exists()
+
+
+def test_ingest_keeping_nothing_is_an_error_and_changes_nothing(tmp_path):
+    source = tmp_path / "places.csv"
+    source.write_text(HEADER + "\n" + ROW + "\n")
+    out = tmp_path / "out"
+    assert run("ingest", str(source), "--out", str(out)).returncode == 0
+    before = (out / "items.csv").read_text()
+    source.write_text(HEADER + "\n" + ROW.replace("37.7", "99") + "\n")
+    done = run("ingest", str(source), "--out", str(out), "--skip-invalid")
+    assert done.returncode == 2 and "no restaurant" in done.stderr
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"restaurants": []}')
+    done = run("ingest", str(empty), "--out", str(out), "--skip-invalid")
+    assert done.returncode == 2 and "no restaurant" in done.stderr
+    assert (out / "items.csv").read_text() == before
+
+
+def test_export_feedback_to_a_missing_directory_is_one_clear_line(tmp_path):
+    done = run("export-feedback", "--out", str(tmp_path / "no" / "dir" / "f.csv"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "--out" in done.stderr and "does not exist" in done.stderr
+
+
+def test_recommend_batch_k_must_be_positive(tmp_path):
+    for k in ("0", "-3"):
+        done = run("recommend-batch", "--model", "m", "--dataset", "d", "--users", "u", "--k", k,
+                   "--out", str(tmp_path / "o.csv"))
+        assert done.returncode == 2 and "--k" in done.stderr and "Traceback" not in done.stderr
+        assert not (tmp_path / "o.csv").exists()

@@ -151,7 +151,7 @@ def test_more_like_these(service):
 
 
 @pytest.mark.parametrize("changes,needle", [
-    ({"lat": 123.0}, "lat="), ({"lon": float("nan")}, "lon="), ({"radius_m": 0}, "radius_m"),
+    ({"lat": 123.0}, "lat must"), ({"lat": 85.06}, "Redis GEO"), ({"lon": float("nan")}, "lon="), ({"radius_m": 0}, "radius_m"),
     ({"radius_m": 60_000}, "radius_m"), ({"price_min": 4, "price_max": 2}, "inverted"),
     ({"cuisines": ["italian} | @name:{*"]}, "unknown cuisine"), ({"cuisines": ["*"]}, "unknown cuisine"),
     ({"k": 0}, "k="), ({"k": 1000}, "k="), ({"min_rating": 7}, "min_rating"),
@@ -217,3 +217,47 @@ def test_index_bootstrap_is_idempotent_and_alias_moves(service):
     assert old.index_name not in names and new.index_name in names
     alias = service.client.ft(service.restaurants.alias).info()
     assert int(alias["num_docs"]) == new.documents
+
+
+# -- hostile numbers, times and labels through the real search (issue 10 items 13, 14) ----------
+
+def test_numpy_numbers_and_iso_times_reach_redis_as_plain_values(service):
+    when = datetime(2026, 11, 27, 19, 0, tzinfo=SF)
+    plain = service.recommend(Query(lat=37.7599, lon=-122.4148, radius_m=3000, when=when, k=7),
+                              profile={"likes": ["pizza"]})
+    numpy = service.recommend(Query(lat=np.float64(37.7599), lon=np.float32(-122.4148), radius_m=np.int64(3000),
+                                    when="2026-11-27T19:00:00-08:00", k=np.int64(7), price_min=np.int64(1),
+                                    min_rating=np.float32(0.0)),
+                              profile={"likes": ["pizza"]})
+    assert len(plain.items) == 7
+    assert [r.item_id for r in numpy.items][:5] == [r.item_id for r in plain.items][:5]
+    assert all(r.open_until.startswith("open") for r in numpy.items)
+
+
+@pytest.mark.parametrize("changes,needle", [
+    ({"k": True}, "k="), ({"k": np.float64(7)}, "k="), ({"when": 1764298800}, "when"),
+    ({"when": datetime(2026, 11, 27).date()}, "when"), ({"when": "tomorrow"}, "when"),
+    ({"lat": 85.06}, "lat"), ({"lat": 90.0}, "lat"), ({"lon": 180.5}, "lon"),
+    ({"radius_m": 50_000.5}, "radius_m"), ({"min_rating": 5.5}, "min_rating"), ({"price_max": 5}, "price_max"),
+    ({"exclude_ids": [""]}, "exclude_ids"), ({"exclude_ids": ["r1,r2"]}, "exclude_ids"),
+])
+def test_hostile_query_values_are_value_errors_not_redis_errors(service, changes, needle):
+    query = Query(lat=37.77, lon=-122.42)
+    for key, value in changes.items():
+        setattr(query, key, value)
+    with pytest.raises(ValueError, match="invalid query") as err:
+        service.recommend(query, profile={"likes": ["pizza"]})
+    assert needle in str(err.value)
+
+
+def test_cuisine_labels_with_punctuation_filter_exactly(service):
+    lat, lon = 37.7081, -122.4680  # a quiet corner, so only the places added here are this close
+    labels = ["fish & chips", "tex-mex", "o'higgins grill"]
+    ids = [service.add_restaurant(NewRestaurant(name=f"Label {i}", address="1 Test Ave", lat=lat, lon=lon + i * 1e-5,
+                                                cuisines=[label], price=2, rating=4.0, hours="24/7"))
+           for i, label in enumerate(labels)]
+    assert set(labels) <= set(service.cuisines())
+    for item_id, label in zip(ids, labels):
+        results = service.recommend(Query(lat=lat, lon=lon, radius_m=100, k=10, cuisines=[label]),
+                                    profile={"likes": [label]})
+        assert [r.item_id for r in results.items] == [item_id], label

@@ -84,13 +84,17 @@ def test_second_start_reuses_the_running_server(server):
     assert server.pid() == pid
 
 
-def test_stale_state_file_is_replaced(server):
+def test_stale_state_file_from_an_older_version_is_ignored_and_removed(server):
+    from recsys.redis_server import LEGACY_STATE_FILE, server_processes
+
     server.data_dir.mkdir(parents=True, exist_ok=True)
     # A pid that cannot be a live Redis of ours (pid_max is below 2**22 on Linux).
-    server.state_path.write_text(json.dumps({"pid": 4_194_303, "port": 1}))
+    legacy = server.data_dir / LEGACY_STATE_FILE
+    legacy.write_text(json.dumps({"pid": 4_194_303, "port": 1}))
     url = server.ensure_running()
     assert redis.Redis.from_url(url).ping()
-    assert json.loads(server.state_path.read_text())["pid"] != 4_194_303
+    assert not legacy.exists()
+    assert len(server_processes(server.data_dir)) == 1
 
 
 def test_missing_binary_gives_a_clear_message(tmp_path):

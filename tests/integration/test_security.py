@@ -54,3 +54,83 @@ def test_doctor_never_prints_the_password(redis_server, tmp_path):
     lines = [f"{c.name} {c.detail} {c.fix}" for c in run_checks(settings)]
     assert lines and all(password not in line for line in lines)
     assert any("***" in line for line in lines)
+
+
+# -- issue 10.4: credentials redacted in every form, everywhere a URL can appear -----------------
+HOSTILE_URLS = [
+    "redis://:TOPSECRETa@127.0.0.1:1/0",
+    "redis://alice:TOPSECRETa@127.0.0.1:1/0",
+    "redis://127.0.0.1:1/0?password=TOPSECRETa",
+    "redis://127.0.0.1:1/0?db=0&password=TOPa#SECRETb",
+    "redis://:TOPa/SECRETb#SECc@127.0.0.1:1/0",  # unencoded / and # in the password
+    "redis://:TOPa?SECRETb@127.0.0.1:1/0",
+    "rediss://:TOPa@SECRETb@127.0.0.1:1/0",
+    "redis://127.0.0.1:1/0?password=TOPa&SECRETb=1",  # an unencoded & in a query password
+]
+SECRETS = ("TOPSECRETa", "TOPa", "SECRETb", "SECc")
+
+
+def _leaks(text: str) -> list[str]:
+    return [s for s in SECRETS if s in text]
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_redact_url_hides_every_credential_form(url):
+    from recsys.connection import redact_url
+
+    redacted = redact_url(url)
+    assert not _leaks(redacted) and "***" in redacted
+    assert "127.0.0.1:1" in redacted  # still says where
+
+
+@pytest.mark.parametrize("url", HOSTILE_URLS)
+def test_unavailable_error_and_doctor_never_show_the_password(url, tmp_path):
+    from recsys.connection import RedisUnavailableError, connect
+
+    with pytest.raises(RedisUnavailableError) as err:
+        connect(url)
+    exc = err.value
+    # What the CLI prints (str) and what the app's banner shows (url, reason, hint).
+    assert not _leaks(" ".join([str(exc), exc.url, exc.reason, exc.hint, repr(exc.args)]))
+    lines = [f"{c.name} {c.detail} {c.fix}" for c in run_checks(Settings(redis_url=url, data_dir=tmp_path))]
+    assert lines and not _leaks("\n".join(lines))
+
+
+def test_malformed_password_says_to_percent_encode():
+    from recsys.connection import RedisUnavailableError, connect
+
+    with pytest.raises(RedisUnavailableError) as err:
+        connect("redis://:TOPa/SECRETb#SECc@127.0.0.1:1/0")
+    assert "unencoded" in err.value.reason and "%2F" in err.value.hint
+
+
+@pytest.mark.parametrize("url", [HOSTILE_URLS[2], HOSTILE_URLS[4]])
+def test_cli_never_prints_the_password(url, small_model_dir):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "REDIS_URL": url, "RECSYS_MODEL_DIR": str(small_model_dir)}
+    for command in (["doctor"], ["index"]):
+        done = subprocess.run([sys.executable, "-m", "recsys", *command], cwd=root, env=env, capture_output=True,
+                              text=True, timeout=180)
+        assert done.returncode != 0 and "Traceback" not in done.stderr
+        assert "127.0.0.1:1" in done.stdout + done.stderr and not _leaks(done.stdout + done.stderr)
+
+
+@pytest.mark.parametrize("url", [HOSTILE_URLS[2], HOSTILE_URLS[4]])
+def test_streamlit_error_banner_never_shows_the_password(url, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from ui.services import get_service
+
+        get_service()
+
+    monkeypatch.setenv("REDIS_URL", url)
+    at = AppTest.from_function(page, default_timeout=60).run()
+    banners = [e.value for e in at.error]
+    assert banners and "127.0.0.1:1" in banners[0]
+    assert not _leaks("\n".join(banners) + "\n".join(str(e) for e in at.exception))

@@ -44,3 +44,37 @@ def test_map_assets_are_local():
     m = map_view.base_map((37.77, -122.42), 13, [(37.77, -122.42, "<b>x</b>")])
     html = m.get_root().render()
     assert "cdn.jsdelivr" not in html and "cdnjs" not in html  # nothing in the page asks a CDN
+
+
+def test_make_run_serves_this_machine_only_unless_told():
+    """Issue 12 item 16: `make run` bound every interface and printed a Network URL."""
+    import subprocess
+
+    def run_line(*extra: str) -> str:
+        out = subprocess.run(["make", "-n", "--always-make", "run", *extra], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+        return next(line for line in out.splitlines() if "streamlit run" in line)
+
+    assert "--server.address 127.0.0.1" in run_line()
+    assert "--server.address 0.0.0.0" in run_line("BIND=0.0.0.0")
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"  # also for a plain `streamlit run`
+
+
+def test_no_emoji_icons_in_the_ui():
+    """Issue 12 item 17: emoji render as empty boxes in a Chromium without emoji fonts; the UI uses
+    Streamlit's bundled Material icons (":material/name:") instead."""
+    import re
+
+    emoji = re.compile("[\U0001F000-\U0001FAFF\uFE0F]")  # pictographs; text symbols such as ★ have glyphs
+    offenders = []
+    for path in [ROOT / "streamlit_app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if emoji.search(line):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+            for icon in re.findall(r"icon=\"([^\"]*)\"", line):
+                if not icon.startswith(":material/"):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: icon {icon!r}")
+    assert not offenders, offenders

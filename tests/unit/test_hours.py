@@ -103,3 +103,78 @@ def test_minute_of_week_and_clock():
     assert minute_of_week(at("Mo", "00:00")) == 0
     assert minute_of_week(at("Su", "23:59")) == MINUTES_PER_WEEK - 1
     assert parse_clock("24:00") == 1440
+
+
+# -- `closed`/`off` closes that day's own hours given so far (DESIGN.md, README) -----------------
+
+def test_closed_after_a_range_closes_that_day():
+    hours = WeeklyHours.parse("Mo-Su 10:00-20:00; Su closed")
+    assert not hours.is_open(at("Su", "12:00"))
+    assert hours.is_open(at("Sa", "12:00")) and hours.is_open(at("Mo", "12:00"))
+    assert WeeklyHours.parse("Mo-Su 10:00-20:00; Su off") == hours  # `off` is the same word
+
+
+def test_closed_keeps_the_previous_nights_spill_and_later_rules_add():
+    hours = WeeklyHours.parse("Sa 18:00-02:00; Su closed")
+    assert hours.is_open(at("Su", "01:30"))  # Saturday night still runs into Sunday
+    assert not hours.is_open(at("Su", "18:30"))
+    # A day's own late close is removed with it: Sunday's 22:00-03:00 no longer spills into Monday.
+    assert not WeeklyHours.parse("Su 22:00-03:00; Su closed").is_open(at("Mo", "01:00"))
+    # Rules after the `closed` add up again, and `closed` first closes nothing that follows.
+    reopened = WeeklyHours.parse("Mo-Su 10:00-20:00; Su closed; Su 12:00-14:00")
+    assert reopened.is_open(at("Su", "13:00")) and not reopened.is_open(at("Su", "11:00"))
+    assert WeeklyHours.parse("Su closed; Mo-Su 10:00-20:00").is_open(at("Su", "11:00"))
+
+
+def reference_open_minutes(text: str) -> set[int]:
+    """An independent reading of the hours grammar used by the property test below: a plain
+    per-day list of (start, end) minutes after that day's midnight, where `closed`/`off` empties
+    that day's list and every other rule appends; then each span is laid on the week minute by
+    minute (wrapping from Sunday night into Monday)."""
+    names = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
+    per_day: list[list[tuple[int, int]]] = [[] for _ in names]
+    for rule in [r.strip() for r in text.split(";") if r.strip()]:
+        day_text, times = rule.split(" ", 1)
+        days = []
+        for part in day_text.split(","):
+            if "-" in part:
+                a, b = names.index(part[:2]), names.index(part[3:])
+                days += [(a + i) % 7 for i in range((b - a) % 7 + 1)]
+            else:
+                days.append(names.index(part))
+        if times.strip().lower() in ("closed", "off"):
+            for d in days:
+                per_day[d] = []
+            continue
+        for span in times.split(","):
+            start_text, end_text = span.split("-")
+            start = int(start_text[:2]) * 60 + int(start_text[3:])
+            end = int(end_text[:2]) * 60 + int(end_text[3:])
+            if end <= start:
+                end += 24 * 60
+            for d in days:
+                per_day[d].append((start, end))
+    minutes = set()
+    for d, spans in enumerate(per_day):
+        for start, end in spans:
+            minutes.update((d * 1440 + m) % MINUTES_PER_WEEK for m in range(start, end))
+    return minutes
+
+
+day_names = st.sampled_from(["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"])
+day_spec = st.one_of(day_names, st.tuples(day_names, day_names).map(lambda p: f"{p[0]}-{p[1]}"),
+                     st.lists(day_names, min_size=2, max_size=3, unique=True).map(",".join))
+hhmm = st.integers(0, 24 * 60 - 1).map(lambda m: f"{m // 60:02d}:{m % 60:02d}")
+times_spec = st.one_of(st.sampled_from(["closed", "off", "Closed"]),
+                       st.lists(st.tuples(hhmm, hhmm).filter(lambda p: p[0] != p[1]).map("-".join),
+                                min_size=1, max_size=2).map(",".join))
+hours_text = st.lists(st.tuples(day_spec, times_spec).map(" ".join), min_size=1, max_size=5).map("; ".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(hours_text)
+def test_hours_match_the_reference_minute_by_minute(text):
+    hours = WeeklyHours.parse(text)
+    expected = reference_open_minutes(text)
+    for minute in range(MINUTES_PER_WEEK):
+        assert hours.is_open_minute(minute) == (minute in expected), (text, minute)

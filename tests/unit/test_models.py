@@ -116,12 +116,25 @@ def test_training_is_repeatable_with_a_seed():
     np.testing.assert_array_equal(a.embed_items(data.items), b.embed_items(data.items))
 
 
-def test_embeddings_are_unit_vectors_and_stable_in_eval_mode():
+def test_embeddings_are_unit_vectors_plus_bias_slot_and_stable_in_eval_mode():
     data = category_dataset()
     model = TwoTowerRecommender(FAST).fit(data)
     first = model.embed_users(data.users)
-    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
+    dim = FAST.tower.embedding_dim
+    assert first.shape[1] == model.dim == dim + 1  # [u, 1]: the bias slot of the item vectors
+    np.testing.assert_allclose(np.linalg.norm(first[:, :dim], axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(first[:, dim], 1.0)
+    items = model.embed_items(data.items)
+    np.testing.assert_allclose(np.linalg.norm(items[:, :dim], axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(first, model.embed_users(data.users))
+
+
+def test_models_saved_before_the_bias_load_as_pure_cosine():
+    from recsys.train import TrainConfig as Config
+
+    old = FAST.to_json()
+    old["tower"].pop("item_bias")
+    assert Config.from_json(old).tower.item_bias is False
 
 
 def test_unknown_values_embed_without_error():
@@ -129,7 +142,7 @@ def test_unknown_values_embed_without_error():
     model = TwoTowerRecommender(FAST).fit(data)
     odd = pd.DataFrame({"user_id": ["never-seen"], "likes": ["purple"], "age": [None]})
     vector = model.embed_users(odd)
-    assert vector.shape == (1, 16) and np.isfinite(vector).all()
+    assert vector.shape == (1, model.dim) and np.isfinite(vector).all()
     no_columns = model.embed_items(pd.DataFrame({"item_id": ["x"]}))
     assert np.isfinite(no_columns).all()
 
@@ -181,8 +194,8 @@ def test_id_embeddings_are_kept_where_features_say_nothing():
     data.users["likes"] = "unknown"  # the user features no longer reveal the taste; history does
     model = TwoTowerRecommender(FAST).fit(data)
     scores = model.info["validation_recall"]
-    assert scores["features + ids"] > scores["features only"]
-    assert model.config.tower.id_dim == FAST.tower.id_dim
+    assert max(scores["features + ids"], scores["ids only"]) > scores["features only"]
+    assert model.info["selection"]["chosen"] != "features only" and model.config.tower.id_dim > 0
 
 
 def test_features_only_variant_is_saved_and_loaded_as_trained(tmp_path):

@@ -8,12 +8,14 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recsys.data.contract import DatasetError
 from recsys.data.hours import HoursError, WeeklyHours
 from recsys.data.importers import ingest
+from recsys.geo import LAT_RANGE, LON_RANGE
 from recsys.recommend import Query
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
@@ -74,12 +76,13 @@ def test_hours_parse_raises_only_hours_error(text):
         pass
 
 
-numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**7, 10**7))
+numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**7, 10**7), st.booleans(),
+                    st.integers(-10**4, 10**4).map(np.int64), st.floats(width=32).map(np.float32))
+whole = st.one_of(st.integers(-5, 500), st.integers(-5, 500).map(np.int64), st.booleans(), st.floats(-5, 500))
 
 
 @settings(max_examples=300, deadline=None)
-@given(lat=numbers, lon=numbers, radius=numbers, pmin=st.integers(-2, 6), pmax=st.integers(-2, 6),
-       rating=numbers, k=st.integers(-5, 500),
+@given(lat=numbers, lon=numbers, radius=numbers, pmin=whole, pmax=whole, rating=numbers, k=whole,
        cuisines=st.lists(st.text(max_size=8), max_size=3))
 def test_query_validation_accepts_only_sane_queries(lat, lon, radius, pmin, pmax, rating, k, cuisines):
     query = Query(lat=lat, lon=lon, radius_m=radius, price_min=pmin, price_max=pmax, min_rating=rating, k=k,
@@ -90,6 +93,9 @@ def test_query_validation_accepts_only_sane_queries(lat, lon, radius, pmin, pmax
     except ValueError as exc:
         assert str(exc).startswith("invalid query:")
         return
-    assert -90 <= lat <= 90 and -180 <= lon <= 180 and 0 < radius <= 50_000
+    # Accepted: within Redis GEO's range and every limit, and normalised to plain Python numbers.
+    assert LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1] and 0 < radius <= 50_000
     assert 1 <= pmin <= pmax <= 4 and 0 <= rating <= 5 and 1 <= k <= 100 and not math.isnan(lat)
+    assert not any(isinstance(v, bool) for v in (lat, lon, radius, pmin, pmax, rating, k))
+    assert type(query.k) is int and type(query.price_min) is int and type(query.lat) is float
     assert set(cuisines) <= set(known)

@@ -1,0 +1,155 @@
+"""Explore's state across reruns and links (AppTest, real Redis, map stubbed): the price range,
+shared links with the ad-hoc profile, unknown profiles, out-of-city pins, the radius steps, the
+sidebar naming the chosen profile, and "More like these"."""
+
+from __future__ import annotations
+
+import html
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP
+
+PLACE = dict(lat="37.7599", lon="-122.4148", radius="3000", day="Fr", time="19:00", open="0")
+
+
+def param(at: AppTest, name: str) -> str:
+    value = at.query_params[name]
+    return value[0] if isinstance(value, list) else value
+
+
+def widget(at: AppTest, kind: str, key: str):
+    return next(w for w in getattr(at, kind) if w.key == key)
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [e.value for e in at.error]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_price_range_keeps_both_ends_after_other_interactions(app):
+    """Issue 12 item 1: price=1-4 collapsed to 1-1 ("$" only) after the first other interaction."""
+    app.query_params.update(**PLACE, price="1-4")
+    app.run()
+    assert set(table(app)["price"]) - {"$"}, "the 1-4 range should show more than $ places"
+    widget(app, "slider", "w_rating").set_value(0.5).run()
+    assert widget(app, "select_slider", "w_price").value == (1, 4)
+    assert param(app, "price") == "1-4"
+    assert set(table(app)["price"]) - {"$"}
+    app.map_stub.click = (37.7610, -122.4150)  # a map click keeps the range too
+    app.run()
+    app.run()
+    assert param(app, "price") == "1-4" and param(app, "rating") == "0.5"
+    assert param(app, "lat") == "37.76100"
+    assert set(table(app)["price"]) - {"$"}
+    widget(app, "select_slider", "w_price").set_range(2, 3).run()
+    widget(app, "slider", "w_k").set_value(12).run()
+    assert param(app, "price") == "2-3" and widget(app, "select_slider", "w_price").value == (2, 3)
+    assert set(table(app)["price"]) <= {"$$", "$$$"} and len(table(app)) == 12
+
+
+def test_a_shared_link_carries_the_adhoc_profile_and_ranks_the_same(app):
+    """Issue 12 item 5: likes and price bracket of the ad-hoc profile travel with the link."""
+    app.query_params.update(**PLACE)
+    app.run()
+    widget(app, "multiselect", "adhoc_likes").set_value(["bbq", "breweries"]).run()
+    widget(app, "radio", "adhoc_bracket").set_value("low").run()
+    assert param(app, "likes") == "bbq,breweries" and param(app, "bracket") == "low"
+    ranked = list(table(app)["id"])
+    fresh = AppTest.from_file(APP, default_timeout=120)  # another browser: only the link is shared
+    fresh.query_params.update({name: param(app, name) for name in app.query_params})
+    fresh.run()
+    assert not fresh.exception
+    assert widget(fresh, "multiselect", "adhoc_likes").value == ["bbq", "breweries"]
+    assert list(table(fresh)["id"]) == ranked
+
+
+def test_a_link_naming_an_unknown_profile_says_so_and_uses_the_adhoc_profile(app):
+    """Issue 12 item 8: no raw 'no profile with user_id' and no empty map."""
+    app.query_params.update(**PLACE, user="p-deleted-long-ago")
+    app.run()
+    assert not app.exception
+    text = shown_text(app)
+    assert "does not exist" in text and "ad-hoc profile" in text and "no profile with user_id" not in text
+    assert len(table(app)) == 10 and len(app.map_stub.last_red) == 10
+    assert app.session_state["active_user"] == "" and "user" not in app.query_params
+    assert "likes" in app.query_params  # the link now carries the ad-hoc profile instead
+
+
+def test_an_out_of_city_link_says_so_instead_of_clamping_silently(app):
+    """Issue 12 item 15."""
+    app.query_params.update(lat="48.85800", lon="2.29400", radius="3000", open="0")
+    app.run()
+    assert not app.exception
+    assert "outside the area this app covers" in shown_text(app)
+    from ui.state import DEFAULT_CENTER
+
+    assert (widget(app, "number_input", "w_lat").value, widget(app, "number_input", "w_lon").value) == DEFAULT_CENTER
+    assert param(app, "lat") == f"{DEFAULT_CENTER[0]:.5f}"
+
+
+def test_radius_moves_in_steps_from_250_m_to_the_search_limit(app):
+    """Issue 12 item 11: steps that suit 250 m ... 50 km, the top being the search's own limit."""
+    from recsys.recommend import MAX_RADIUS_M
+
+    app.query_params.update(**PLACE, price="1-4", rating="0.5")
+    app.run()
+    radius = widget(app, "select_slider", "w_radius")
+    assert radius.options[0] == "250 m" and radius.options[-1] == f"{MAX_RADIUS_M / 1000:g} km"
+    assert len(radius.options) >= 10
+    radius.set_value(750).run()
+    assert param(app, "radius") == "750" and (table(app)["distance (m)"] <= 751).all()
+    assert param(app, "price") == "1-4" and param(app, "rating") == "0.5" and param(app, "day") == "Fr"
+
+
+def test_the_sidebar_names_the_profile_a_page_just_chose(app):
+    """Issue 12 item 7 (sidebar): after a page sets session_state["active_user"], the sidebar shows
+    that profile's name in the same run, not "Ad-hoc" and not a raw id."""
+    app.switch_page("pages/profiles.py").run()
+    next(t for t in app.text_input if t.label == "Name").set_value("Quinn Sidebar")
+    next(m for m in app.multiselect if m.label == "Likes").set_value(["bbq"])
+    next(b for b in app.button if b.label == "Save profile").click().run()
+    assert not app.exception
+    chosen = app.session_state["active_user"]
+    assert chosen and chosen != ""
+    box = widget(app, "selectbox", "sidebar_user")
+    assert box.value == chosen
+    assert box.options[box.index].startswith("Quinn Sidebar")
+
+
+def test_more_like_these_names_the_chosen_places_and_says_why(app):
+    """Issue 12 item 9: heading with names, reasons 'similar to X', no 'Select all' in a max-3 picker."""
+    app.query_params.update(**PLACE)
+    app.run()
+    first = table(app).iloc[0]
+    picker = widget(app, "multiselect", "more_like_pick")
+    assert picker.max_selections == 3 and picker.proto.select_all == 0
+    picker.set_value([first["id"]]).run()
+    next(b for b in app.button if b.label == "Show more like these").click().run()
+    assert not app.exception
+    heading = " ".join(html.unescape(e.proto.body) for e in app.get("html"))
+    assert f"More like {first['name']}" in heading and first["id"] not in heading
+    more = table(app)
+    assert first["id"] not in set(more["id"]) and len(more) == 10
+    assert set(more["why"]) == {f"similar to {first['name']}"}
+
+
+def test_legend_and_icons_match_what_is_drawn(app):
+    """Issue 12 items 3 and 17: the legend names the colours map_view draws (blue bubbles, not
+    green/yellow/orange), and every icon is a bundled Material icon, never an emoji."""
+    from ui import map_view
+    from ui.router import APP_ICON, PAGES
+
+    app.query_params.update(**PLACE)
+    app.run()
+    legend = next(m.value for m in app.markdown if "explore-legend" in m.value)
+    for colour in (map_view.PICK_COLOUR, map_view.DOT_COLOUR, map_view.RADIUS_COLOUR):
+        assert colour in legend
+    assert "bubbles" in legend and "blue are all the others" not in shown_text(app)
+    assert all(icon.startswith(":material/") for _, _, icon, _ in PAGES) and APP_ICON.is_file()
+    assert map_view.PICKS_Z > 600 and map_view.PIN_Z > 600  # above the cluster bubbles' markerPane

@@ -1,0 +1,281 @@
+"""The Restaurants page through AppTest on the real embedded Redis: what a person sees in Browse,
+in the add form and in the import tab, with hostile names and hostile upload file names."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from tests import hostile
+
+RESTAURANTS = "pages/restaurants.py"
+HEADER = "name,address,lat,lon,cuisines,price,rating,hours\n"
+
+
+def widget(at: AppTest, kind: str, key: str):
+    return next(w for w in getattr(at, kind) if w.key == key)
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def markdown_text(at: AppTest) -> str:
+    """Everything rendered as Markdown (where user text must never land unescaped)."""
+    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader] + [s.value for s in at.success]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
+    parts += [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def plain_text(at: AppTest) -> str:
+    return "\n".join(t.value for t in at.text)
+
+
+def service():
+    from ui.services import _open_service
+
+    return _open_service()
+
+
+def open_page(app: AppTest) -> AppTest:
+    app.switch_page(RESTAURANTS).run()
+    assert not app.exception, app.exception
+    return app
+
+
+# -- Browse ------------------------------------------------------------------------------------
+
+def test_table_and_details_picker_show_what_the_count_says(app):
+    """Issue 12 item 12: "600 of 600" must not sit above a table that silently stops at 500."""
+    open_page(app)
+    total = len(service().catalogue())
+    caption = next(c.value for c in app.caption if f"of {total} restaurants" in c.value)
+    table = app.dataframe[0].value
+    picker = widget(app, "selectbox", "cat_pick")
+    assert len(picker.options) == len(table)
+    seen = set(table["item_id"])
+    if len(table) < total:  # paginated: it says so, and the pages reach every row
+        assert f"rows 1–{len(table)}" in caption, caption
+        page = widget(app, "number_input", "cat_page")
+        while len(seen) < total:
+            page.set_value(page.value + 1).run()
+            assert not app.exception
+            table = app.dataframe[0].value
+            assert len(widget(app, "selectbox", "cat_pick").options) == len(table) > 0
+            assert not seen & set(table["item_id"])
+            seen |= set(table["item_id"])
+            page = widget(app, "number_input", "cat_page")
+    assert seen == set(service().catalogue()["item_id"])
+
+
+def test_markdown_in_a_name_is_shown_as_text_in_details(app):
+    """Issue 10 item 3: an image in a name would load a remote URL when rendered as Markdown."""
+    from recsys.data.restaurants import NewRestaurant
+
+    open_page(app)
+    name = "Pic ![t](http://127.0.0.1:9/x.png) Diner [click](javascript:alert(1))"
+    service().add_restaurant(NewRestaurant(name=name, address="1 *Bold* St", lat=37.76, lon=-122.42,
+                                           cuisines=["mexican"], price=2, rating=4.0, hours="24/7"))
+    widget(app, "text_input", "cat_text").set_value("Pic").run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["name"]) == [name]
+    assert name in plain_text(app)
+    assert "![t]" not in markdown_text(app) and "javascript:" not in markdown_text(app)
+
+
+def test_browse_shows_the_current_name_after_an_update(app):
+    """The catalogue cache must notice an update of an existing id (hlen does not change)."""
+    from recsys.data.restaurants import NewRestaurant
+
+    open_page(app)
+    svc = service()
+    row = NewRestaurant(name="Old Name Cafe", address="2 Test St", lat=37.76, lon=-122.42, cuisines=["mexican"],
+                        price=2, rating=4.0, hours="24/7", item_id="h5-update-me").to_row()
+    svc.add_restaurants(__import__("pandas").DataFrame([row]))
+    widget(app, "text_input", "cat_text").set_value("Name Cafe").run()
+    assert list(app.dataframe[0].value["name"]) == ["Old Name Cafe"]
+    row["name"] = "New Name Cafe"
+    svc.add_restaurants(__import__("pandas").DataFrame([row]))
+    app.run()
+    assert list(app.dataframe[0].value["name"]) == ["New Name Cafe"]
+
+
+# -- Add a restaurant --------------------------------------------------------------------------
+
+def fill_add_form(app: AppTest, name: str, cuisines: list[str], new_cuisine: str = "", confirm: bool = False):
+    widget(app, "text_input", "add_name").set_value(name)
+    widget(app, "text_input", "add_address").set_value("1 Test St")
+    widget(app, "multiselect", "add_cuisines").set_value(cuisines)
+    widget(app, "text_input", "add_new_cuisine").set_value(new_cuisine)
+    widget(app, "checkbox", "add_new_confirm").set_value(confirm)
+    button(app, "Add restaurant").click().run()
+    assert not app.exception, app.exception
+
+
+def test_a_typed_cuisine_needs_the_explicit_new_cuisine_step(app):
+    """Issue 12 item 14: a typo must not silently become a new global filter label."""
+    open_page(app)
+    before = len(service().catalogue())
+    known = service().cuisines()
+    fill_add_form(app, "Typo Taqueria", [], new_cuisine="mexcian")
+    assert any("not added" in e.value for e in app.error)
+    problems = app.dataframe[-1].value
+    assert list(problems["field"]) == ["new cuisine"]
+    assert "'mexican'" in problems["problem"].iat[0]  # names the close known label
+    assert len(service().catalogue()) == before and service().cuisines() == known
+
+    fill_add_form(app, "Typo Taqueria", ["mexican"], new_cuisine="Fish & Chips", confirm=True)
+    assert any("can be recommended now" in s.value for s in app.success)
+    assert "fish & chips" in service().cuisines()
+    assert len(service().catalogue()) == before + 1
+
+
+# The catalogue's texts a form can hold, plus Streamlit's own Markdown directives.
+HOSTILE_NAMES = [*hostile.SHOWABLE_TEXTS, ":red[alert] $x^2$ :smile:"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_through_the_add_form_are_stored_and_shown_literally(app, name):
+    open_page(app)
+    fill_add_form(app, name, ["mexican"])
+    assert any("can be recommended now" in s.value for s in app.success)
+    assert name.strip() in plain_text(app)
+    assert name.strip() not in markdown_text(app)
+    assert name.strip() in set(service().catalogue()["name"])
+
+
+def test_the_name_input_has_a_visible_limit(app):
+    """A 10,000-character paste stops at the input's limit (the browser shows the counter)."""
+    open_page(app)
+    assert widget(app, "text_input", "add_name").max_chars == 200
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_unusable_names_are_rejected_naming_the_field(app, name):
+    open_page(app)
+    before = len(service().catalogue())
+    fill_add_form(app, name, ["mexican"])
+    table = app.dataframe[-1].value
+    assert "name" in list(table["field"]), table
+    assert len(service().catalogue()) == before
+
+
+# -- Import a file -----------------------------------------------------------------------------
+
+class WriteGuard:
+    """An audit hook that records (and blocks) any write outside the allowed directory while on.
+    Blocking matters: this suite runs as root, and the bug under test writes to client paths."""
+
+    installed = False
+    allowed: Path | None = None
+    outside: list[str] = []
+
+    @classmethod
+    def hook(cls, event, args):
+        if cls.allowed is None or event != "open" or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+            return
+        path, mode, flags = (list(args) + [None, None])[:3]
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                  (isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        if not writing:
+            return
+        target = Path(os.fsdecode(path)).resolve()
+        if target != cls.allowed and cls.allowed not in target.parents and target.name in {"x.json", "passwd", "x.csv"}:
+            cls.outside.append(str(target))
+            raise PermissionError(f"test guard: write outside the temp dir blocked: {target}")
+
+
+@pytest.fixture
+def write_guard(tmp_path, monkeypatch):
+    root = tmp_path / "a" / "b" / "c" / "d" / "e"
+    root.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    if not WriteGuard.installed:
+        sys.addaudithook(WriteGuard.hook)
+        WriteGuard.installed = True
+    WriteGuard.allowed, WriteGuard.outside = root.resolve(), []
+    yield WriteGuard
+    WriteGuard.allowed = None
+
+
+def upload(app: AppTest, name: str, content: bytes, existing: str | None = None) -> AppTest:
+    widget(app, "file_uploader", "import_file").set_value((name, content, "application/octet-stream"))
+    app.run()
+    assert not app.exception, app.exception
+    if existing is not None:
+        widget(app, "radio", "import_existing").set_value(existing)
+    button(app, "Import").click().run()
+    assert not app.exception, app.exception
+    assert not app.get("progress"), "the progress bar is still showing"
+    return app
+
+
+GOOD_CSV = (HEADER + "Hostile Upload Bistro,1 Upload St,37.76,-122.42,mexican,2,4.5,24/7\n").encode()
+
+
+@pytest.mark.parametrize("name", ["../../../../tmp/x.json", "/etc/passwd", "..\\..\\x.csv", "x.json\x00.py",
+                                  "../../../../tmp/x.csv"])
+def test_hostile_upload_names_write_nothing_outside_a_private_temp_dir(app, write_guard, name):
+    """Issue 10 item 2: the client's file name never becomes a path; it is shown literally."""
+    open_page(app)
+    upload(app, name, GOOD_CSV if name.endswith(".csv") else b'{"elements": []}')
+    assert write_guard.outside == []
+    shown = plain_text(app)
+    assert name.replace("\x00", "\\x00") in shown
+    assert name not in markdown_text(app)
+    leftovers = [p for p in Path(tempfile.tempdir).rglob("*") if p.is_file()]
+    assert leftovers == []  # the private temp dir is removed after the import
+
+
+def test_a_good_csv_is_imported_and_browse_shows_it(app):
+    open_page(app)
+    upload(app, "places.csv", GOOD_CSV)
+    assert any("1 new" in s.value for s in app.success), markdown_text(app)
+    assert "Hostile Upload Bistro" in set(service().catalogue()["name"])
+    widget(app, "text_input", "cat_text").set_value("Upload Bistro").run()
+    assert list(app.dataframe[0].value["name"]) == ["Hostile Upload Bistro"]
+
+
+def test_a_csv_without_name_lists_the_problem_by_field_and_stores_nothing(app):
+    open_page(app)
+    before = len(service().catalogue())
+    upload(app, "bad.csv", b"address,lat,lon,cuisines,price,rating,hours\n1 St,37.76,-122.42,mexican,2,4,24/7\n")
+    problems = app.dataframe[-1].value
+    assert "name" in list(problems["field"])
+    assert len(service().catalogue()) == before
+    assert not any("Imported" in s.value and "1 new" in s.value for s in app.success)
+
+
+def test_invalid_rows_are_listed_by_row_and_field(app):
+    open_page(app)
+    before = len(service().catalogue())
+    content = (HEADER + "Good Row Grill,1 St,37.76,-122.42,bbq,2,4,24/7\n"
+               "Bad Price Grill,2 St,37.76,-122.42,bbq,9,4,24/7\n").encode()
+    upload(app, "mixed.csv", content)
+    problems = app.dataframe[-1].value
+    assert [(int(r), f) for r, f in zip(problems["row"], problems["field"])] == [(2, "price")]
+    assert len(service().catalogue()) == before + 1
+
+
+def test_reimport_skips_or_updates_existing_places_by_choice(app):
+    """Counts equal what is stored; "update" replaces the names Browse shows."""
+    open_page(app)
+    first = (HEADER + "Twice Cafe,9 Twice St,37.761,-122.421,brunch,2,4,24/7\n").encode()
+    upload(app, "twice.csv", first)
+    before = len(service().catalogue())
+    upload(app, "twice.csv", first, existing="Skip them")
+    assert any("0 new" in s.value and "1 skipped" in s.value for s in app.success), markdown_text(app)
+    assert len(service().catalogue()) == before
+    svc = service()
+    item_id = svc.catalogue().set_index("name").loc["Twice Cafe", "item_id"]
+    # the same place (same address and coordinates) with a corrected rating: updated in place
+    second = (HEADER + "Twice Cafe,9 Twice St,37.761,-122.421,brunch,2,4.5,24/7\n").encode()
+    upload(app, "twice-v2.csv", second, existing="Update them")
+    assert any("1 updated" in s.value for s in app.success), markdown_text(app)
+    assert len(service().catalogue()) == before
+    assert float(service().catalogue().set_index("item_id").loc[item_id, "rating"]) == 4.5

@@ -1,0 +1,339 @@
+"""Explore as a person uses it, in Debian's Chromium against `streamlit run` (one server for the
+module). After every interaction the test reads what the page shows (the URL, the table rows and
+their prices and distances, the red picks, a popup's text, the pin) and checks that the filters it
+did not touch are still what they were."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page
+
+START = "lat=37.75990&lon=-122.41480&radius=3000&day=Fr&time=19:00&open=0&price=1-4"
+PRICES = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
+
+TABLE_ROWS = """() => {
+    const grid = document.querySelector('[data-testid="stDataFrame"] table[role=grid]');
+    if (!grid) return null;
+    const rows = [...grid.querySelectorAll('tr')].map(tr => [...tr.children].map(td => td.textContent));
+    const head = rows.shift();
+    return rows.map(r => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+}"""
+# The pin as drawn (the white marker) and the picks, read from Leaflet in the map frame.
+PIN = """() => { let pin = null; window.map.eachLayer(l => { if (l.options && l.options.fillColor === '#fff'
+    && l.getLatLng) pin = l.getLatLng(); }); return pin && [pin.lat, pin.lng]; }"""
+# A pick whose centre is not covered by another pick, and where it is in the frame.
+FREE_PICK = """() => { const picks = [...document.querySelectorAll('path.explore-pick')];
+    for (let i = 0; i < picks.length; i++) { const r = picks[i].getBoundingClientRect();
+        const x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (document.elementFromPoint(x, y) === picks[i]) return [i, x, y]; } return null; }"""
+# A point on empty map (nothing interactive under it), and its coordinates.
+EMPTY_SPOT = """() => { const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+    for (const fy of [0.25, 0.35, 0.65, 0.75, 0.5]) for (const fx of [0.2, 0.3, 0.7, 0.8, 0.45]) {
+        const x = box.left + box.width * fx, y = box.top + box.height * fy;
+        const hit = document.elementFromPoint(x, y);
+        if (hit.closest('.leaflet-interactive, .leaflet-marker-icon, .leaflet-control')) continue;
+        const ll = window.map.containerPointToLatLng([x - box.left, y - box.top]);
+        return [x, y, ll.lat, ll.lng]; } return null; }"""
+
+
+def params(page) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(page.url).query))
+
+
+QUIET = """() => [location.search, !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"]'),
+    document.querySelectorAll('[data-stale="true"]').length,
+    (document.querySelector('[data-testid="stDataFrame"] table[role=grid]') || {}).textContent].join('|')"""
+
+
+def settle(page, quiet_ms: int = 1000) -> None:
+    """Wait until the rerun an interaction started has finished: nothing running, nothing stale,
+    and the URL and the table unchanged for ``quiet_ms``."""
+    last, since = None, 0
+    for _ in range(300):
+        state = page.evaluate(QUIET)
+        idle = "|false|0|" in state
+        if state == last and idle:
+            since += 200
+            if since >= quiet_ms:
+                return
+        else:
+            last, since = state, 0
+        page.wait_for_timeout(200)
+    raise AssertionError("the page never settled")
+
+
+def wait_param(page, name: str, value: str) -> None:
+    page.wait_for_function(f"() => new URLSearchParams(location.search).get({name!r}) === {value!r}",
+                           timeout=60_000)
+    settle(page)
+
+
+def rows(page) -> list[dict]:
+    return page.evaluate(TABLE_ROWS) or []
+
+
+def map_frame(page):
+    frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
+    frame.wait_for_selector(".leaflet-container", timeout=60_000)
+    return frame
+
+
+def map_at_rest(frame) -> None:
+    """Until the map has stopped moving (no zoom or pan animation for half a second), so a point's
+    coordinates computed now are where a click lands."""
+    last, same = None, 0
+    for _ in range(100):
+        view = frame.evaluate("() => { const c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom(),"
+                              " !!window.map._animatingZoom, !!(window.map._panAnim && window.map._panAnim._inProgress)]; }")
+        if view == last and not view[3] and not view[4]:
+            same += 1
+            if same >= 5:
+                return
+        else:
+            last, same = view, 0
+        frame.page.wait_for_timeout(100)
+
+
+def picks_match_rows(page, frame=None) -> list[dict]:
+    """The red picks on the map are exactly as many as the table's rows; returns the rows. The map
+    frame is looked up afresh: Streamlit may mount the component again after a rerun."""
+    shown = rows(page)
+    frame = map_frame(page)
+    frame.wait_for_function(f"document.querySelectorAll('path.explore-pick').length === {len(shown)}",
+                            timeout=30_000)
+    return shown
+
+
+def changed_only(before: dict, after: dict, *names: str) -> None:
+    """Every URL parameter other than ``names`` is unchanged (the filters nobody touched)."""
+    untouched = {k: v for k, v in before.items() if k not in names}
+    assert {k: after.get(k) for k in untouched} == untouched, (before, after)
+
+
+def slider(page, label: str):
+    return page.locator('[data-testid="stSlider"]').filter(has_text=label).get_by_role("slider")
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a selectbox or multiselect by its label, as a person does."""
+    box = page.locator(f'[data-testid="stMain"] input[aria-label="{label}"]')
+    for attempt in range(3):  # a rerun that lands meanwhile (the map re-mounting) can close the list
+        box.click()
+        box.fill(option)  # long lists are virtualised: filter first
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            settle(page)
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = launch(p)
+        yield chromium
+        chromium.close()
+
+
+def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, browser):
+    app_url, _env = app_url
+    page = new_page(browser, app_url)
+    page.goto(f"{app_url}/?{START}")
+    frame = map_frame(page)
+    shown = picks_match_rows(page, frame)
+    assert len(shown) == 10 and {r["price"] for r in shown} - {"$"}  # 1-4 shows more than "$"
+    assert all(int(r["distance (m)"]) <= 3000 for r in shown)
+
+    # Radius: one step down from 3 km is 2 km; every pick is within it.
+    before = params(page)
+    radius = slider(page, "Radius")
+    radius.focus()
+    page.keyboard.press("ArrowLeft")
+    wait_param(page, "radius", "2000")
+    changed_only(before, params(page), "radius")
+    shown = picks_match_rows(page, frame)
+    assert shown and all(int(r["distance (m)"]) <= 2000 for r in shown)
+    assert radius.get_attribute("aria-valuetext") == "2 km"
+
+    # Price: the upper end down to $$$; the lower end stays at $.
+    before = params(page)
+    upper = slider(page, "Price").nth(1)
+    upper.focus()
+    page.keyboard.press("ArrowLeft")
+    wait_param(page, "price", "1-3")
+    changed_only(before, params(page), "price")
+    shown = picks_match_rows(page, frame)
+    assert shown and {PRICES[r["price"]] for r in shown} <= {1, 2, 3} and {r["price"] for r in shown} - {"$"}
+
+    # Minimum rating up by one step.
+    before = params(page)
+    rating = slider(page, "Minimum rating")
+    rating.focus()
+    page.keyboard.press("ArrowRight")
+    wait_param(page, "rating", "0.5")
+    changed_only(before, params(page), "rating")
+    assert params(page)["price"] == "1-3"  # the range survived another control
+
+    # How many: one more.
+    before = params(page)
+    how_many = slider(page, "How many")
+    how_many.focus()
+    page.keyboard.press("ArrowRight")
+    wait_param(page, "k", "11")
+    changed_only(before, params(page), "k")
+    assert len(picks_match_rows(page, frame)) == 11
+
+    # Day: Saturday.
+    before = params(page)
+    choose(page, "Day", "Saturday")
+    wait_param(page, "day", "Sa")
+    changed_only(before, params(page), "day")
+    picks_match_rows(page, frame)
+
+    # "Open at that time only" on: every row says until when it is open.
+    before = params(page)
+    page.get_by_text("Open at that time only").click()
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('open')", timeout=60_000)
+    settle(page)
+    changed_only(before, params(page), "open")
+    shown = picks_match_rows(page, frame)
+    assert all(r["open"] != "hours not checked" for r in shown)
+
+    # Cuisines: pizza only.
+    before = params(page)
+    choose(page, "Cuisines (any of)", "pizza")
+    page.keyboard.press("Escape")
+    wait_param(page, "cuisines", "pizza")
+    changed_only(before, params(page), "cuisines")
+    shown = picks_match_rows(page, frame)
+    assert all("pizza" in r["cuisines"] for r in shown)
+
+    # Neighbourhood quick-pick moves the pin (URL and the drawn pin) and keeps every filter.
+    before = params(page)
+    choose(page, "Neighbourhood", "North Beach")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('lat') !== " + repr(before["lat"]),
+                           timeout=60_000)
+    settle(page)
+    changed_only(before, params(page), "lat", "lon")
+    map_frame(page).wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - {params(page)['lat']}) < 1e-5; }}",
+                            timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "journey-controls.png"), full_page=True)
+    assert not page.watch.errors and not page.watch.external, (page.watch.errors[:3], page.watch.external[:3])
+    page.close()
+
+
+def test_a_click_on_a_pick_opens_its_popup_and_changes_nothing_else(app_url, browser):
+    app_url, _env = app_url
+    page = new_page(browser, app_url)
+    page.goto(f"{app_url}/?{START}")
+    frame = map_frame(page)
+    shown = picks_match_rows(page, frame)
+    before_url, before_pin = page.url, frame.evaluate(PIN)
+    for attempt in range(3):  # three different clicks, each must behave the same
+        spot = frame.evaluate(FREE_PICK)
+        assert spot, "every pick is covered by another one"
+        frame_box = page.locator(MAP_FRAME).bounding_box()
+        page.mouse.click(frame_box["x"] + spot[1], frame_box["y"] + spot[2])
+        popup = frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+        text = popup.inner_text()
+        lines = text.splitlines()
+        row = next((r for r in shown if r["name"] == lines[0]), None)
+        assert row, (lines, [r["name"] for r in shown])  # the popup names one of the listed places
+        assert lines[1] == row["cuisines"] and lines[2].startswith(row["price"] + " · ")
+        assert "★" in lines[2] and lines[2].endswith(" m") and lines[3] == row["open"]
+        page.wait_for_timeout(1500)  # a rerun, if one were started, would show by now
+        assert page.url == before_url and frame.evaluate(PIN) == before_pin
+        assert rows(page) == shown
+        frame.locator(".leaflet-popup-close-button").click()
+        frame.wait_for_selector(".leaflet-popup-content", state="detached", timeout=5_000)
+    page.close()
+
+
+def test_a_click_on_empty_map_moves_the_pin_and_keeps_every_filter(app_url, browser):
+    app_url, _env = app_url
+    page = new_page(browser, app_url)
+    page.goto(f"{app_url}/?{START}&price=2-3&rating=3.5&k=8&likes=bbq,pizza&bracket=low")
+    frame = map_frame(page)
+    picks_match_rows(page, frame)
+    before = params(page)
+    frame = map_frame(page)
+    map_at_rest(frame)
+    spot = frame.evaluate(EMPTY_SPOT)
+    assert spot, "no empty spot on the map"
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.click(box["x"] + spot[0], box["y"] + spot[1])
+    page.wait_for_function("() => new URLSearchParams(location.search).get('lat') !== " + repr(before["lat"]),
+                           timeout=60_000)
+    settle(page)
+    after = params(page)
+    changed_only(before, after, "lat", "lon")
+    assert abs(float(after["lat"]) - spot[2]) < 3e-4 and abs(float(after["lon"]) - spot[3]) < 3e-4  # ~1-2 px
+    assert after["price"] == "2-3" and after["likes"] == "bbq,pizza" and after["k"] == "8"
+    map_frame(page).wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - {after['lat']}) < 1e-5; }}",
+                            timeout=30_000)
+    shown = picks_match_rows(page, frame)
+    assert len(shown) <= 8 and all(PRICES[r["price"]] in (2, 3) and float(r["rating"]) >= 3.5 for r in shown)
+    page.close()
+
+
+def test_a_shared_link_gives_the_same_ranked_list_in_a_fresh_browser(app_url, browser):
+    app_url, _env = app_url
+    page = new_page(browser, app_url)
+    page.goto(f"{app_url}/?{START}")
+    frame = map_frame(page)
+    picks_match_rows(page, frame)
+    before = params(page)
+    page.get_by_text("Ad-hoc profile", exact=True).click()  # open the expander
+    page.locator('[data-testid="stMain"] input[aria-label="Likes"]').wait_for()
+    choose(page, "Likes", "bbq")
+    page.keyboard.press("Escape")
+    wait_param(page, "likes", "italian,cocktails,bbq")
+    page.get_by_text("high", exact=True).click()
+    wait_param(page, "bracket", "high")
+    changed_only(before, params(page), "likes", "bracket")
+    mine = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(page, frame)]
+    link = page.url
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})  # nothing shared but the link
+    other = context.new_page()
+    other.goto(link)
+    other_frame = map_frame(other)
+    theirs = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(other, other_frame)]
+    assert theirs == mine and len(mine) == 10
+    assert params(other) == params(page)
+    context.close()
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1024, 1400])
+def test_explore_is_map_first_and_readable_at(app_url, browser, width):
+    """Issue 12 item 11: the map comes first on a phone, no label or coordinate is cut off."""
+    app_url, _env = app_url
+    page = new_page(browser, app_url, width=width, height=900)
+    page.goto(f"{app_url}/?{START}")
+    frame = map_frame(page)
+    picks_match_rows(page, frame)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"explore-{width}px-first-screen.png"))  # what a person sees first
+    page.get_by_text("Pin coordinates").click()
+    page.get_by_label("Longitude").wait_for()
+    settle(page)
+    map_top = page.locator(MAP_FRAME).bounding_box()["y"]
+    assert map_top < slider(page, "Radius").bounding_box()["y"] or width > 640  # map-first on a phone
+    cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stWidgetLabel"] *,'
+        + ' [data-testid="stMain"] input, [data-testid="stMain"] button p')]
+        .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+        .map(e => e.textContent || e.value)""")
+    page.set_viewport_size({"width": width, "height": 2800})  # the whole page in one picture
+    settle(page)
+    page.screenshot(path=str(ARTIFACTS / f"explore-{width}px.png"), full_page=True)
+    assert not cut, f"cut off at {width}px: {cut}"
+    page.close()

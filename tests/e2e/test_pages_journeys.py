@@ -1,0 +1,389 @@
+"""Browser journeys on the Profiles and Restaurants pages, as a QA engineer would walk them: after
+every interaction, assert what the person sees. Real `streamlit run`, Debian chromium, real Redis.
+
+User text (names, file names) must show literally and never load anything: every request must go
+to the app itself (the hostile names point at http://127.0.0.1:9 and http://example.invalid)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, launch
+
+TIMEOUT = 60_000
+HEADER = "name,address,lat,lon,cuisines,price,rating,hours\n"
+
+
+def open_service(env: dict):
+    """A service on the test server's namespace, to check what was stored."""
+    from recsys.config import Settings
+    from recsys.service import RecommenderService
+
+    return RecommenderService.open(Settings(
+        redis_url=env["REDIS_URL"], data_dir=Path(env["RECSYS_DATA_DIR"]),
+        dataset_dir=Path(env["RECSYS_DATASET_DIR"]), model_dir=Path(env["RECSYS_MODEL_DIR"]),
+        namespace=env["RECSYS_NAMESPACE"]))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    url, _env = app_url
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.stray_requests = []
+    page.errors = []
+    page.on("request", lambda r: page.stray_requests.append(r.url)
+            if not r.url.startswith((url, "data:", "blob:")) else None)
+    page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+    yield page
+    assert page.stray_requests == [], f"requests left the app: {page.stray_requests[:5]}"
+    assert page.errors == []
+    assert page.evaluate("window.__pwn") is None
+    page.close()
+
+
+def panel(page):
+    """The open tab's content."""
+    return page.locator("[role=tabpanel]:visible")
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+    panel(page).first.wait_for()
+
+
+def wait_idle(page) -> None:
+    """Until Streamlit has finished the run the last interaction started."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=TIMEOUT)
+
+
+def texts(page) -> list[str]:
+    """st.text elements: where the pages show user text."""
+    return [t.inner_text() for t in page.locator("[data-testid=stText]:visible").all()]
+
+
+def pick(page, scope, label: str, option: str) -> None:
+    """Choose ``option`` in the multiselect or selectbox labelled ``label`` inside ``scope``."""
+    box = scope.locator("[data-testid=stMultiSelect], [data-testid=stSelectbox]").filter(has_text=label).first
+    if option in box.inner_text().splitlines()[1:]:  # the label, then one line per chosen tag
+        return  # already chosen (a form keeps its values after a submit)
+    box.locator("input").click()
+    box.locator("input").fill(option)
+    page.get_by_role("option", name=option, exact=True).first.click()
+    page.keyboard.press("Escape")
+
+
+_SELECTBOX_SHOWS = """([label, text]) => [...document.querySelectorAll('[data-testid=stSelectbox]')]
+    .filter(el => el.offsetParent !== null && el.innerText.includes(label))
+    .some(el => (el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')).includes(text))"""
+
+
+def wait_selectbox_shows(page, label: str, text: str) -> None:
+    """Until a visible selectbox labelled ``label`` shows ``text`` as its choice (the choice is
+    drawn in the box, or held in its search input, depending on the widget's state)."""
+    page.wait_for_function(_SELECTBOX_SHOWS, arg=[label, text], timeout=TIMEOUT)
+
+
+def chosen_profile(page) -> str:
+    """What the sidebar's "Recommend for" box shows (its text and its search input's value)."""
+    box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").filter(has_text="Recommend for").first
+    return box.evaluate("el => el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')")
+
+
+def grid_text(grid) -> str:
+    """A dataframe's cells: the grid draws them on a canvas and also keeps them in an accessible
+    table, which fills in once the grid has drawn."""
+    grid.wait_for(timeout=TIMEOUT)
+    grid.locator("table").first.wait_for(state="attached", timeout=TIMEOUT)
+    for _ in range(100):
+        text = grid.text_content() or ""
+        if text.strip():
+            return text
+        grid.page.wait_for_timeout(100)
+    return ""
+
+
+def text_field(scope, label: str):
+    return scope.get_by_label(label, exact=True).first
+
+
+# -- Profiles ----------------------------------------------------------------------------------
+
+def test_create_save_twice_edit_and_delete_a_profile(page, app_url):
+    url, env = app_url
+    service = open_service(env)
+    name = "Quinn ![t](http://example.invalid/x.png) **QA**"
+    page.goto(f"{url}/profiles")
+    page.get_by_text("Create a profile").first.wait_for(timeout=TIMEOUT)
+    form = panel(page)
+    text_field(form, "Name").fill(name)
+    pick(page, form, "Likes", "bbq")
+    form.get_by_role("button", name="Save profile").click()
+    page.get_by_text("it is now the active profile").wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    shown = [t for t in texts(page) if t.startswith(name)]
+    assert len(shown) == 1, texts(page)
+    user_id = shown[0].rsplit("(", 1)[1].rstrip(")")
+    assert service.users.get(user_id)["name"] == name
+    wait_selectbox_shows(page, "Recommend for", name)
+    assert f"{name} ({user_id})" in chosen_profile(page)  # the sidebar names the active profile
+    assert page.locator("img[src*='x.png']").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "profiles-created.png"), full_page=True)
+
+    before = service.users.count()
+    form.get_by_role("button", name="Save profile").click()  # the second press updates, not duplicates
+    page.get_by_text("it is now the active profile").wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    assert service.users.count() == before
+    assert [d for d in service.users.search("Quinn", 50) if d["name"] == name] == \
+        [{"user_id": user_id, "name": name, "home_neighbourhood": "Mission"}]
+
+    open_tab(page, "Find and edit")
+    search = text_field(panel(page), "Search by name or id")
+    search.fill("Quinn")
+    search.press("Enter")
+    wait_idle(page)
+    edit = panel(page)
+    wait_selectbox_shows(page, "Profile", name)
+    edit.get_by_text("high", exact=True).first.click()  # price bracket
+    edit.get_by_role("button", name="Save profile").click()
+    page.get_by_text("Saved; the embedding was recomputed").wait_for(timeout=TIMEOUT)
+    assert service.users.get(user_id)["price_bracket"] == "high"
+
+    edit.get_by_text("Yes, delete this profile").click()
+    wait_idle(page)
+    edit.get_by_role("button", name="Delete profile").click()
+    page.get_by_text("Deleted the profile:").wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    assert f"{name} ({user_id})" in texts(page)
+    assert page.get_by_text("Saved; the embedding was recomputed").count() == 0  # no stale "Saved"
+    assert service.users.get(user_id) is None
+    assert name not in chosen_profile(page) and "Ad-hoc profile" in chosen_profile(page)
+    page.screenshot(path=str(ARTIFACTS / "profiles-deleted.png"), full_page=True)
+
+
+# -- Restaurants: add and browse ---------------------------------------------------------------
+
+PLACE_NAMES = ["Pic ![t](http://127.0.0.1:9/x.png) Diner", "[click](javascript:alert(1)) Grill",
+               "<img src=x onerror=\"window.__pwn=1\"> Joe`s ${window.__pwn=1}", "川菜馆 Café 👩🏽‍🍳"]
+
+
+def test_add_hostile_places_and_find_each_in_browse(page, app_url):
+    url, env = app_url
+    service = open_service(env)
+    page.goto(f"{url}/restaurants")
+    page.get_by_role("tab", name="Add a restaurant").wait_for(timeout=TIMEOUT)
+    for name in PLACE_NAMES:
+        open_tab(page, "Add a restaurant")
+        form = panel(page)
+        text_field(form, "Name").fill(name)
+        text_field(form, "Address").fill("1 Journey St")
+        pick(page, form, "Cuisines", "mexican")
+        form.get_by_role("button", name="Add restaurant").click()
+        page.get_by_text("can be recommended now").wait_for(timeout=TIMEOUT)
+        wait_idle(page)
+        assert name in texts(page)
+        assert name in set(service.catalogue()["name"])
+
+    open_tab(page, "Browse")
+    for name in PLACE_NAMES:
+        search = text_field(panel(page), "Search name, address or neighbourhood")
+        search.fill(name[:6])
+        search.press("Enter")
+        wait_idle(page)
+        caption = panel(page).get_by_text("restaurants").first.inner_text()
+        assert caption.startswith("1 of "), caption
+        assert name in texts(page)  # the details show the name as text
+    assert page.locator("img[src*='x.png'], a[href^='javascript']").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "restaurants-hostile-names.png"), full_page=True)
+
+
+def test_browse_pages_say_which_rows_they_show(page, app_url):
+    url, _env = app_url
+    page.goto(f"{url}/restaurants")
+    caption = page.get_by_text("showing rows 1–500").first
+    caption.wait_for(timeout=TIMEOUT)
+    total = int(caption.inner_text().split(" of ")[1].split()[0])
+    page_input = text_field(panel(page), f"Page (of {-(-total // 500)})")
+    page_input.fill("2")
+    page_input.press("Enter")
+    page.get_by_text(f"showing rows 501–{min(total, 1000)}").wait_for(timeout=TIMEOUT)
+
+
+# -- Restaurants: import -----------------------------------------------------------------------
+
+def upload(page, name: str, content: bytes) -> None:
+    open_tab(page, "Import a file")
+    panel(page).locator("input[type=file]").set_input_files({"name": name, "mimeType": "text/plain",
+                                                              "buffer": content})
+    button = panel(page).get_by_role("button", name="Import", exact=True)
+    button.wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    button.click()
+    page.get_by_text("File: ").first.wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    assert page.locator("[data-testid=stProgress]:visible").count() == 0  # the bar never sticks
+
+
+def test_import_a_good_file_then_a_bad_one(page, app_url):
+    url, env = app_url
+    service = open_service(env)
+    page.goto(f"{url}/restaurants")
+    page.get_by_role("tab", name="Import a file").wait_for(timeout=TIMEOUT)
+    good = (HEADER + "Journey Import Bistro,5 Import St,37.7601,-122.4201,brunch,2,4.5,\"Mo-Fr 08:00-15:00; Sa,Su 09:00-16:00\"\n").encode()
+    upload(page, "good places.csv", good)
+    page.get_by_text("Imported: 1 new, 0 updated, 0 skipped").wait_for(timeout=TIMEOUT)
+    assert "File: good places.csv" in texts(page)
+    assert "Journey Import Bistro" in set(service.catalogue()["name"])
+
+    open_tab(page, "Browse")
+    search = text_field(panel(page), "Search name, address or neighbourhood")
+    search.fill("Journey Import")
+    search.press("Enter")
+    wait_idle(page)
+    assert "Journey Import Bistro" in texts(page)
+
+    before = len(service.catalogue())
+    bad = (HEADER + "Bad Price Bistro,6 Import St,37.7602,-122.4202,brunch,9,4.5,24/7\n"
+           ",7 Import St,37.7603,-122.4203,brunch,2,4.5,24/7\n").encode()
+    upload(page, "bad.csv", bad)
+    page.get_by_text("problem(s), by row and field").wait_for(timeout=TIMEOUT)
+    grid = panel(page).locator("[data-testid=stDataFrame]").last
+    grid_text_ = grid_text(grid)
+    assert "price" in grid_text_ and "name" in grid_text_, grid_text_
+    assert page.get_by_text("Traceback").count() == 0
+    assert len(service.catalogue()) == before
+    page.screenshot(path=str(ARTIFACTS / "restaurants-import-bad.png"), full_page=True)
+
+
+HOSTILE_FILE_NAMES = ["../../../../tmp/x.json", "/etc/passwd", "..\\..\\x.csv"]
+
+
+def test_hostile_upload_names_are_shown_literally_and_write_nothing(page, app_url):
+    url, _env = app_url
+    passwd = hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest()
+    for stray in (Path("/tmp/x.json"), Path("/tmp/x.csv")):
+        stray.unlink(missing_ok=True)
+    page.goto(f"{url}/restaurants")
+    page.get_by_role("tab", name="Import a file").wait_for(timeout=TIMEOUT)
+    for name in HOSTILE_FILE_NAMES:
+        content = (HEADER + "Traversal Cafe,1 St,37.76,-122.42,mexican,2,4,24/7\n").encode()
+        upload(page, name, content)
+        shown = [t for t in texts(page) if t.startswith("File: ")]
+        # Chromium may keep only the last path segment of a file name; whatever reached the
+        # server is shown as it is, and it never became a path.
+        assert shown and (shown[0] == f"File: {name}" or name.endswith(shown[0][len("File: "):])), shown
+    assert not Path("/tmp/x.json").exists() and not Path("/tmp/x.csv").exists()
+    assert hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest() == passwd
+
+
+def problems_shown(page) -> str:
+    return grid_text(panel(page).locator("[data-testid=stDataFrame]").last)
+
+
+def test_import_the_files_people_really_have(page, app_url):
+    """Issue 12 item 4 in the browser: unquoted commas in hours (the README's own format), a file
+    without `name` or without `hours`, duplicate ids, and importing the same places twice (skip,
+    then update). After each: what the page says, what Browse shows, what was stored."""
+    url, env = app_url
+    service = open_service(env)
+    page.goto(f"{url}/restaurants")
+    page.get_by_role("tab", name="Import a file").wait_for(timeout=TIMEOUT)
+
+    upload(page, "unquoted.csv", (HEADER + "Comma Hours Cafe,3 Comma St,37.7611,-122.4211,brunch,2,4.2,"
+                                  "Mo-Fr 11:30-14:30,17:00-22:00; Sa 10:00-15:00\n").encode())
+    page.get_by_text("Imported: 1 new, 0 updated, 0 skipped").wait_for(timeout=TIMEOUT)
+    stored = service.catalogue().set_index("name").loc["Comma Hours Cafe"]
+    assert "17:00-22:00" in stored["hours"] and "Sa 10:00-15:00" in stored["hours"]
+
+    before = len(service.catalogue())
+    for missing in ("name", "hours"):
+        columns = [c for c in HEADER.strip().split(",") if c != missing]
+        row = {"name": "No Column Cafe", "address": "4 St", "lat": "37.76", "lon": "-122.42",
+               "cuisines": "brunch", "price": "2", "rating": "4", "hours": "24/7"}
+        upload(page, f"no-{missing}.csv", (",".join(columns) + "\n" + ",".join(row[c] for c in columns) + "\n").encode())
+        page.get_by_text("problem(s), by row and field").wait_for(timeout=TIMEOUT)
+        assert missing in problems_shown(page) and "column is missing" in problems_shown(page)
+        assert page.get_by_text(re.compile(r"^Imported:")).count() == 0 and page.get_by_text("Traceback").count() == 0
+        assert page.get_by_text("KeyError").count() == 0
+    assert len(service.catalogue()) == before  # a file without a required column stores nothing
+
+    twice = ("item_id," + HEADER + "dup-1,Twin One,5 St,37.7612,-122.4212,brunch,2,4,24/7\n"
+             "dup-1,Twin Two,6 St,37.7613,-122.4213,brunch,2,4,24/7\n").encode()
+    upload(page, "dups.csv", twice)
+    page.get_by_text("Imported: 1 new, 0 updated, 0 skipped (already in the catalogue), 1 rejected.").wait_for(timeout=TIMEOUT)
+    assert "duplicate" in problems_shown(page) and "item_id" in problems_shown(page)
+    assert service.catalogue().set_index("item_id").loc["dup-1", "name"] == "Twin One"
+
+    renamed = ("item_id," + HEADER + "dup-1,Twin Renamed,5 St,37.7612,-122.4212,brunch,3,4.8,24/7\n").encode()
+    upload(page, "again.csv", renamed)  # default choice: skip places already in the catalogue
+    page.get_by_text("Imported: 0 new, 0 updated, 1 skipped").wait_for(timeout=TIMEOUT)
+    assert service.catalogue().set_index("item_id").loc["dup-1", "name"] == "Twin One"
+    open_tab(page, "Import a file")
+    panel(page).get_by_text("Update them").click()
+    wait_idle(page)
+    upload(page, "again.csv", renamed)
+    page.get_by_text("Imported: 0 new, 1 updated, 0 skipped").wait_for(timeout=TIMEOUT)
+    assert service.catalogue().set_index("item_id").loc["dup-1", "name"] == "Twin Renamed"
+
+    open_tab(page, "Browse")  # Browse shows the current name, not the cached old one
+    search = text_field(panel(page), "Search name, address or neighbourhood")
+    search.fill("Twin")
+    search.press("Enter")
+    wait_idle(page)
+    assert "Twin Renamed" in texts(page) and "Twin One" not in texts(page)
+    page.screenshot(path=str(ARTIFACTS / "restaurants-import-journey.png"), full_page=True)
+
+
+# -- Model: retrain ----------------------------------------------------------------------------
+
+def test_retrain_with_one_epoch_shows_progress_and_switches_everything(page, app_url):
+    """Issue 12 item 6: per-epoch progress while it trains, then the new model id on the card and
+    in the sidebar, its metrics against the baselines, and all of it still there after a reload."""
+    url, env = app_url
+    page.goto(f"{url}/model")
+    card = page.locator("[data-testid=stMetric]").filter(has_text="Model id").first
+    card.wait_for(timeout=TIMEOUT)
+    old_id = card.locator("[data-testid=stMetricValue]").inner_text()
+    sidebar = page.locator("[data-testid=stSidebar]")
+    sidebar.get_by_text(f"model {old_id}").wait_for(timeout=TIMEOUT)
+    epochs = page.get_by_label("At most this many epochs (early stopping usually ends sooner)")
+    epochs.fill("1")
+    epochs.press("Tab")
+    page.get_by_role("button", name="Retrain the model").click()
+    # Progress per epoch: the bar names the variant, the epoch, the loss and the validation recall.
+    progress = page.locator("[data-testid=stProgress]").filter(has_text="epoch 1/1").first
+    progress.wait_for(timeout=120_000)
+    assert "loss" in progress.inner_text() and "validation recall" in progress.inner_text()
+    page.get_by_text("Now serving model").wait_for(timeout=300_000)
+    wait_idle(page)
+    new_id = card.locator("[data-testid=stMetricValue]").inner_text()
+    assert new_id != old_id
+    sidebar.get_by_text(f"model {new_id}").wait_for(timeout=TIMEOUT)
+    baselines = page.get_by_text("warm users (random holdout)").first
+    baselines.wait_for(timeout=TIMEOUT)
+    page.screenshot(path=str(ARTIFACTS / "model-retrained.png"), full_page=True)
+
+    page.reload()
+    card.wait_for(timeout=TIMEOUT)
+    assert card.locator("[data-testid=stMetricValue]").inner_text() == new_id
+    page.get_by_text("cold-start users").first.wait_for(timeout=TIMEOUT)
+    assert page.get_by_text("No evaluation recorded").count() == 0
+    tables = " ".join(grid_text(t) for t in page.locator("[data-testid=stDataFrame]").all())
+    assert "BPR (implicit)" in tables and "most popular" in tables and "two-tower" in tables
+    sidebar.get_by_text(f"model {new_id}").wait_for(timeout=TIMEOUT)

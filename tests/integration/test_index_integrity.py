@@ -1,0 +1,286 @@
+"""A query sees one complete index version, always (issue 11, items 2-5): interrupted and
+killed rebuilds, two `index` at once, a crash between the index switch and the profile
+re-embedding, orphaned versions. Real embedded Redis; several processes where the fault needs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import redis
+
+from recsys.config import Settings
+from recsys.profiles import PROFILE_FIELDS
+from recsys.recommend import Query
+from recsys.service import RecommenderService
+
+ROOT = Path(__file__).resolve().parents[2]
+QUERY = dict(lat=37.7599, lon=-122.4148, radius_m=3000, k=5, open_only=False)
+
+
+@pytest.fixture
+def settings(redis_server, small_demo_dir, small_model_dir, tmp_path):
+    return Settings(redis_url=redis_server, data_dir=tmp_path / "data", dataset_dir=small_demo_dir,
+                    model_dir=small_model_dir, namespace=f"ix{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="module")
+def other_model_dir(small_demo_dir, tmp_path_factory):
+    """A second model (another seed): the "model B" an index switches to."""
+    from recsys.data.restaurants import load_restaurant_dataset
+    from recsys.model import TowerConfig
+    from recsys.train import TrainConfig
+    from recsys.two_tower import TwoTowerRecommender
+
+    cfg = TrainConfig(epochs=2, seed=11, tower=TowerConfig(hidden=[64], embedding_dim=32, id_dim=8))
+    model = TwoTowerRecommender(cfg).fit(load_restaurant_dataset(small_demo_dir))
+    return model.save(tmp_path_factory.mktemp("model-b") / "m")
+
+
+def _names(client: redis.Redis, ns: str) -> list[str]:
+    return sorted(n.decode() if isinstance(n, bytes) else n for n in client.execute_command("FT._LIST")
+                  if (n.decode() if isinstance(n, bytes) else n).startswith(f"{ns}:restaurants:v"))
+
+
+def _restaurant_keys(client: redis.Redis, ns: str) -> list[str]:
+    return [k.decode() for k in client.scan_iter(match=f"{ns}:restaurant:*", count=5000)]
+
+
+def _live_ids(client: redis.Redis, ns: str) -> list[str]:
+    version = int(client.hget(f"{ns}:meta", "version"))
+    reply = client.ft(f"{ns}:restaurants:v{version}").search(
+        __import__("redis.commands.search.query", fromlist=["Query"]).Query("*").return_fields("item_id")
+        .paging(0, 10_000))
+    return [doc.id.rsplit(":", 1)[1] for doc in reply.docs]
+
+
+def assert_one_complete_version(service: RecommenderService) -> None:
+    client, ns = service.client, service.settings.namespace
+    expected = sorted(service.catalogue()["item_id"])
+    assert sorted(_live_ids(client, ns)) == expected  # complete, exact, no duplicates
+    assert service.restaurants.status().documents == len(expected)
+    assert _names(client, ns) == [service.restaurants.status().index_name]  # no orphaned version
+    assert len(_restaurant_keys(client, ns)) == len(expected)  # no key that no index covers
+    assert len(service.recommend(Query(**QUERY), profile={"likes": ["pizza"]}).items) == 5
+
+
+class Reader:
+    """Counts the live index's documents over and over from its own connection while builds run."""
+
+    def __init__(self, url: str, ns: str):
+        from recsys.store import RestaurantStore
+
+        self.store = RestaurantStore(redis.Redis.from_url(url), ns)
+        self.counts: list[int] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from redisvl.query import CountQuery
+
+        while not self._stop.is_set():
+            try:  # the app's own path: a version dropped under it is re-read, never an error
+                self.counts.append(int(self.store.query(CountQuery())))
+            except Exception as exc:  # noqa: BLE001 - any error a user would see is a failure
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(0.002)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+# -- issue 11.2: 8 interrupted rebuilds, then a complete one ---------------------------------------
+def test_eight_interrupted_rebuilds_then_a_complete_one(settings):
+    service = RecommenderService.open(settings)
+    store, items = service.restaurants, service.catalogue()
+    vectors = service.model.embed_items(items)
+    meta = {"model_id": service.loaded.model_id, "model_dir": str(service.loaded.path),
+            "dataset_fingerprint": service.dataset().fingerprint(), "dataset_dir": str(settings.dataset_dir)}
+    reader = Reader(settings.redis_url, settings.namespace)
+    for attempt in range(8):
+        stop_after = 100 * (attempt % 4)  # killed after 0, 100, 200 or 300 of 600 documents
+
+        def crash(done, total, stop_after=stop_after):
+            if done > stop_after:
+                raise KeyboardInterrupt("killed mid-build")
+
+        with pytest.raises(KeyboardInterrupt):
+            store.rebuild(items, vectors, meta, batch_size=100, progress=crash)
+    version = store.rebuild(items, vectors, meta, batch_size=100)
+    time.sleep(0.2)
+    reader.stop()
+    assert version >= 10  # the counter went past v1 -> v10, where the old prefix overlapped
+    assert not reader.errors
+    assert reader.counts and set(reader.counts) == {len(items)}  # every answer: one complete version
+    assert_one_complete_version(service)
+
+
+# -- issue 11.5: orphaned versions are cleaned at start and reported by doctor ----------------------
+_KILLED_BUILD = """
+import os, signal, sys
+from recsys.config import Settings
+from recsys.profiles import PROFILE_FIELDS
+from recsys.service import RecommenderService
+settings = Settings(**{k: v for k, v in __import__("json").loads(sys.argv[1]).items()})
+service = RecommenderService.open(settings)
+items = service.catalogue()
+def die(done, total):
+    if done >= int(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)
+service.restaurants.rebuild(items, service.model.embed_items(items), {"model_id": "x"}, batch_size=100,
+                            progress=die)
+"""
+
+
+def _child_settings(settings: Settings) -> str:
+    return json.dumps({"redis_url": settings.redis_url, "data_dir": str(settings.data_dir),
+                       "dataset_dir": str(settings.dataset_dir), "model_dir": str(settings.model_dir),
+                       "namespace": settings.namespace})
+
+
+def test_orphans_of_killed_builds_are_cleaned_at_start_and_by_doctor(settings):
+    from recsys.doctor import run_checks
+
+    service = RecommenderService.open(settings)
+    client, ns = service.client, settings.namespace
+    for stop_at in (100, 300):  # kill -9 at two points of a build
+        done = subprocess.run([sys.executable, "-c", _KILLED_BUILD, _child_settings(settings), str(stop_at)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == -9, done.stderr[-2000:]
+        assert len(_names(client, ns)) == 2  # the killed build's index is left behind
+        lock = f"{ns}:index_build_lock"
+        while client.exists(lock):  # a killed builder's lock expires by itself
+            time.sleep(0.2)
+    client.json().set(f"{ns}:restaurant:v77:stray", "$", {"item_id": "stray"})  # keys with no index
+    RecommenderService.open(settings)  # the app's start
+    assert_one_complete_version(service)
+
+    with pytest.raises(KeyboardInterrupt):  # one more left-over, for doctor to find
+        items = service.catalogue()
+
+        def crash(done, total):
+            raise KeyboardInterrupt
+
+        service.restaurants.rebuild(items, service.model.embed_items(items), {"model_id": "x"}, batch_size=100,
+                                    progress=crash)
+    checks = {c.name: c for c in run_checks(settings)}
+    orphans = checks["orphaned index data"]
+    assert orphans.ok and "removed" in orphans.detail and f"{ns}:restaurants:v" in orphans.detail
+    assert_one_complete_version(service)
+
+
+# -- issue 11.4: two `python -m recsys index` at once on a fresh namespace ------------------------
+def test_two_index_commands_at_once(settings):
+    env = {**os.environ, "REDIS_URL": settings.redis_url, "RECSYS_NAMESPACE": settings.namespace,
+           "RECSYS_DATASET_DIR": str(settings.dataset_dir), "RECSYS_MODEL_DIR": str(settings.model_dir),
+           "RECSYS_DATA_DIR": str(settings.data_dir)}
+    runs = [subprocess.Popen([sys.executable, "-m", "recsys", "index"], cwd=ROOT, env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-1500:] for _, err in outputs]
+    assert sorted(out.split(":")[0] for out, _ in outputs) == ["already up to date", "built"]
+    service = RecommenderService.open(settings, bootstrap=False)
+    assert_one_complete_version(service)
+    assert service.users.count() == len(service.dataset().users)
+
+
+# -- issue 11.3: killed between the index switch and the profile re-embedding ----------------------
+_KILLED_AFTER_SWITCH = """
+import json, os, signal, sys
+from pathlib import Path
+from recsys.config import Settings
+from recsys.profiles import PROFILE_FIELDS
+from recsys.service import RecommenderService, load_model
+settings = Settings(**json.loads(sys.argv[1]))
+service = RecommenderService.open(settings)
+RecommenderService._sync_users = lambda self, *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+service.reindex(service.dataset(), load_model(Path(sys.argv[2])))
+"""
+
+
+def test_killed_between_index_switch_and_profile_reembedding(settings, other_model_dir):
+    from recsys.service import model_id
+
+    service = RecommenderService.open(settings)
+    saved = service.save_profile({"name": "Edited before the switch", "likes": ["bbq"], "home_lat": 37.76,
+                                  "home_lon": -122.41})
+    done = subprocess.run([sys.executable, "-c", _KILLED_AFTER_SWITCH, _child_settings(settings),
+                           str(other_model_dir)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == -9, done.stderr[-2000:]
+    model_b = model_id(other_model_dir)
+    assert service.restaurants.meta()["model_id"] == model_b  # the index switched, profiles did not
+
+    again = RecommenderService.open(settings)  # the next start finishes the job
+    assert again.loaded.model_id == model_b
+    versions = [again.client.json().get(k.decode(), "$.model_version")[0]
+                for k in again.client.scan_iter(match=f"{settings.namespace}:user:*", count=5000)]
+    assert len(versions) == len(again.dataset().users) + 1 and set(versions) == {model_b}
+    doc = again.users.get(saved["user_id"])
+    assert doc["name"] == "Edited before the switch"  # the acknowledged write survived
+    expected = again.model.embed_users(pd.DataFrame([{k: doc.get(k) for k in PROFILE_FIELDS}]))[0]
+    assert np.allclose(doc["embedding"], expected, atol=1e-5)
+    assert_one_complete_version(again)
+
+
+# -- one process, many Streamlit sessions: the build lock is per thread, not per process ----------
+def test_two_threads_of_one_process_never_build_at_once(settings):
+    service = RecommenderService.open(settings)
+    inside, overlaps = [], []
+    entered = threading.Event()
+
+    def build(name: str) -> None:
+        with service.restaurants.building():
+            if inside:
+                overlaps.append((inside[0], name))
+            inside.append(name)
+            entered.set()
+            time.sleep(0.5)
+            inside.remove(name)
+
+    first = threading.Thread(target=build, args=("first",))
+    first.start()
+    assert entered.wait(10)
+    second = threading.Thread(target=build, args=("second",))
+    second.start()
+    first.join(), second.join()
+    assert overlaps == []
+
+
+def test_a_place_added_while_a_rebuild_runs_is_in_the_new_version(settings, other_model_dir):
+    """The add goes to the version being replaced; the rebuild carries it over, embedded by the
+    new model, so it stays searchable."""
+    from recsys.data.restaurants import NewRestaurant
+    from recsys.service import LoadedModel, model_id
+    from recsys.two_tower import TwoTowerRecommender
+
+    service = RecommenderService.open(settings)
+    adder = RecommenderService.open(settings)  # another session's view of the same namespace
+    added: list[str] = []
+    loaded = LoadedModel(TwoTowerRecommender.load(other_model_dir), other_model_dir, model_id(other_model_dir))
+
+    def add_midway(done, total):
+        if not added and done >= total // 2:
+            added.append(adder.add_restaurant(NewRestaurant(
+                name="Midway Noodles", address="1 Market St", lat=37.7599, lon=-122.4148, cuisines=["ramen"],
+                price=2, rating=4.6, hours="24/7")))
+
+    service.reindex(service.dataset(), loaded, progress=add_midway)
+    assert added
+    assert added[0] in _live_ids(service.client, settings.namespace)
+    assert_one_complete_version(service)
+    # Embedded by the new model: its stored vector is the one model B gives it.
+    stored = service.restaurants.embeddings(added)[0]
+    expected = loaded.model.embed_items(service.catalogue().set_index("item_id").loc[added].reset_index())[0]
+    assert np.allclose(stored, expected, atol=1e-3)

@@ -1,0 +1,73 @@
+"""Issue 13: the two-tower model, trained with its defaults, is never worse than "most popular",
+reaches matrix-factorisation quality where features say nothing, serves the same score it
+trains on, and keeps places outside the training area apart. Tiny synthetic data with a known
+answer (tests/synthetic.py); the defaults are what `python -m recsys train` uses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recsys.evaluate import evaluate_recommender, make_split
+from recsys.recommenders import MatrixFactorizationRecommender, PopularRecommender
+from recsys.train import TrainConfig
+from recsys.two_tower import TwoTowerRecommender
+from tests.synthetic import category_dataset, ids_only_dataset, popularity_dataset
+
+DEFAULTS = TrainConfig(max_seconds=60)  # the CLI's defaults; the cap only guards a slow machine
+
+
+def recall(model, split) -> float:
+    return evaluate_recommender(model, split, k=10)["recall@10"]
+
+
+@pytest.fixture(scope="module")
+def popularity_splits():
+    data = popularity_dataset()
+    return {name: make_split(data, name, seed=0) for name in ("random", "cold-users")}
+
+
+@pytest.mark.parametrize("split_name", ["random", "cold-users"])
+def test_popularity_is_the_only_signal_model_matches_most_popular(popularity_splits, split_name):
+    split = popularity_splits[split_name]
+    popular = recall(PopularRecommender().fit(split.train), split)
+    model = recall(TwoTowerRecommender(DEFAULTS).fit(split.train), split)
+    assert model >= 0.95 * popular, (model, popular)
+
+
+def test_no_features_model_reaches_matrix_factorisation_on_warm_users():
+    split = make_split(ids_only_dataset(), "random", seed=0)
+    best_mf = max(recall(MatrixFactorizationRecommender(a).fit(split.train), split) for a in ("bpr", "als"))
+    model = recall(TwoTowerRecommender(DEFAULTS).fit(split.train), split)
+    assert model >= 0.95 * best_mf, (model, best_mf)
+
+
+def test_served_vectors_give_the_training_score():
+    """Redis ranks by inner product of the exported vectors: it must equal the model's score."""
+    data = popularity_dataset(n_users=120)
+    model = TwoTowerRecommender(DEFAULTS).fit(data)
+    users, items = model.embed_users(data.users), model.embed_items(data.items)
+    np.testing.assert_allclose(users @ items.T, model.score(data.users, data.items), rtol=1e-5, atol=1e-5)
+    scores = model.score(data.users.head(1), data.items)[0]
+    # The bias carries popularity: the most interacted items score highest for a brand-new user.
+    cold = model.score(data.users.head(1).assign(user_id="never-seen"), data.items)[0]
+    counts = data.interactions["item_id"].value_counts()
+    top_cold = set(data.items["item_id"].to_numpy()[np.argsort(-cold)[:10]])
+    assert len(top_cold & set(counts.index[:15])) >= 7
+    assert np.isfinite(scores).all()
+
+
+def test_places_outside_the_training_area_keep_distinct_embeddings():
+    data = category_dataset()
+    rng = np.random.default_rng(0)
+    data.items["lat"] = 37.75 + rng.normal(0, 0.02, len(data.items))
+    data.items["lon"] = -122.44 + rng.normal(0, 0.02, len(data.items))
+    data.schema.items["lat,lon"] = "geo"
+    model = TwoTowerRecommender(TrainConfig(epochs=5, max_seconds=60)).fit(data)
+    moved = data.items.assign(lat=data.items["lat"] + 4.1, lon=data.items["lon"] + 34.8)  # ~Chicago
+    vectors = model.embed_items(moved)
+    dim = model.config.tower.embedding_dim
+    unit = vectors[:, :dim] / np.linalg.norm(vectors[:, :dim], axis=1, keepdims=True)
+    pairwise = unit @ unit.T
+    mean_off_diagonal = (pairwise.sum() - len(unit)) / (len(unit) * (len(unit) - 1))
+    assert mean_off_diagonal < 0.9, mean_off_diagonal

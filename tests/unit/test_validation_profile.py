@@ -1,0 +1,102 @@
+"""Profile validation (issue 10 item 15): every name in the hostile catalogue is kept literally;
+non-finite or out-of-range home coordinates, bad ids and labels are ValueErrors naming the field."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from recsys.geo import LAT_RANGE
+from recsys.profiles import normalise_profile
+from tests import hostile
+
+HOSTILE_NAMES = [*hostile.SHOWABLE_TEXTS, *hostile.QUERY_TEXTS, "  padded  "]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_every_catalogue_name_is_kept_literally(name):
+    assert normalise_profile({"name": name, "likes": ["pizza"]})["name"] == name
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t"])
+def test_a_blank_name_is_refused_not_replaced(name):
+    with pytest.raises(ValueError, match="name"):
+        normalise_profile({"name": name})
+
+
+def test_a_missing_name_is_the_documented_default():
+    assert normalise_profile({"likes": "pizza"})["name"] == "Anonymous"
+
+
+@pytest.mark.parametrize("field,value", [
+    *[(f, v) for f in ("home_lat", "home_lon")
+      for v in (float("inf"), float("-inf"), float("nan"), 1e308, True, "north", [1.0])],
+    ("home_lat", 85.06), ("home_lat", 90), ("home_lat", -90), ("home_lat", 200), ("home_lon", 180.5),
+    ("home_lon", -180.5), ("home_lat", np.float64(LAT_RANGE[1] + 1e-6)),
+])
+def test_bad_home_coordinates_name_the_field(field, value):
+    profile = {"name": "Maria", "home_lat": 37.75, "home_lon": -122.42, field: value}
+    with pytest.raises(ValueError, match=field):
+        normalise_profile(profile)
+
+
+def test_home_coordinates_come_in_pairs():
+    with pytest.raises(ValueError, match="home_lon"):
+        normalise_profile({"home_lat": 37.75})
+    both = normalise_profile({"home_lat": np.float32(37.75), "home_lon": np.float64(-122.42)})
+    assert both["home_lat"] == float(np.float32(37.75)) and type(both["home_lat"]) is float
+    assert type(both["home_lon"]) is float and both["home_lon"] == -122.42
+    neither = normalise_profile({"home_lat": None, "home_lon": None})
+    assert neither["home_lat"] is None and neither["home_lon"] is None
+
+
+@pytest.mark.parametrize("likes,stored", [
+    (["fish & chips", "tex-mex", "o'higgins grill", "dim sum"], "fish & chips|tex-mex|o'higgins grill|dim sum"),
+    ("pizza|thai", "pizza|thai"), (("bbq",), "bbq"), ([], ""), (None, None),
+])
+def test_like_labels_with_punctuation_are_kept(likes, stored):
+    assert normalise_profile({"likes": likes})["likes"] == stored
+
+
+@pytest.mark.parametrize("likes", [["a|b"], [""], ["  "], [None], [3], 7, {"pizza": 1}])
+def test_bad_likes_name_the_field(likes):
+    with pytest.raises(ValueError, match="likes"):
+        normalise_profile({"likes": likes})
+
+
+@pytest.mark.parametrize("user_id", ["", "  ", "a,b", "x\ny", "u" * 500, True])
+def test_bad_user_ids_are_refused(user_id):
+    with pytest.raises(ValueError, match="user_id"):
+        normalise_profile({"user_id": user_id, "name": "Maria"})
+
+
+@pytest.mark.parametrize("user_id", ["u00001", "p-1a2b", "with space", "x|y", "é"])
+def test_good_user_ids_are_kept(user_id):
+    assert normalise_profile({"user_id": user_id})["user_id"] == user_id
+
+
+@pytest.mark.parametrize("field,value", [
+    ("price_bracket", 3), ("home_neighbourhood", ["Mission"]), ("profile_visibility", 1.5),
+    ("newsletter", "maybe"), ("notifications", 2), ("data_sharing", float("inf")),
+])
+def test_other_fields_are_type_checked(field, value):
+    with pytest.raises(ValueError, match=field):
+        normalise_profile({field: value})
+
+
+def test_every_problem_is_named_at_once():
+    with pytest.raises(ValueError) as err:
+        normalise_profile({"name": " ", "home_lat": math.inf, "home_lon": math.nan, "likes": ["a|b"]})
+    for field in ("name", "home_lat", "home_lon", "likes"):
+        assert field in str(err.value)
+
+
+def test_a_good_profile_round_trips():
+    profile = {"user_id": "u1", "name": "Maria", "likes": ["pizza", "thai"], "price_bracket": "low",
+               "home_neighbourhood": "Mission", "home_lat": 37.76, "home_lon": -122.42, "newsletter": np.bool_(True),
+               "notifications": False, "profile_visibility": "private", "data_sharing": None, "extra": "dropped"}
+    out = normalise_profile(profile)
+    assert out == {**{k: v for k, v in profile.items() if k != "extra"}, "likes": "pizza|thai", "newsletter": True}
+    assert type(out["newsletter"]) is bool

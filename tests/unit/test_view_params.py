@@ -1,0 +1,73 @@
+"""The Explore URL codec (ui/state.py) as pure functions, fed the hostile catalogue: every
+unreadable value keeps its default and is named, nothing out of range gets through, and a view
+survives a round trip through its link."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from recsys.recommend import MAX_RADIUS_M
+from tests import hostile
+from ui.state import (CITY_LAT, CITY_LON, MAX_HOW_MANY, RADIUS_STEPS_M, View, from_params, now_view,
+                      to_params)
+
+TZ = "America/Los_Angeles"
+LABELS = {"pizza", "italian", "cocktails", "fish & chips", "tex-mex", "o'higgins grill"}
+NUMBERS = ["nan", "NaN", "inf", "-inf", "1e308", "-0.0", "True", "", " ", "0x10", "1_000", "७"]
+
+
+def parse(**params):
+    return from_params({k: str(v) for k, v in params.items()}, TZ, LABELS)
+
+
+@pytest.mark.parametrize("name", ["lat", "lon", "radius", "rating", "k"])
+@pytest.mark.parametrize("value", NUMBERS + ["-1", "0", "50000.5", str(10 ** 9), "-3", "200", "180.5", "85.06"])
+def test_hostile_numbers_keep_the_default_or_fit(name, value):
+    other = {"lat": "37.76", "lon": "-122.41"}
+    view, bad, _ = parse(**{**other, name: value})
+    default = now_view(TZ)
+    assert CITY_LAT[0] <= view.lat <= CITY_LAT[1] and CITY_LON[0] <= view.lon <= CITY_LON[1]
+    assert view.radius_m in RADIUS_STEPS_M and view.radius_m <= MAX_RADIUS_M
+    assert 0 <= view.min_rating <= 5 and not math.isnan(view.min_rating)
+    assert 1 <= view.k <= MAX_HOW_MANY
+    if name in bad:  # named, and the default kept
+        assert getattr(view, {"radius": "radius_m", "rating": "min_rating"}.get(name, name)) == \
+            getattr(default, {"radius": "radius_m", "rating": "min_rating"}.get(name, name)) or name in ("lat", "lon")
+
+
+@pytest.mark.parametrize("text", [*hostile.QUERY_TEXTS, *hostile.SHORT_TEXTS, "pizza,*", "a,b"])
+def test_hostile_labels_never_reach_the_query(text):
+    view, bad, _ = parse(cuisines=text, likes=text)
+    assert set(view.cuisines) <= LABELS and set(view.likes) <= LABELS
+    assert "cuisines" in bad and "likes" in bad
+
+
+@pytest.mark.parametrize("label", sorted(LABELS))
+def test_known_labels_with_syntax_in_them_are_kept(label):
+    view, bad, _ = parse(cuisines=label, likes=label)
+    assert view.cuisines == [label] and view.likes == [label] and not bad
+
+
+@pytest.mark.parametrize("name,value", [("day", "Xx"), ("day", "<script>"), ("time", "25:00"), ("time", "7"),
+                                        ("price", "0-4"), ("price", "4-1"), ("price", "2.5-3"),
+                                        ("price", "1-4-2"), ("bracket", "${x}"), ("bracket", "")])
+def test_other_unreadable_values_are_named(name, value):
+    view, bad, _ = parse(**{name: value})
+    assert bad == [name]
+    assert view.price == (1, 4) and view.bracket == now_view(TZ).bracket
+
+
+def test_a_pin_outside_the_city_is_said_not_clamped():
+    view, bad, notes = parse(lat="85.06", lon="-122.41")
+    assert (view.lat, view.lon) == (now_view(TZ).lat, now_view(TZ).lon) and not bad
+    assert notes and "outside the area" in notes[0]
+
+
+def test_a_view_survives_its_link():
+    view = View(lat=37.75, lon=-122.42, radius_m=3000, day=4, time="21:15", price=(2, 3), min_rating=4.0,
+                cuisines=["fish & chips", "tex-mex"], k=12, open_only=False, likes=["o'higgins grill"],
+                bracket="low")
+    again, bad, notes = from_params(to_params(view), TZ, LABELS)
+    assert again == view and not bad and not notes
