@@ -135,8 +135,9 @@ def test_a_typed_cuisine_needs_the_explicit_new_cuisine_step(app):
     assert len(service().catalogue()) == before + 1
 
 
-# The catalogue's texts a form can hold, plus Streamlit's own Markdown directives.
-HOSTILE_NAMES = [*hostile.SHOWABLE_TEXTS, ":red[alert] $x^2$ :smile:"]
+# The catalogue's texts the Name input can hold (it stops at 200 characters, so the 10,000-character
+# name is tested by the importers and the browser), plus Streamlit's own Markdown directives.
+HOSTILE_NAMES = [*(t for t in hostile.SHOWABLE_TEXTS if len(t) <= 200), ":red[alert] $x^2$ :smile:"]
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)

@@ -98,13 +98,21 @@ def map_at_rest(frame) -> None:
 
 
 def picks_match_rows(page, frame=None) -> list[dict]:
-    """The red picks on the map are exactly as many as the table's rows; returns the rows. The map
-    frame is looked up afresh: Streamlit may mount the component again after a rerun."""
-    shown = rows(page)
-    frame = map_frame(page)
-    frame.wait_for_function(f"document.querySelectorAll('path.explore-pick').length === {len(shown)}",
-                            timeout=30_000)
-    return shown
+    """The red picks on the map are exactly as many as the table's rows; returns the rows. Both are
+    read again until they agree (the table and the map frame draw at their own pace), and the map
+    frame is looked up afresh each time: Streamlit may mount the component again after a rerun."""
+    settle(page, 500)
+    shown, drawn = None, None
+    for _ in range(150):
+        shown = rows(page)
+        try:
+            drawn = map_frame(page).evaluate("document.querySelectorAll('path.explore-pick').length")
+        except Exception:  # noqa: BLE001 - the frame was replaced between lookup and read
+            drawn = None
+        if shown is not None and drawn == len(shown) and (shown or page.evaluate(TABLE_ROWS) is None):
+            return shown
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{drawn} red picks on the map, {len(shown or [])} rows in the table")
 
 
 def changed_only(before: dict, after: dict, *names: str) -> None:
@@ -173,6 +181,16 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     shown = picks_match_rows(page, frame)
     assert shown and {PRICES[r["price"]] for r in shown} <= {1, 2, 3} and {r["price"] for r in shown} - {"$"}
 
+    # Price: the lower end up to $$; now $$ to $$$.
+    before = params(page)
+    lower = slider(page, "Price").nth(0)
+    lower.focus()
+    page.keyboard.press("ArrowRight")
+    wait_param(page, "price", "2-3")
+    changed_only(before, params(page), "price")
+    shown = picks_match_rows(page, frame)
+    assert shown and {PRICES[r["price"]] for r in shown} <= {2, 3}
+
     # Minimum rating up by one step.
     before = params(page)
     rating = slider(page, "Minimum rating")
@@ -180,7 +198,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.keyboard.press("ArrowRight")
     wait_param(page, "rating", "0.5")
     changed_only(before, params(page), "rating")
-    assert params(page)["price"] == "1-3"  # the range survived another control
+    assert params(page)["price"] == "2-3"  # the range survived another control
 
     # How many: one more.
     before = params(page)
@@ -207,6 +225,17 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     shown = picks_match_rows(page, frame)
     assert all(r["open"] != "hours not checked" for r in shown)
 
+    # Time: late in the evening; still only places open then.
+    before = params(page)
+    field = page.locator('[data-testid="stMain"] [data-testid="stTimeInput"]').filter(has_text="Time (San Francisco)")
+    field.get_by_role("spinbutton").first.click()  # the hour segment; typing fills hour then minute
+    page.keyboard.type("2245")
+    page.keyboard.press("Tab")
+    wait_param(page, "time", "22:45")
+    changed_only(before, params(page), "time")
+    shown = picks_match_rows(page, frame)
+    assert all(r["open"] != "hours not checked" for r in shown)
+
     # Cuisines: pizza only.
     before = params(page)
     choose(page, "Cuisines (any of)", "pizza")
@@ -215,6 +244,18 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     changed_only(before, params(page), "cuisines")
     shown = picks_match_rows(page, frame)
     assert all("pizza" in r["cuisines"] for r in shown)
+
+    # Typed coordinates move the pin; the other coordinate and every filter stay.
+    before = params(page)
+    page.get_by_text("Pin coordinates", exact=True).click()
+    latitude = page.locator('[data-testid="stMain"] input[aria-label="Latitude"]')
+    latitude.fill("37.76500")
+    latitude.press("Enter")
+    wait_param(page, "lat", "37.76500")
+    changed_only(before, params(page), "lat")
+    map_frame(page).wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - 37.765) < 1e-5; }}",
+                                      timeout=30_000)
+    picks_match_rows(page, frame)
 
     # Neighbourhood quick-pick moves the pin (URL and the drawn pin) and keeps every filter.
     before = params(page)
