@@ -34,6 +34,7 @@ run: setup
 
 ## Every test tier: unit, integration (real Redis), app (AppTest), e2e (Chromium).
 test: setup-dev browser
+	$(BIN)/ruff check .
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 

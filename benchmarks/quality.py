@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--only", choices=list(DATASETS), action="append")
     args = parser.parse_args()
     table = run(args.only or list(DATASETS))
-    print(f"\nRecall@10, two-tower with TrainConfig() defaults vs baselines fitted on the same split:\n")
+    print("\nRecall@10, two-tower with TrainConfig() defaults vs baselines fitted on the same split:\n")
     print(table.to_markdown(index=False, floatfmt=".3f"))
 
 

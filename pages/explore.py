@@ -17,8 +17,19 @@ from ui.catalogue import catalogue, restaurant_points
 from ui.router import start_page
 from ui.services import guard, query_latencies
 from ui.sidebar import NOTICE, active_profile
-from ui.state import (CITY_LAT, CITY_LON, DAY_LABELS, HOODS, MAX_HOW_MANY, PRICE_LABELS, RADIUS_STEPS_M, View,
-                      from_params, radius_label, sync_url)
+from ui.state import (
+    CITY_LAT,
+    CITY_LON,
+    DAY_LABELS,
+    HOODS,
+    MAX_HOW_MANY,
+    PRICE_LABELS,
+    RADIUS_STEPS_M,
+    View,
+    from_params,
+    radius_label,
+    sync_url,
+)
 
 service = start_page(
     "Explore",

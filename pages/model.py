@@ -6,9 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from recsys.train import TrainConfig
-from ui.services import guard
 from ui.router import start_page
-
+from ui.services import guard
 
 service = start_page("Model")
 model = service.model

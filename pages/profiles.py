@@ -14,9 +14,9 @@ import streamlit as st
 from recsys.data.contract import split_multilabel
 from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY
 from recsys.recommend import Query
+from ui.router import start_page
 from ui.services import guard
 from ui.state import HOODS
-from ui.router import start_page
 
 NAME_MAX_CHARS = 80  # the input stops there (Streamlit also truncates on the server)
 

@@ -13,15 +13,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from recsys.data.importers import import_file
 from recsys.data.contract import DatasetError, Problem
 from recsys.data.hours import WeeklyHours
+from recsys.data.importers import import_file
 from recsys.data.restaurants import NewRestaurant, clean_label
 from recsys.geo import LAT_RANGE, LON_RANGE
 from ui.catalogue import catalogue
+from ui.router import start_page
 from ui.services import guard
 from ui.state import HOODS, PRICE_LABELS
-from ui.router import start_page
 
 PAGE_SIZE = 500  # rows per Browse page: the table and the details picker show the same rows
 NAME_MAX_CHARS = 200  # the input stops there (Streamlit also truncates on the server)

@@ -7,9 +7,8 @@ import streamlit as st
 
 from recsys.config import Settings
 from recsys.redis_server import EmbeddedRedis
-from ui.services import guard, query_latencies
 from ui.router import start_page
-
+from ui.services import guard, query_latencies
 
 service = start_page("System", needs_service=False)
 settings = service.settings if service else None

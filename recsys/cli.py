@@ -4,8 +4,8 @@ wrong and where) and exit non-zero; they never dump a traceback for bad input.""
 from __future__ import annotations
 
 import argparse
-import logging
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -72,10 +72,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _load_any_dataset(directory: str):
     """Restaurant checks apply when the items look like restaurants; any contract dir works."""
+    import pandas as pd
+
     from recsys.data.contract import load_dataset
     from recsys.data.restaurants import load_restaurant_dataset
-
-    import pandas as pd
 
     items_path = next((p for p in (Path(directory) / "items.csv", Path(directory) / "items.csv.gz") if p.is_file()), None)
     if items_path is not None:

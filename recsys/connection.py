@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import redis
@@ -124,15 +124,15 @@ def redis_errors(method):
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             raise _unavailable(self, exc) from exc
         except redis.ResponseError as exc:
-            raise _refused(self, exc) or exc
+            raise (_refused(self, exc) or exc) from exc
         except RedisVLError as exc:
             cause = exc.__cause__
             if isinstance(cause, (redis.ConnectionError, redis.TimeoutError)):
                 raise _unavailable(self, cause) from exc
             if isinstance(cause, redis.ResponseError):
-                raise _refused(self, cause) or exc
+                raise (_refused(self, cause) or exc) from exc
             if "MISCONF" in str(exc) or "OOM" in str(exc):
-                raise _refused(self, redis.ResponseError(str(exc))) or exc
+                raise (_refused(self, redis.ResponseError(str(exc))) or exc) from exc
             raise
 
     return wrapper

@@ -16,8 +16,16 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.contract import Dataset
-from recsys.recommenders import (ContentRecommender, MatrixFactorizationRecommender, NearestRecommender,
-                                 OracleRecommender, PopularRecommender, RandomRecommender, Recommender, _geo_columns)
+from recsys.recommenders import (
+    ContentRecommender,
+    MatrixFactorizationRecommender,
+    NearestRecommender,
+    OracleRecommender,
+    PopularRecommender,
+    RandomRecommender,
+    Recommender,
+    _geo_columns,
+)
 
 SPLITS = ("random", "time", "cold-users", "cold-items")
 
@@ -103,7 +111,8 @@ def evaluate_recommender(model: Recommender, split: Split, k: int = 10, exclude_
     return ranking_metrics(ranked, [relevant[u] for u in users["user_id"]], k, len(split.candidates))
 
 
-def baselines(dataset: Dataset, oracle: dict | None = None, seed_recipe: Callable[[], Recommender] | None = None) -> list[Recommender]:
+def baselines(dataset: Dataset, oracle: dict | None = None,
+              seed_recipe: Callable[[], Recommender] | None = None) -> list[Recommender]:
     models: list[Recommender] = [RandomRecommender(), PopularRecommender(), ContentRecommender(),
                                  MatrixFactorizationRecommender("bpr"), MatrixFactorizationRecommender("als")]
     if _geo_columns(dataset.schema.users) and _geo_columns(dataset.schema.items):

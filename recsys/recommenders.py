@@ -36,7 +36,7 @@ class Recommender(ABC):
     def state(self) -> dict:
         return {}
 
-    def load_state(self, state: dict) -> None:
+    def load_state(self, state: dict) -> None:  # noqa: B027 - stateless recommenders keep this no-op
         pass
 
     def save(self, path: str | Path) -> None:

@@ -21,11 +21,11 @@ from recsys.config import SHIPPED_MODEL_DIR, Settings
 from recsys.connection import connect, redis_errors, resolve_url
 from recsys.data.contract import Dataset, split_multilabel
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
-from recsys.recommend import Query, Results, Searcher
 from recsys.feedback import FeedbackLog
 from recsys.ids import check_id
 from recsys.profile_store import UserStore
 from recsys.profiles import PROFILE_FIELDS, normalise_profile
+from recsys.recommend import Query, Results, Searcher
 from recsys.store import Layout, RestaurantStore
 from recsys.train import TrainConfig
 from recsys.two_tower import ModelArtifactError, TwoTowerRecommender

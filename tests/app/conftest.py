@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
@@ -55,3 +54,25 @@ def app(app_env):
     at = AppTest.from_file(APP, default_timeout=120)
     at.map_stub = app_env
     return at
+
+
+# -- what a page shows, read back from AppTest ------------------------------------------------
+
+def markdown_text(at) -> str:
+    """Everything rendered as Markdown (where user text must never land unescaped)."""
+    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader] + [s.value for s in at.success]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
+    parts += [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def plain_text(at) -> str:
+    """Everything rendered with st.text (where pages show user text)."""
+    return "\n".join(t.value for t in at.text)
+
+
+def service():
+    """The service the app under test uses (one per process, as in the app)."""
+    from ui.services import _open_service
+
+    return _open_service()

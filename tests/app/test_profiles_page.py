@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
 from tests import hostile
+from tests.app.conftest import markdown_text, plain_text, service
 
 PROFILES = "pages/profiles.py"
 
@@ -17,23 +19,6 @@ def field(at: AppTest, kind: str, form: str, label: str):
 
 def button(at: AppTest, label: str, index: int = 0):
     return [b for b in at.button if b.label == label][index]
-
-
-def markdown_text(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader] + [s.value for s in at.success]
-    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
-    parts += [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
-
-
-def plain_text(at: AppTest) -> str:
-    return "\n".join(t.value for t in at.text)
-
-
-def service():
-    from ui.services import _open_service
-
-    return _open_service()
 
 
 def open_page(app: AppTest) -> AppTest:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
 from tests import hostile
+from tests.app.conftest import markdown_text, plain_text, service
 
 RESTAURANTS = "pages/restaurants.py"
 HEADER = "name,address,lat,lon,cuisines,price,rating,hours\n"
@@ -22,24 +24,6 @@ def widget(at: AppTest, kind: str, key: str):
 
 def button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
-
-
-def markdown_text(at: AppTest) -> str:
-    """Everything rendered as Markdown (where user text must never land unescaped)."""
-    parts = [m.value for m in at.markdown] + [s.value for s in at.subheader] + [s.value for s in at.success]
-    parts += [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
-    parts += [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
-
-
-def plain_text(at: AppTest) -> str:
-    return "\n".join(t.value for t in at.text)
-
-
-def service():
-    from ui.services import _open_service
-
-    return _open_service()
 
 
 def open_page(app: AppTest) -> AppTest:

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from tests import hostile
 
 ROOT = Path(__file__).resolve().parents[2]

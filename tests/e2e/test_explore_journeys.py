@@ -97,7 +97,13 @@ def map_at_rest(frame) -> None:
         frame.page.wait_for_timeout(100)
 
 
-def picks_match_rows(page, frame=None) -> list[dict]:
+def wait_pin(page, lat: float) -> None:
+    """Until the white pin is drawn at ``lat``."""
+    map_frame(page).wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - {lat}) < 1e-5; }}",
+                                      timeout=30_000)
+
+
+def picks_match_rows(page) -> list[dict]:
     """The red picks on the map are exactly as many as the table's rows; returns the rows. Both are
     read again until they agree (the table and the map frame draw at their own pace), and the map
     frame is looked up afresh each time: Streamlit may mount the component again after a rerun."""
@@ -155,8 +161,8 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     app_url, _env = app_url
     page = new_page(browser, app_url)
     page.goto(f"{app_url}/?{START}")
-    frame = map_frame(page)
-    shown = picks_match_rows(page, frame)
+    map_frame(page)
+    shown = picks_match_rows(page)
     assert len(shown) == 10 and {r["price"] for r in shown} - {"$"}  # 1-4 shows more than "$"
     assert all(int(r["distance (m)"]) <= 3000 for r in shown)
 
@@ -167,7 +173,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.keyboard.press("ArrowLeft")
     wait_param(page, "radius", "2000")
     changed_only(before, params(page), "radius")
-    shown = picks_match_rows(page, frame)
+    shown = picks_match_rows(page)
     assert shown and all(int(r["distance (m)"]) <= 2000 for r in shown)
     assert radius.get_attribute("aria-valuetext") == "2 km"
 
@@ -178,7 +184,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.keyboard.press("ArrowLeft")
     wait_param(page, "price", "1-3")
     changed_only(before, params(page), "price")
-    shown = picks_match_rows(page, frame)
+    shown = picks_match_rows(page)
     assert shown and {PRICES[r["price"]] for r in shown} <= {1, 2, 3} and {r["price"] for r in shown} - {"$"}
 
     # Price: the lower end up to $$; now $$ to $$$.
@@ -188,7 +194,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.keyboard.press("ArrowRight")
     wait_param(page, "price", "2-3")
     changed_only(before, params(page), "price")
-    shown = picks_match_rows(page, frame)
+    shown = picks_match_rows(page)
     assert shown and {PRICES[r["price"]] for r in shown} <= {2, 3}
 
     # Minimum rating up by one step.
@@ -207,14 +213,14 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.keyboard.press("ArrowRight")
     wait_param(page, "k", "11")
     changed_only(before, params(page), "k")
-    assert len(picks_match_rows(page, frame)) == 11
+    assert len(picks_match_rows(page)) == 11
 
     # Day: Saturday.
     before = params(page)
     choose(page, "Day", "Saturday")
     wait_param(page, "day", "Sa")
     changed_only(before, params(page), "day")
-    picks_match_rows(page, frame)
+    picks_match_rows(page)
 
     # "Open at that time only" on: every row says until when it is open.
     before = params(page)
@@ -222,7 +228,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.wait_for_function("() => !new URLSearchParams(location.search).has('open')", timeout=60_000)
     settle(page)
     changed_only(before, params(page), "open")
-    shown = picks_match_rows(page, frame)
+    shown = picks_match_rows(page)
     assert all(r["open"] != "hours not checked" for r in shown)
 
     # Time: late in the evening; still only places open then.
@@ -233,7 +239,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.keyboard.press("Tab")
     wait_param(page, "time", "22:45")
     changed_only(before, params(page), "time")
-    shown = picks_match_rows(page, frame)
+    shown = picks_match_rows(page)
     assert all(r["open"] != "hours not checked" for r in shown)
 
     # Cuisines: pizza only.
@@ -242,7 +248,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.keyboard.press("Escape")
     wait_param(page, "cuisines", "pizza")
     changed_only(before, params(page), "cuisines")
-    shown = picks_match_rows(page, frame)
+    shown = picks_match_rows(page)
     assert all("pizza" in r["cuisines"] for r in shown)
 
     # Typed coordinates move the pin; the other coordinate and every filter stay.
@@ -253,9 +259,8 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     latitude.press("Enter")
     wait_param(page, "lat", "37.76500")
     changed_only(before, params(page), "lat")
-    map_frame(page).wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - 37.765) < 1e-5; }}",
-                                      timeout=30_000)
-    picks_match_rows(page, frame)
+    wait_pin(page, 37.765)
+    picks_match_rows(page)
 
     # Neighbourhood quick-pick moves the pin (URL and the drawn pin) and keeps every filter.
     before = params(page)
@@ -264,8 +269,7 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
                            timeout=60_000)
     settle(page)
     changed_only(before, params(page), "lat", "lon")
-    map_frame(page).wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - {params(page)['lat']}) < 1e-5; }}",
-                            timeout=30_000)
+    wait_pin(page, params(page)['lat'])
     page.screenshot(path=str(ARTIFACTS / "journey-controls.png"), full_page=True)
     assert not page.watch.errors and not page.watch.external, (page.watch.errors[:3], page.watch.external[:3])
     page.close()
@@ -276,9 +280,9 @@ def test_a_click_on_a_pick_opens_its_popup_and_changes_nothing_else(app_url, bro
     page = new_page(browser, app_url)
     page.goto(f"{app_url}/?{START}")
     frame = map_frame(page)
-    shown = picks_match_rows(page, frame)
+    shown = picks_match_rows(page)
     before_url, before_pin = page.url, frame.evaluate(PIN)
-    for attempt in range(3):  # three different clicks, each must behave the same
+    for _ in range(3):  # three different clicks, each must behave the same
         spot = frame.evaluate(FREE_PICK)
         assert spot, "every pick is covered by another one"
         frame_box = page.locator(MAP_FRAME).bounding_box()
@@ -303,9 +307,8 @@ def test_a_click_on_empty_map_moves_the_pin_and_keeps_every_filter(app_url, brow
     page = new_page(browser, app_url)
     page.goto(f"{app_url}/?{START}&price=2-3&rating=3.5&k=8&likes=bbq,pizza&bracket=low")
     frame = map_frame(page)
-    picks_match_rows(page, frame)
+    picks_match_rows(page)
     before = params(page)
-    frame = map_frame(page)
     map_at_rest(frame)
     spot = frame.evaluate(EMPTY_SPOT)
     assert spot, "no empty spot on the map"
@@ -318,9 +321,8 @@ def test_a_click_on_empty_map_moves_the_pin_and_keeps_every_filter(app_url, brow
     changed_only(before, after, "lat", "lon")
     assert abs(float(after["lat"]) - spot[2]) < 3e-4 and abs(float(after["lon"]) - spot[3]) < 3e-4  # ~1-2 px
     assert after["price"] == "2-3" and after["likes"] == "bbq,pizza" and after["k"] == "8"
-    map_frame(page).wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - {after['lat']}) < 1e-5; }}",
-                            timeout=30_000)
-    shown = picks_match_rows(page, frame)
+    wait_pin(page, after['lat'])
+    shown = picks_match_rows(page)
     assert len(shown) <= 8 and all(PRICES[r["price"]] in (2, 3) and float(r["rating"]) >= 3.5 for r in shown)
     page.close()
 
@@ -329,8 +331,8 @@ def test_a_shared_link_gives_the_same_ranked_list_in_a_fresh_browser(app_url, br
     app_url, _env = app_url
     page = new_page(browser, app_url)
     page.goto(f"{app_url}/?{START}")
-    frame = map_frame(page)
-    picks_match_rows(page, frame)
+    map_frame(page)
+    picks_match_rows(page)
     before = params(page)
     page.get_by_text("Ad-hoc profile", exact=True).click()  # open the expander
     page.locator('[data-testid="stMain"] input[aria-label="Likes"]').wait_for()
@@ -340,14 +342,14 @@ def test_a_shared_link_gives_the_same_ranked_list_in_a_fresh_browser(app_url, br
     page.get_by_text("high", exact=True).click()
     wait_param(page, "bracket", "high")
     changed_only(before, params(page), "likes", "bracket")
-    mine = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(page, frame)]
+    mine = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(page)]
     link = page.url
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # nothing shared but the link
     other = context.new_page()
     other.goto(link)
-    other_frame = map_frame(other)
-    theirs = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(other, other_frame)]
+    map_frame(other)
+    theirs = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(other)]
     assert theirs == mine and len(mine) == 10
     assert params(other) == params(page)
     context.close()
@@ -360,8 +362,8 @@ def test_explore_is_map_first_and_readable_at(app_url, browser, width):
     app_url, _env = app_url
     page = new_page(browser, app_url, width=width, height=900)
     page.goto(f"{app_url}/?{START}")
-    frame = map_frame(page)
-    picks_match_rows(page, frame)
+    map_frame(page)
+    picks_match_rows(page)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"explore-{width}px-first-screen.png"))  # what a person sees first
     page.get_by_text("Pin coordinates").click()

@@ -13,20 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, launch
+from tests.e2e.conftest import service_for as open_service
 
 TIMEOUT = 60_000
 HEADER = "name,address,lat,lon,cuisines,price,rating,hours\n"
-
-
-def open_service(env: dict):
-    """A service on the test server's namespace, to check what was stored."""
-    from recsys.config import Settings
-    from recsys.service import RecommenderService
-
-    return RecommenderService.open(Settings(
-        redis_url=env["REDIS_URL"], data_dir=Path(env["RECSYS_DATA_DIR"]),
-        dataset_dir=Path(env["RECSYS_DATASET_DIR"]), model_dir=Path(env["RECSYS_MODEL_DIR"]),
-        namespace=env["RECSYS_NAMESPACE"]))
 
 
 @pytest.fixture(scope="module")
@@ -245,7 +235,8 @@ def test_import_a_good_file_then_a_bad_one(page, app_url):
     service = open_service(env)
     page.goto(f"{url}/restaurants")
     page.get_by_role("tab", name="Import a file").wait_for(timeout=TIMEOUT)
-    good = (HEADER + "Journey Import Bistro,5 Import St,37.7601,-122.4201,brunch,2,4.5,\"Mo-Fr 08:00-15:00; Sa,Su 09:00-16:00\"\n").encode()
+    good = (HEADER + "Journey Import Bistro,5 Import St,37.7601,-122.4201,brunch,2,4.5,"
+            "\"Mo-Fr 08:00-15:00; Sa,Su 09:00-16:00\"\n").encode()
     upload(page, "good places.csv", good)
     page.get_by_text("Imported: 1 new, 0 updated, 0 skipped").wait_for(timeout=TIMEOUT)
     assert "File: good places.csv" in texts(page)

@@ -325,10 +325,10 @@ def test_aof_dir_files_and_log_are_private_also_after_an_upgrade(data_dir):
 
 # -- issue 10.11: disk full (Redis MISCONF) --------------------------------------------------------
 def test_disk_full_misconf_is_a_clear_error(data_dir, namespace):
+    import numpy as np
+
     from recsys.connection import RedisUnavailableError
     from recsys.profile_store import UserStore
-
-    import numpy as np
 
     url = EmbeddedRedis(data_dir).ensure_running()
     client = redis.Redis.from_url(url)

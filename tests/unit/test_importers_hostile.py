@@ -11,8 +11,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from recsys.data.contract import (MAX_COLUMNS, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_ROWS, MAX_UNPACKED_BYTES,
-                                  DatasetError, save_dataset)
+from recsys.data.contract import (
+    MAX_COLUMNS,
+    MAX_FIELD_CHARS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    DatasetError,
+    save_dataset,
+)
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import ImportResult, import_file, ingest, place_id
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset

@@ -10,8 +10,7 @@ import pytest
 
 from recsys.recommend import MAX_RADIUS_M
 from tests import hostile
-from ui.state import (CITY_LAT, CITY_LON, MAX_HOW_MANY, RADIUS_STEPS_M, View, from_params, now_view,
-                      to_params)
+from ui.state import CITY_LAT, CITY_LON, MAX_HOW_MANY, RADIUS_STEPS_M, View, from_params, now_view, to_params
 
 TZ = "America/Los_Angeles"
 LABELS = {"pizza", "italian", "cocktails", "fish & chips", "tex-mex", "o'higgins grill"}
