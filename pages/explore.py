@@ -29,6 +29,7 @@ from ui.state import (
     from_params,
     radius_label,
     sync_url,
+    to_params,
 )
 
 service = start_page(
@@ -38,11 +39,14 @@ service = start_page(
 )
 tz = service.settings.timezone
 ss = st.session_state
+LAST_VIEW = "explore_last_view"  # not a widget key, so it outlives a visit to another page
 
 # -- first visit: the URL decides the view; after that the widgets do ---------------------
 if "w_lat" not in ss:
     labels = set(guard(service.cuisines) or [])
-    view, bad, notes = from_params(dict(st.query_params), tz, labels)
+    # A link decides; back from another page (the menu's link has no query string, and Streamlit
+    # forgot this page's widgets) the view this session last showed comes back.
+    view, bad, notes = from_params(dict(st.query_params) or ss.get(LAST_VIEW, {}), tz, labels)
     if bad:
         st.warning(f"Ignored unreadable link parameter(s): {', '.join(bad)}.", icon=":material/link_off:")
     for note in notes:
@@ -107,6 +111,7 @@ view = View(lat=float(ss["w_lat"]), lon=float(ss["w_lon"]), radius_m=int(ss["w_r
             cuisines=list(ss["w_cuisines"]), k=int(ss["w_k"]), open_only=bool(ss["w_open"]), user=user_id,
             likes=list(ss["adhoc_likes"]), bracket=ss["adhoc_bracket"])
 sync_url(view)
+ss[LAST_VIEW] = to_params(view)
 query = Query(lat=view.lat, lon=view.lon, radius_m=view.radius_m, when=view.when(tz), price_min=view.price[0],
               price_max=view.price[1], min_rating=view.min_rating, cuisines=view.cuisines, k=view.k,
               open_only=view.open_only)

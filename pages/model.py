@@ -36,8 +36,6 @@ if selection:
     rows = [{"variant": name, "validation score": v.get("score"), "warm users recall": v.get("val_warm"),
              "new users recall": v.get("val_cold"), "best epoch": v.get("best_epoch"), "seconds": v.get("seconds")}
             for name, v in selection.get("variants", {}).items()]
-    rows += [{"variant": name, "validation score": None, "warm users recall": None, "new users recall": None,
-              "best epoch": None, "seconds": None} for name in selection.get("skipped_for_time", [])]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if selection.get("skipped_for_time"):
         st.caption(f"Not trained (time budget of {selection.get('budget_seconds', 0):.0f} s): "

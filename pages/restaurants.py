@@ -136,16 +136,18 @@ with add:
         submitted = st.form_submit_button("Add restaurant", type="primary")
     if submitted:
         all_cuisines, problems = chosen_cuisines(cuisines, new_cuisine, new_confirmed, known)
+        place = NewRestaurant(name=name, address=address, lat=float(lat), lon=float(lon), cuisines=all_cuisines,
+                              price=int(price), rating=float(rating), hours=hours, locality=hood)
         new_id = None
-        if not problems:
-            try:
-                new_id = guard(service.add_restaurant, NewRestaurant(
-                    name=name, address=address, lat=float(lat), lon=float(lon), cuisines=all_cuisines,
-                    price=int(price), rating=float(rating), hours=hours, locality=hood))
-            except DatasetError as exc:
-                problems = exc.problems
-            except ValueError as exc:  # a field check outside the dataset rules (e.g. coordinates)
-                problems = [Problem("form", None, "", str(exc))]
+        try:
+            if problems:  # every other field's problem too, all at once
+                place.to_row()
+            else:
+                new_id = guard(service.add_restaurant, place)
+        except DatasetError as exc:
+            problems += [p for p in exc.problems if not (problems and p.field == "cuisines")]
+        except ValueError as exc:  # a check outside the dataset rules (coordinates, a duplicate)
+            problems = [*problems, Problem("form", None, "", str(exc))]
         if problems:
             st.error("The restaurant was not added. Fix these fields:")
             problems_table(problems)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +19,7 @@ import redis
 from recsys.config import SHIPPED_MODEL_DIR, Settings
 from recsys.connection import connect, redis_errors, resolve_url
 from recsys.data.contract import Dataset, split_multilabel
+from recsys.data.importers import place_id
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.feedback import FeedbackLog
 from recsys.ids import check_id
@@ -311,7 +311,13 @@ class RecommenderService:
     def add_restaurant(self, restaurant: NewRestaurant) -> str:
         """Validate, embed with the item tower, and upsert into the live index (no retraining)."""
         row = restaurant.to_row()
-        row["item_id"] = row.get("item_id") or f"n{uuid.uuid4().hex[:10]}"
+        if not row.get("item_id"):
+            # The id an import would give the same place (recsys.data.importers.place_id), so the
+            # same place entered twice, or entered then imported, is one restaurant, not two.
+            row["item_id"] = place_id(row["name"], row["address"], row["lat"], row["lon"])
+            if row["item_id"] in set(self.catalogue()["item_id"]):
+                raise ValueError(f"this place is already in the catalogue (id {row['item_id']}): same name, "
+                                 "address and location; change one of them to add another place")
         embedding = self.model.embed_items(pd.DataFrame([row]))[0]
         self.restaurants.upsert(row, embedding)
         self._cuisines = None

@@ -6,6 +6,8 @@ page has run, so the choice shows (by name) in the same run."""
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from recsys.service import RecommenderService
@@ -42,8 +44,10 @@ def active_profile(service: RecommenderService) -> dict | None:
     return doc
 
 
-def _choose_from_sidebar() -> None:
-    st.session_state[ACTIVE] = st.session_state["sidebar_user"]
+def _choose_from_sidebar(key: str, options: list[str]) -> None:
+    chosen = st.session_state[key]
+    if chosen in options:  # an option of this run, never a label the browser kept from an older one
+        st.session_state[ACTIVE] = chosen
 
 
 def sidebar(service: RecommenderService | None) -> None:
@@ -69,11 +73,14 @@ def sidebar(service: RecommenderService | None) -> None:
         if doc:
             labels[current] = f"{doc.get('name') or current} ({current})"
         labels[ADHOC] = "Ad-hoc profile (set on Explore)"
-        # Pages set "active_user"; the widget has its own key so they may do so at any time.
-        if st.session_state.get("sidebar_user") != current:
-            st.session_state["sidebar_user"] = current
-        st.selectbox("Recommend for", options, key="sidebar_user", format_func=lambda u: labels.get(u, u),
-                     on_change=_choose_from_sidebar)
+        # Pages set "active_user"; the widget has its own key so they may do so at any time. The key
+        # also names the labels: a renamed profile gets a fresh widget, because the browser keeps
+        # the labels it was sent and would otherwise show (and send back) the old name.
+        key = "sidebar_user_" + hashlib.sha1(repr(sorted(labels.items())).encode()).hexdigest()[:10]
+        if st.session_state.get(key) != current:
+            st.session_state[key] = current
+        st.selectbox("Recommend for", options, key=key, format_func=lambda u: labels.get(u, u),
+                     on_change=_choose_from_sidebar, args=(key, options))
         st.success(f"Redis: connected · model {service.loaded.model_id}", icon=":material/check_circle:")
         if service.loaded.warning:
             st.warning(service.loaded.warning)

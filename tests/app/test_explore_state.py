@@ -117,7 +117,7 @@ def test_the_sidebar_names_the_profile_a_page_just_chose(app):
     assert not app.exception
     chosen = app.session_state["active_user"]
     assert chosen and chosen != ""
-    box = widget(app, "selectbox", "sidebar_user")
+    box = next(s for s in app.sidebar.selectbox if s.label == "Recommend for")
     assert box.value == chosen
     assert box.options[box.index].startswith("Quinn Sidebar")
 
@@ -153,3 +153,22 @@ def test_legend_and_icons_match_what_is_drawn(app):
     assert "bubbles" in legend and "blue are all the others" not in shown_text(app)
     assert all(icon.startswith(":material/") for _, _, icon, _ in PAGES) and APP_ICON.is_file()
     assert map_view.PICKS_Z > 600 and map_view.PIN_Z > 600  # above the cluster bubbles' markerPane
+
+
+def test_the_view_survives_a_visit_to_another_page(app):
+    """Going to Profiles and back through the menu: the menu's link carries no query string, and
+    Streamlit forgets the widgets of a page it does not draw; the view must come back whole."""
+    app.query_params.update(**PLACE, price="2-3", cuisines="pizza")
+    app.run()
+    widget(app, "slider", "w_rating").set_value(4.0).run()
+    widget(app, "multiselect", "adhoc_likes").set_value(["bbq"]).run()
+    before = {name: param(app, name) for name in app.query_params}
+    ranked = list(table(app)["id"])
+    app.switch_page("pages/profiles.py").run()
+    assert not app.exception
+    app.query_params.clear()  # what the browser's URL holds on another page
+    app.switch_page("pages/explore.py").run()
+    assert not app.exception
+    assert {name: param(app, name) for name in app.query_params} == before
+    assert widget(app, "slider", "w_rating").value == 4.0 and widget(app, "multiselect", "adhoc_likes").value == ["bbq"]
+    assert list(table(app)["id"]) == ranked

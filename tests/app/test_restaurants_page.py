@@ -119,6 +119,32 @@ def test_a_typed_cuisine_needs_the_explicit_new_cuisine_step(app):
     assert len(service().catalogue()) == before + 1
 
 
+def test_every_problem_of_the_form_is_named_at_once(app):
+    """A bad cuisine no longer hides the other fields' problems until the next submit."""
+    open_page(app)
+    widget(app, "text_input", "add_name").set_value("Two Problems Bistro")
+    widget(app, "text_input", "add_address").set_value("2 Test St")
+    widget(app, "text_input", "add_new_cuisine").set_value("fremch")
+    next(t for t in app.text_input if t.label == "Opening hours").set_value("Mo-Fr 25:00-26:00")
+    button(app, "Add restaurant").click().run()
+    assert not app.exception
+    assert {"new cuisine", "hours"} <= set(app.dataframe[-1].value["field"])
+
+
+def test_the_same_place_added_twice_is_one_restaurant(app):
+    """Same name, address and location: the second add is refused, saying which place it is."""
+    open_page(app)
+    fill_add_form(app, "Twice Added Bistro", ["mexican"])
+    assert any("can be recommended now" in s.value for s in app.success)
+    before = len(service().catalogue())
+    fill_add_form(app, "Twice Added Bistro", ["mexican"])
+    assert any("not added" in e.value for e in app.error)
+    assert "already in the catalogue" in " ".join(app.dataframe[-1].value["problem"])
+    assert len(service().catalogue()) == before
+    fill_add_form(app, "Twice Added Bistro (Annex)", ["mexican"])  # another name: another place
+    assert len(service().catalogue()) == before + 1
+
+
 # The catalogue's texts the Name input can hold (it stops at 200 characters, so the 10,000-character
 # name is tested by the importers and the browser), plus Streamlit's own Markdown directives.
 HOSTILE_NAMES = [*(t for t in hostile.SHOWABLE_TEXTS if len(t) <= 200), ":red[alert] $x^2$ :smile:"]

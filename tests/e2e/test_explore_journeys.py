@@ -380,3 +380,20 @@ def test_explore_is_map_first_and_readable_at(app_url, browser, width):
     page.screenshot(path=str(ARTIFACTS / f"explore-{width}px.png"), full_page=True)
     assert not cut, f"cut off at {width}px: {cut}"
     page.close()
+
+
+def test_the_view_survives_a_visit_to_another_page(app_url, browser):
+    """Explore -> Profiles -> Explore through the menu: every filter and the list come back."""
+    app_url, _env = app_url
+    page = new_page(browser, app_url)
+    page.goto(f"{app_url}/?{START}&price=2-3&rating=3.5&k=8&cuisines=pizza")
+    mine = [(r["name"], r["price"]) for r in picks_match_rows(page)]
+    before = params(page)
+    page.get_by_role("link", name="Profiles").click()
+    page.get_by_text("Create a profile").first.wait_for(timeout=60_000)
+    page.get_by_role("link", name="Explore").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('price') === '2-3'", timeout=60_000)
+    settle(page)
+    assert params(page) == before
+    assert [(r["name"], r["price"]) for r in picks_match_rows(page)] == mine
+    page.close()

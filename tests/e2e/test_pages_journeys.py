@@ -36,7 +36,7 @@ def page(browser, app_url):
     page.stray_requests = []
     page.errors = []
     page.on("request", lambda r: page.stray_requests.append(r.url)
-            if not r.url.startswith((url, "data:", "blob:")) else None)
+            if not r.url.startswith((url, "data:", "blob:")) and "tile.openstreetmap.org" not in r.url else None)
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
     yield page
     assert page.stray_requests == [], f"requests left the app: {page.stray_requests[:5]}"
@@ -378,3 +378,33 @@ def test_retrain_with_one_epoch_shows_progress_and_switches_everything(page, app
     tables = " ".join(grid_text(t) for t in page.locator("[data-testid=stDataFrame]").all())
     assert "BPR (implicit)" in tables and "most popular" in tables and "two-tower" in tables
     sidebar.get_by_text(f"model {new_id}").wait_for(timeout=TIMEOUT)
+
+
+def test_renaming_the_active_profile_keeps_it_active_everywhere(page, app_url):
+    """A renamed active profile stays the active one: the sidebar shows the new name, and no page
+    claims it does not exist (the sidebar's picker once sent its stale label back as the choice)."""
+    url, env = app_url
+    service = open_service(env)
+    page.goto(f"{url}/profiles")
+    page.get_by_text("Create a profile").first.wait_for(timeout=TIMEOUT)
+    form = panel(page)
+    text_field(form, "Name").fill("Una Probe")
+    pick(page, form, "Likes", "bbq")
+    form.get_by_role("button", name="Save profile").click()
+    page.get_by_text("it is now the active profile").wait_for(timeout=TIMEOUT)
+    wait_selectbox_shows(page, "Recommend for", "Una Probe (")
+    user_id = chosen_profile(page).rsplit("(", 1)[1].split(")")[0]
+
+    text_field(form, "Name").fill("Una Probe Two")
+    form.get_by_role("button", name="Save profile").click()
+    page.get_by_text("it is now the active profile").wait_for(timeout=TIMEOUT)
+    wait_selectbox_shows(page, "Recommend for", f"Una Probe Two ({user_id})")
+    assert service.users.get(user_id)["name"] == "Una Probe Two"
+    open_tab(page, "Find and edit")
+    wait_idle(page)
+    page.get_by_role("link", name="Explore").click()
+    page.get_by_text("Recommendations").first.wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    assert page.get_by_text("does not exist").count() == 0
+    assert f"Una Probe Two ({user_id})" in chosen_profile(page)
+    assert f"user={user_id}" in page.url
