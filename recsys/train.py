@@ -45,7 +45,8 @@ class TrainConfig:
     eval_k: int = 10  # K of the validation Recall@K
     patience: int = 4  # epochs without a better validation recall before stopping
     max_seconds: float = 600.0  # wall-clock cap for one variant, a safety net for huge datasets
-    select_seconds: float = 60.0  # budget for the whole selection: a variant that would not fit is skipped
+    # Budget for the selection: a variant that would not fit, judging by the slowest so far, is skipped.
+    select_seconds: float = 60.0
     seed: int = 0  # same seed, same data, same machine -> same model
     random_labels: bool = False  # the seed recipe trained on random +1/-1 labels; kept for its baseline row
     # Also train the other VARIANTS and keep whichever validates better: id embeddings win where
