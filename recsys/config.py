@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / "assets"
 DEMO_DATASET_DIR = ASSETS_DIR / "demo"
 SHIPPED_MODEL_DIR = ASSETS_DIR / "model"
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} {value!r}: not a whole number") from None
 
 
 def _path_env(name: str, default: Path) -> Path:
@@ -30,13 +39,21 @@ class Settings:
     # Opening hours are wall-clock times in this zone; "now" is taken here too.
     timezone: str = field(default_factory=lambda: os.environ.get("RECSYS_TIMEZONE", "America/Los_Angeles"))
     # 0 picks a free port; a fixed one helps when other tools must find the embedded server.
-    embedded_redis_port: int = field(default_factory=lambda: int(os.environ.get("RECSYS_REDIS_PORT", "0")))
+    embedded_redis_port: int = field(default_factory=lambda: _int_env("RECSYS_REDIS_PORT", 0))
     # "json" (readable documents) or "hash" (vector as bytes: far less memory at millions of items).
     storage: str = field(default_factory=lambda: os.environ.get("RECSYS_STORAGE", "json"))
     # "float16" halves the vector index; recall changes little (see the README's benchmark table).
     vector_dtype: str = field(default_factory=lambda: os.environ.get("RECSYS_VECTOR_DTYPE", "float32"))
     # Index name prefix, so several deployments (or test runs) can share one Redis.
     namespace: str = field(default_factory=lambda: os.environ.get("RECSYS_NAMESPACE", "sfrec"))
+
+    def __post_init__(self) -> None:
+        # Keys and SCAN patterns are built from it: a glob character would reach other
+        # deployments' keys ("a?" matches "a2:user:*"), a ":" would nest inside another namespace.
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.namespace or ""):
+            raise ValueError(f"RECSYS_NAMESPACE {self.namespace!r}: use 1 to 64 letters, digits, '_' or '-'")
+        if not 0 <= self.embedded_redis_port <= 65535:
+            raise ValueError(f"RECSYS_REDIS_PORT {self.embedded_redis_port}: a port is 0 (any free one) to 65535")
 
     @property
     def redis_data_dir(self) -> Path:

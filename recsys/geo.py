@@ -16,8 +16,8 @@ def check_coordinate(name: str, value: object, bounds: tuple[float, float]) -> f
         raise ValueError(f"{name} must be a number, not {value!r}")
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a number, got {str(value)[:40]!r}") from None
     low, high = bounds
     if not math.isfinite(number) or not low <= number <= high:
         raise ValueError(f"{name} must be between {low} and {high} (Redis GEO's range), got {value!r}")

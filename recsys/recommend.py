@@ -111,8 +111,12 @@ class Query:
 
 def _is_number(value: object) -> bool:
     """A finite real number; booleans are not numbers here (True is never a meant latitude or k)."""
-    return (isinstance(value, (int, float, np.integer, np.floating))
-            and not isinstance(value, (bool, np.bool_)) and math.isfinite(value))
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float (10**400) is no meant radius or latitude
+        return False
 
 
 def _is_whole(value: object) -> bool:

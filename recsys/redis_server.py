@@ -170,9 +170,16 @@ class EmbeddedRedis:
             if not path.exists():
                 self._make_dir()
                 _write_private(path, secrets.token_urlsafe(32))
-            return path.read_text(encoding="utf-8").strip()
+            password = path.read_text(encoding="utf-8", errors="replace").strip()
         except OSError as exc:
             raise self._dir_error(exc) from exc
+        # It goes into redis.conf: anything but the URL-safe characters we generate could break the
+        # config (and its error would quote the line, password and all). Its content is never shown.
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", password):
+            raise EmbeddedRedisError(
+                f"The embedded Redis password file {path} is empty or holds characters other than letters, "
+                "digits, '_' and '-'. Delete it (a new password is generated) or write such a password into it.")
+        return password
 
     def _make_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -244,7 +251,16 @@ class EmbeddedRedis:
 
     def run_foreground(self, notify: Notify | None = None) -> int:
         """Run the server attached to this process (``python -m recsys serve-redis``)."""
-        self._acquire(foreground=True, timeout_s=20.0, notify=notify or log.info)
+        def stop_on_term(signum, frame):  # docker stop, systemd: stop the server, as Ctrl-C does
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGTERM, stop_on_term)
+        try:
+            self._acquire(foreground=True, timeout_s=20.0, notify=notify or log.info)
+        except KeyboardInterrupt:
+            signal.signal(signal.SIGTERM, previous)
+            self.stop()
+            raise
         assert self._process is not None
         try:
             return self._process.wait()
@@ -300,6 +316,14 @@ class EmbeddedRedis:
         if missing:
             raise EmbeddedRedisError(f"The embedded Redis files are missing: {', '.join(missing)}. "
                                      "Reinstall with `make setup`, or set REDIS_URL.")
+        aof_dir, snapshot = self.data_dir / "appendonlydir", self.data_dir / "dump.rdb"
+        if snapshot.is_file() and snapshot.stat().st_size > 0 and not (aof_dir / "appendonly.aof.manifest").is_file():
+            # With AOF on, Redis would start empty from the missing log and then save that emptiness
+            # over the snapshot: the only copy of the data. Refuse instead.
+            raise EmbeddedRedisError(
+                f"The embedded Redis log of writes {aof_dir} is missing, but the snapshot {snapshot} holds data: "
+                "starting now would lose it. Restore the directory from a backup, or move the snapshot away "
+                "to start empty on purpose.")
         port = self._spawned_port = self.requested_port or _free_port()
         pidfile = self.data_dir / "redis.pid"
         lines = [
@@ -431,6 +455,8 @@ class EmbeddedRedis:
                 out += path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
             except OSError:
                 pass
+        # A config error quotes the offending line: never the one that holds the password.
+        out = [re.sub(r"(?i)(requirepass|masterauth)\S*\s.*", r"\1 ***", line) for line in out]
         return "\n".join(out).strip() or "(no log written)"
 
     def stop(self, timeout_s: float = 30.0) -> bool:

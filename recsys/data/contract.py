@@ -457,9 +457,10 @@ def check_output_file(path: str | Path, option: str) -> Path:
 def replace_directory(new: Path, target: Path) -> None:
     """Swap the finished directory ``new`` into ``target``'s place."""
     if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
+        # A fresh private name beside it (same file system, so the renames are atomic); never a
+        # fixed name that another directory could already carry.
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        os.replace(target, old / target.name)
         os.replace(new, target)
         shutil.rmtree(old, ignore_errors=True)
     else:

@@ -459,7 +459,14 @@ def check_ingest_outputs(out: str | Path, rejects_path: str | Path | None = None
         raise ValueError(f"--out {out}: is an existing directory that is not a dataset (no schema.json); its "
                          "contents would be replaced. Choose a new directory, or pass --force to replace it")
     if rejects_path is not None:
-        check_output_file(rejects_path, "--rejects")
+        rejects = check_output_file(rejects_path, "--rejects").resolve()
+        if rejects.is_relative_to(out.resolve()):
+            raise ValueError(f"--rejects {rejects_path}: is inside --out {out}, which is replaced whole; "
+                             "leave --rejects out (the rejects are then written into the dataset) or choose "
+                             "a file elsewhere")
+        if rejects.exists() and not force:
+            raise ValueError(f"--rejects {rejects_path}: exists and would be replaced; choose a new file "
+                             "name, or pass --force")
 
 
 def ingest(source: str | Path, out: str | Path, fmt: str | None = None, skip_invalid: bool = False,
@@ -469,6 +476,8 @@ def ingest(source: str | Path, out: str | Path, fmt: str | None = None, skip_inv
     inside it when no ``rejects_path`` is given; an explicit one is written next to its place and
     moved in once the directory is in place)."""
     check_ingest_outputs(out, rejects_path, force)
+    if rejects_path is not None and Path(rejects_path).resolve() == Path(source).resolve():
+        raise ValueError(f"--rejects {rejects_path}: is the input file; choose another file name")
     result = import_file(source, fmt, skip_invalid)
     staged = None
     if rejects_path is not None:

@@ -354,3 +354,63 @@ def test_disk_full_misconf_is_a_clear_error(data_dir, namespace):
     finally:
         client.close()
         os.kill(pid, signal.SIGKILL)  # it cannot save, so it would refuse a clean shutdown
+
+
+# -- found by an adversarial pass: the password file, SIGTERM, a missing AOF ------------------------
+@pytest.mark.parametrize("content", ["topsecret pass\n", 'top"secret\n', "", "topsecret\nloadmodule /x.so\n"])
+def test_a_damaged_password_file_is_a_clear_error_that_never_shows_it(data_dir, content):
+    data_dir.mkdir(parents=True)
+    (data_dir / "password").write_text(content)
+    with pytest.raises(EmbeddedRedisError) as err:
+        EmbeddedRedis(data_dir).ensure_running()
+    assert "password file" in str(err.value) and "Delete it" in str(err.value)
+    assert "topsecret" not in str(err.value) and not servers_for(data_dir)
+    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent)}
+    env.pop("REDIS_URL", None)
+    out = subprocess.run([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode != 0 and "topsecret" not in out.stdout + out.stderr and "Traceback" not in out.stderr
+
+
+def test_serve_redis_stops_its_server_on_sigterm(data_dir):
+    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent)}
+    env.pop("REDIS_URL", None)
+    serve = subprocess.Popen([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not servers_for(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    url = EmbeddedRedis(data_dir).ensure_running()
+    redis.Redis.from_url(url).set("kept", "yes")
+    serve.send_signal(signal.SIGTERM)  # what docker stop and systemd send
+    serve.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while servers_for(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert servers_for(data_dir) == []
+    again = subprocess.Popen([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not servers_for(data_dir) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert redis.Redis.from_url(EmbeddedRedis(data_dir).ensure_running()).get("kept") == b"yes"
+    finally:
+        again.send_signal(signal.SIGTERM)
+        again.wait(timeout=30)
+
+
+def test_a_missing_aof_with_a_snapshot_refuses_to_start_and_keeps_the_snapshot(data_dir):
+    import shutil
+
+    url = EmbeddedRedis(data_dir).ensure_running()
+    client = redis.Redis.from_url(url)
+    client.set("profile", "only copy")
+    client.save()
+    EmbeddedRedis(data_dir).stop()
+    snapshot = (data_dir / "dump.rdb").read_bytes()
+    shutil.rmtree(data_dir / "appendonlydir")
+    with pytest.raises(EmbeddedRedisError) as err:
+        EmbeddedRedis(data_dir).ensure_running()
+    assert "appendonlydir" in str(err.value) and "would lose" in str(err.value)
+    assert not servers_for(data_dir) and (data_dir / "dump.rdb").read_bytes() == snapshot
