@@ -145,7 +145,7 @@ with map_column:
         unsafe_allow_html=True)  # constant markup, no user text
     m = map_view.base_map(HOODS["Civic Center"], 13, restaurant_points(service))
     group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
-    clicked = map_view.show(m, group, center=(view.lat, view.lon), key="explore-map", radius_m=view.radius_m)
+    clicked = map_view.show(m, group, key="explore-map")
 last = (clicked or {}).get("last_clicked")
 if last and (last["lat"], last["lng"]) != ss.get("last_click_seen"):
     ss["last_click_seen"] = (last["lat"], last["lng"])

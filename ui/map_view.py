@@ -158,9 +158,17 @@ _OVERLAY_JS = """
         element.textContent = value;
         return element;
     };
-    var pin = {{ this.data.pin }};
-    L.circle(pin, {radius: {{ this.data.radius }}, color: '%(ring)s', weight: 2, fill: true,
+    var pin = {{ this.data.pin }}, radius = {{ this.data.radius }};
+    L.circle(pin, {radius: radius, color: '%(ring)s', weight: 2, fill: true,
                    fillOpacity: 0.06, interactive: false}).addTo(group);
+    // The whole circle in view, at whatever width the map has (a phone, a laptop): only when the
+    // pin or the radius changed, so a person's own panning and zooming is left alone otherwise.
+    var view = pin.join(',') + '@' + radius;
+    setTimeout(function () {
+        if (!window.map || window.__exploreView === view) { return; }
+        window.__exploreView = view;
+        window.map.fitBounds(L.latLng(pin).toBounds(2.1 * radius), {animate: false});
+    }, 0);
     L.circleMarker(pin, {radius: 7, color: '#111', weight: 2, fill: true, fillColor: '%(pin_fill)s',
                          fillOpacity: 1, pane: '%(pin_pane)s', bubblingMouseEvents: false})
         .bindTooltip(text('div', 'Your pin')).addTo(group);
@@ -215,18 +223,13 @@ def overlay(pin: tuple[float, float], radius_m: float, recs: list[Recommendation
     return group
 
 
-def zoom_for(radius_m: float) -> int:
-    """A zoom at which the radius circle fills a good part of a ~500 px map."""
-    return int(max(10, min(17, round(14 - math.log2(max(radius_m, 50) / 1500)))))
-
-
-def show(m: folium.Map, group: folium.FeatureGroup, center: tuple[float, float], key: str,
-         radius_m: float = 1500, height: int = 520) -> dict | None:
+def show(m: folium.Map, group: folium.FeatureGroup, key: str, height: int = 520) -> dict | None:
     """Draw the map; returns {"last_clicked": {"lat", "lng"}} or None. Only clicks on empty map
     rerun the page; the pin, circle and picks update in place (feature_group_to_add)."""
+    # No center or zoom here: the overlay fits the map to the radius circle itself (it knows the
+    # map's real width; a zoom picked here would assume one).
     return st_folium_component(m, key=key, height=height, use_container_width=True,
-                               feature_group_to_add=group, center=center, zoom=zoom_for(radius_m),
-                               returned_objects=["last_clicked"])
+                               feature_group_to_add=group, returned_objects=["last_clicked"])
 
 
 def red_markers(group: folium.FeatureGroup) -> list[dict]:

@@ -397,3 +397,22 @@ def test_the_view_survives_a_visit_to_another_page(app_url, browser):
     assert params(page) == before
     assert [(r["name"], r["price"]) for r in picks_match_rows(page)] == mine
     page.close()
+
+
+PICKS_OUTSIDE = """() => { const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+    return [...document.querySelectorAll('path.explore-pick')].map(p => p.getBoundingClientRect())
+        .filter(r => r.left < box.left || r.right > box.right || r.top < box.top || r.bottom > box.bottom).length; }"""
+
+
+@pytest.mark.parametrize("width", [390, 1024, 1400])
+@pytest.mark.parametrize("radius", ["1000", "2000"])
+def test_every_pick_is_inside_the_map_at_every_width(app_url, browser, width, radius):
+    """The map fits the radius circle to its own width: no red pick drawn outside the map."""
+    app_url, _env = app_url
+    page = new_page(browser, app_url, width=width, height=900)
+    page.goto(f"{app_url}/?{START.replace('radius=3000', f'radius={radius}')}")
+    shown = picks_match_rows(page)
+    frame = map_frame(page)
+    map_at_rest(frame)
+    assert shown and frame.evaluate(PICKS_OUTSIDE) == 0
+    page.close()

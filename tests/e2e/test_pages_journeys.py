@@ -63,7 +63,9 @@ def wait_idle(page) -> None:
 
 def texts(page) -> list[str]:
     """st.text elements: where the pages show user text."""
-    return [t.inner_text() for t in page.locator("[data-testid=stText]:visible").all()]
+    # One read of the whole page: elements may come and go while a rerun finishes.
+    return page.evaluate("() => [...document.querySelectorAll('[data-testid=stText]')]"
+                         ".filter(e => e.offsetParent !== null).map(e => e.innerText)")
 
 
 def pick(page, scope, label: str, option: str) -> None:
@@ -185,6 +187,8 @@ def test_add_hostile_places_and_find_each_in_browse(page, app_url):
         text_field(form, "Address").fill("1 Journey St")
         pick(page, form, "Cuisines", "mexican")
         form.get_by_role("button", name="Add restaurant").click()
+        # This place's own confirmation (the previous one stays on screen until the rerun ends).
+        page.locator("[data-testid=stText]").filter(has_text=name).first.wait_for(timeout=TIMEOUT)
         page.get_by_text("can be recommended now").wait_for(timeout=TIMEOUT)
         wait_idle(page)
         assert name in texts(page)
@@ -225,7 +229,11 @@ def upload(page, name: str, content: bytes) -> None:
     button.wait_for(timeout=TIMEOUT)
     wait_idle(page)
     button.click()
-    page.get_by_text("File: ").first.wait_for(timeout=TIMEOUT)
+    # This file's report, not the previous one's (it stays on screen until the rerun ends).
+    tail = name.replace("\\", "/").rsplit("/", 1)[-1]
+    page.wait_for_function("tail => [...document.querySelectorAll('[data-testid=stText]')].some("
+                           "e => e.innerText.startsWith('File: ') && e.innerText.endsWith(tail))",
+                           arg=tail, timeout=TIMEOUT)
     wait_idle(page)
     assert page.locator("[data-testid=stProgress]:visible").count() == 0  # the bar never sticks
 
