@@ -230,12 +230,12 @@ class Searcher:
         query.validate(known_cuisines)
         when = query.when or datetime.now(ZoneInfo(self.tz))
         query.when = when
-        self.store.index()  # the live version, so live_layout describes it
+        index = self.store.index()  # the live version, so live_layout describes it
         layout = self.store.live_layout
         knn = VectorQuery(vector=[float(x) for x in vector], vector_field_name="embedding",
                           return_fields=layout.return_fields, filter_expression=build_filter(query, self.tz),
                           num_results=query.k, dtype=layout.datatype)
-        rows = self.store.query(knn)
+        rows = self.store.query(knn, index)
         items = []
         for row in rows:
             item = parse_item(row)

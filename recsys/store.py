@@ -321,11 +321,12 @@ class RestaurantStore:
             self._index_version = version
         return self._index
 
-    def query(self, query):
-        """Run a RedisVL query on the live version. A rebuild may drop the version this process
-        cached between reading the pointer and querying: then re-read it and ask once more."""
+    def query(self, query, index: SearchIndex | None = None):
+        """Run a RedisVL query on the live version (``index``, when the caller already looked it
+        up: one round trip fewer). A rebuild may drop that version between reading the pointer
+        and querying: then re-read it and ask once more."""
         try:
-            return self.index().query(query)
+            return (index or self.index()).query(query)
         except (redis.ResponseError, RedisSearchError) as exc:
             if not _is_missing_index(exc):
                 raise
