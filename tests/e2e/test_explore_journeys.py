@@ -147,6 +147,14 @@ def choose(page, label: str, option: str) -> None:
             settle(page)
 
 
+def open_explore(app_url: str, browser, query: str = START, **size):
+    """A new page on Explore at ``query``, once the table and the map agree; (page, rows)."""
+    page = new_page(browser, app_url, **size)
+    page.goto(f"{app_url}/?{query}")
+    map_frame(page)
+    return page, picks_match_rows(page)
+
+
 @pytest.fixture(scope="module")
 def browser(app_url):
     from playwright.sync_api import sync_playwright
@@ -159,10 +167,7 @@ def browser(app_url):
 
 def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, browser):
     app_url, _env = app_url
-    page = new_page(browser, app_url)
-    page.goto(f"{app_url}/?{START}")
-    map_frame(page)
-    shown = picks_match_rows(page)
+    page, shown = open_explore(app_url, browser, START)
     assert len(shown) == 10 and {r["price"] for r in shown} - {"$"}  # 1-4 shows more than "$"
     assert all(int(r["distance (m)"]) <= 3000 for r in shown)
 
@@ -329,10 +334,7 @@ def test_a_click_on_empty_map_moves_the_pin_and_keeps_every_filter(app_url, brow
 
 def test_a_shared_link_gives_the_same_ranked_list_in_a_fresh_browser(app_url, browser):
     app_url, _env = app_url
-    page = new_page(browser, app_url)
-    page.goto(f"{app_url}/?{START}")
-    map_frame(page)
-    picks_match_rows(page)
+    page, _ = open_explore(app_url, browser, START)
     before = params(page)
     page.get_by_text("Ad-hoc profile", exact=True).click()  # open the expander
     page.locator('[data-testid="stMain"] input[aria-label="Likes"]').wait_for()
@@ -360,10 +362,7 @@ def test_a_shared_link_gives_the_same_ranked_list_in_a_fresh_browser(app_url, br
 def test_explore_is_map_first_and_readable_at(app_url, browser, width):
     """Issue 12 item 11: the map comes first on a phone, no label or coordinate is cut off."""
     app_url, _env = app_url
-    page = new_page(browser, app_url, width=width, height=900)
-    page.goto(f"{app_url}/?{START}")
-    map_frame(page)
-    picks_match_rows(page)
+    page, _ = open_explore(app_url, browser, START, width=width, height=900)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"explore-{width}px-first-screen.png"))  # what a person sees first
     page.get_by_text("Pin coordinates").click()

@@ -118,6 +118,18 @@ def slow_loading(data_dir):
     return launch
 
 
+def _embedded_env(data_dir: Path) -> dict:
+    """The environment of a CLI run on the embedded server of ``data_dir`` (never a REDIS_URL)."""
+    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent)}
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def _serve_redis(data_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=_embedded_env(data_dir),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -145,8 +157,7 @@ def test_damaged_state_file_never_starts_a_second_server(data_dir, damage):
 def test_corrupt_state_file_then_doctor_from_the_cli(data_dir, small_model_dir):
     url = EmbeddedRedis(data_dir).ensure_running()
     (data_dir / "server.json").write_text('{"pid": 1')
-    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent), "RECSYS_MODEL_DIR": str(small_model_dir)}
-    env.pop("REDIS_URL", None)
+    env = {**_embedded_env(data_dir), "RECSYS_MODEL_DIR": str(small_model_dir)}
     done = subprocess.run([sys.executable, "-m", "recsys", "doctor"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=120)
     assert "Traceback" not in done.stderr
@@ -229,11 +240,8 @@ def test_four_processes_starting_on_a_fresh_data_dir_share_one_server(data_dir):
 # -- issue 11.1: serve-redis started while the app's server is starting ------------------------
 def test_serve_redis_never_starts_a_second_server_beside_the_app(data_dir, slow_loading):
     pid, _ = slow_loading()  # the app's server, still loading
-    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent)}
-    env.pop("REDIS_URL", None)
     watch = Watch(data_dir)
-    serve = subprocess.Popen([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = _serve_redis(data_dir)
     try:
         out, err = serve.communicate(timeout=60)
     finally:
@@ -245,11 +253,8 @@ def test_serve_redis_never_starts_a_second_server_beside_the_app(data_dir, slow_
 
 
 def test_serve_redis_and_app_started_together_share_one_server(data_dir):
-    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent)}
-    env.pop("REDIS_URL", None)
     watch = Watch(data_dir)
-    serve = subprocess.Popen([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = _serve_redis(data_dir)
     try:
         url = EmbeddedRedis(data_dir).ensure_running()
         redis.Redis.from_url(url).set("app", "wrote this")
@@ -365,18 +370,13 @@ def test_a_damaged_password_file_is_a_clear_error_that_never_shows_it(data_dir, 
         EmbeddedRedis(data_dir).ensure_running()
     assert "password file" in str(err.value) and "Delete it" in str(err.value)
     assert "topsecret" not in str(err.value) and not servers_for(data_dir)
-    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent)}
-    env.pop("REDIS_URL", None)
-    out = subprocess.run([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=_embedded_env(data_dir),
+                         capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "topsecret" not in out.stdout + out.stderr and "Traceback" not in out.stderr
 
 
 def test_serve_redis_stops_its_server_on_sigterm(data_dir):
-    env = {**os.environ, "RECSYS_DATA_DIR": str(data_dir.parent)}
-    env.pop("REDIS_URL", None)
-    serve = subprocess.Popen([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    serve = _serve_redis(data_dir)
     deadline = time.monotonic() + 60
     while not servers_for(data_dir) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -388,8 +388,7 @@ def test_serve_redis_stops_its_server_on_sigterm(data_dir):
     while servers_for(data_dir) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert servers_for(data_dir) == []
-    again = subprocess.Popen([sys.executable, "-m", "recsys", "serve-redis"], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    again = _serve_redis(data_dir)
     try:
         deadline = time.monotonic() + 60
         while not servers_for(data_dir) and time.monotonic() < deadline:
