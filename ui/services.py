@@ -31,11 +31,14 @@ _started = False  # this process has opened the service once: later reruns skip 
 
 def _start_with_progress() -> None:
     """Before the first open: start (or find) Redis with its progress on the page, so a large
-    data set loading for a minute shows "loading its data (40%)" instead of a frozen spinner."""
+    data set loading for a minute shows "loading its data (40%)" instead of a frozen spinner.
+    The box takes its place on every run, not only the first: an element only the first run had
+    would move everything after it, and the browser would mount the page afresh on the next run
+    (the map reloads, an open expander closes under the person's click)."""
     global _started
+    box = st.empty()
     if _started:
         return
-    box = st.empty()
     try:
         resolve_url(Settings(), notify=lambda message: box.info(message, icon=":material/hourglass_top:"))
     finally:

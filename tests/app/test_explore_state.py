@@ -172,3 +172,22 @@ def test_the_view_survives_a_visit_to_another_page(app):
     assert {name: param(app, name) for name in app.query_params} == before
     assert widget(app, "slider", "w_rating").value == 4.0 and widget(app, "multiselect", "adhoc_likes").value == ["bbq"]
     assert list(table(app)["id"]) == ranked
+
+
+def test_the_first_run_of_a_process_lays_the_page_out_as_every_later_run(app, monkeypatch):
+    """The progress box of the first open takes a place on the page; if only the first run had it,
+    every element after it moves on the next run, and the browser mounts them afresh: the map
+    reloads and an open expander closes under the person's click."""
+    import ui.services
+
+    monkeypatch.setattr(ui.services, "_started", False)  # as in a process that has not opened yet
+
+    def layout() -> list[str]:
+        return [type(node).__name__ for node in app.main.children.values()]
+
+    app.query_params.update(PLACE)
+    app.run()
+    first = layout()
+    app.run()
+    assert layout() == first
+    assert "Block" in first  # the columns are there to be moved
