@@ -66,8 +66,15 @@ def settle(page, quiet_ms: int = 1000) -> None:
 
 
 def wait_param(page, name: str, value: str) -> None:
-    page.wait_for_function(f"() => new URLSearchParams(location.search).get({name!r}) === {value!r}",
-                           timeout=60_000)
+    try:
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get({name!r}) === {value!r}",
+                               timeout=60_000)
+    except Exception as exc:  # say what the page showed instead, so a failure in CI can be read
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"wait-param-{name}.png"), full_page=True)
+        shown = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stWidgetLabel"]')]
+            .map(l => l.parentElement.textContent.slice(0, 80))""")
+        raise AssertionError(f"{name} never became {value!r}; the URL has {params(page)}, the page shows {shown}") from exc
     settle(page)
 
 
