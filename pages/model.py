@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from recsys.train import TrainConfig
+from recsys.train import TrainConfig, describe_cold_mix
 from ui.router import start_page
 from ui.services import guard
 
@@ -34,12 +34,18 @@ st.caption(f"Trained {info.get('trained_at', '?')} on {counts.get('users', '?')}
 if selection:
     st.markdown(f"**Chosen variant: {selection.get('chosen')}** — {selection.get('reason', '')}.")
     rows = [{"variant": name, "validation score": v.get("score"), "warm users recall": v.get("val_warm"),
-             "new users recall": v.get("val_cold"), "best epoch": v.get("best_epoch"), "seconds": v.get("seconds")}
+             "new users recall": v.get("val_cold"), "best epoch": v.get("best_epoch"), "seconds": v.get("seconds"),
+             "stopped early": v.get("pruned", "")}
             for name, v in selection.get("variants", {}).items()]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if selection.get("skipped_for_time"):
         st.caption(f"Not trained (time budget of {selection.get('budget_seconds', 0):.0f} s): "
                    + ", ".join(selection["skipped_for_time"]) + ".")
+cold = info.get("cold_mix") or {}
+if cold.get("chosen"):
+    tried = ", ".join(f"({mix}) {recall:.4f}" for mix, recall in cold.get("val_cold", {}).items())
+    why = cold.get("reason") or f"best new-user Recall@10 on held-out users among (taste, bias, popularity) mixes: {tried}"
+    st.markdown(f"**New profiles** are ranked by {describe_cold_mix(cold['chosen'])}: {why}.")
 with st.expander("Training configuration and history"):
     st.json(model.config.to_json())
     history = pd.DataFrame(info.get("history", []))

@@ -38,9 +38,14 @@ def _decoded(reply):
     return json.loads(reply) if isinstance(reply, (str, bytes)) else reply
 
 
+# The layout of the served vectors (recsys.model): part of the model id, so stored vectors of
+# another layout (an older release) are re-embedded and re-indexed, never mixed with new ones.
+VECTOR_LAYOUT = b"taste+bias+popularity"
+
+
 def model_id(model_dir: Path) -> str:
-    """Content hash of the weights: which model produced the stored vectors."""
-    return hashlib.sha256((Path(model_dir) / "model.pt").read_bytes()).hexdigest()[:12]
+    """Content hash of the weights and the vector layout: which model produced the stored vectors."""
+    return hashlib.sha256(VECTOR_LAYOUT + (Path(model_dir) / "model.pt").read_bytes()).hexdigest()[:12]
 
 
 @dataclass

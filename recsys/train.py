@@ -23,11 +23,25 @@ import torch.nn.functional as F
 
 from recsys.data.contract import ID_COLUMNS, Dataset
 from recsys.features import FeatureSpec
-from recsys.model import TowerConfig, TwoTower
+from recsys.model import DEFAULT_COLD_MIX, TowerConfig, TwoTower
 
 # (epoch, max_epochs, {"epoch", "loss", "val_recall", "val_warm", "val_cold", "variant"})
 Progress = Callable[[int, int, dict], None]
 VARIANTS = ("features + ids", "features only", "ids only")
+# Candidate cold-user mixes, in order of preference on a tie: the model as trained, the model
+# leaning on popularity, the taste halved, the learned bias alone, popularity alone.
+POPULARITY_ONLY = (0.0, 0.0, 1.0)
+COLD_MIXES = ((1.0, 1.0, 0.0), (1.0, 1.0, 0.05), (0.5, 1.0, 0.0), (0.0, 1.0, 0.0), POPULARITY_ONLY)
+
+
+def describe_cold_mix(mix: tuple[float, float, float] | list[float]) -> str:
+    """What a cold-user mix means, in words for the model card."""
+    taste, bias, popularity = (float(w) for w in mix)
+    named = {(1.0, 1.0, 0.0): "the model as trained (taste from their features plus the learned bias)",
+             (0.0, 1.0, 0.0): "the learned bias alone (the same list for every new user)",
+             POPULARITY_ONLY: "the most-popular ranking (the same list for every new user)"}
+    return named.get((taste, bias, popularity),
+                     f"taste x {taste:g} + learned bias x {bias:g} + log-popularity x {popularity:g}")
 
 
 @dataclass
@@ -47,6 +61,10 @@ class TrainConfig:
     max_seconds: float = 600.0  # wall-clock cap for one variant, a safety net for huge datasets
     # Budget for the selection: a variant that would not fit, judging by the slowest so far, is skipped.
     select_seconds: float = 60.0
+    # A variant still below this share of the best variant's validation score after prune_after
+    # epochs stops there (a median-pruner-like rule): it cannot win, and the time is the budget's.
+    prune_ratio: float = 0.5
+    prune_after: int = 3
     seed: int = 0  # same seed, same data, same machine -> same model
     random_labels: bool = False  # the seed recipe trained on random +1/-1 labels; kept for its baseline row
     # Also train the other VARIANTS and keep whichever validates better: id embeddings win where
@@ -57,6 +75,9 @@ class TrainConfig:
     # Validation picks the variant and the epoch count; then one more run on every interaction for
     # that many epochs, so the held-out visits and users are learned too (their ids above all).
     refit: bool = True
+    # (taste, bias, popularity) weights of a new user's vector (see recsys.model): chosen among
+    # COLD_MIXES on the held-out users, so where features say little a new user gets popularity.
+    cold_mix: tuple[float, float, float] = DEFAULT_COLD_MIX
     tower: TowerConfig = field(default_factory=TowerConfig)
 
     def to_json(self) -> dict:
@@ -67,6 +88,8 @@ class TrainConfig:
         data = dict(data)
         # Models saved before the item bias existed are pure cosine: keep them that way.
         tower = TowerConfig(**{"item_bias": False, **data.pop("tower", {})})
+        if "cold_mix" in data:
+            data["cold_mix"] = tuple(float(w) for w in data["cold_mix"])
         known = {f for f in cls.__dataclass_fields__}
         return cls(tower=tower, **{k: v for k, v in data.items() if k in known})
 
@@ -83,6 +106,8 @@ class Trained:
     best_val_recall: float = float("nan")
     candidates: dict[str, float] = field(default_factory=dict)  # variant -> best validation recall
     selection: dict = field(default_factory=dict)  # per variant: warm/cold recall, epochs, seconds; the reason
+    cold_mix: dict = field(default_factory=dict)  # the cold-user mix chosen, and each candidate's new-user recall
+    pruned: str = ""  # why training stopped early against a better variant, if it did
 
 
 def pick_device() -> torch.device:
@@ -174,7 +199,8 @@ def _select(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -> Tr
             skipped.append(name)  # would not fit the budget, judging by the variants already trained
             continue
         tag = (lambda n: (lambda e, t, r: progress(e, t, {**r, "variant": n})))(name) if progress else None
-        results[name] = _train_once(dataset, variant_config(cfg, name), tag)
+        leader = max((r.best_val_recall for r in results.values()), default=0.0)
+        results[name] = _train_once(dataset, variant_config(cfg, name), tag, leader=leader)
     best = max(results, key=lambda n: results[n].best_val_recall)
     chosen = results[best]
     chosen.candidates = {n: r.best_val_recall for n, r in results.items()}
@@ -183,7 +209,8 @@ def _select(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -> Tr
               f"{chosen.best_val_recall:.4f}" + (f" vs {runner_up[0][1]} {runner_up[0][0]:.4f}" if runner_up else ""))
     chosen.selection = {
         "chosen": best, "reason": reason, "skipped_for_time": skipped, "budget_seconds": cfg.select_seconds,
-        "variants": {n: {"score": r.best_val_recall, **_best_record(r), "seconds": round(r.seconds, 2)}
+        "variants": {n: {"score": r.best_val_recall, **_best_record(r), "seconds": round(r.seconds, 2),
+                         "cold_mix": r.cold_mix, **({"pruned": r.pruned} if r.pruned else {})}
                      for n, r in results.items()}}
     return chosen
 
@@ -193,7 +220,9 @@ def _best_record(trained: "Trained") -> dict:
     return {"best_epoch": trained.best_epoch, "val_warm": record.get("val_warm"), "val_cold": record.get("val_cold")}
 
 
-def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -> Trained:
+def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None, leader: float = 0.0) -> Trained:
+    """One training run; ``leader`` is the best validation score of the variants before it (for
+    pruning: see TrainConfig.prune_ratio)."""
     started = time.monotonic()
     generator = _seed_everything(cfg.seed)
     device = pick_device()
@@ -209,7 +238,7 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
     item_spec = FeatureSpec.fit(items, item_kinds, ID_COLUMNS["items"], train_ids=sorted(set(train_inter["item_id"])))
     user_x, item_x = user_spec.transform(users), item_spec.transform(items)
     model = TwoTower(user_spec.width, item_spec.width, user_spec.n_ids, item_spec.n_ids, cfg.tower).to(device)
-    model.temperature = cfg.temperature
+    model.temperature, model.cold_mix = cfg.temperature, tuple(cfg.cold_mix)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     # Small data: smaller batches, so an epoch still has enough steps to learn from.
     batch_size = max(2, min(cfg.batch_size, max(64, len(train_inter) // 32)))
@@ -219,6 +248,7 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
     u_idx = torch.tensor(train_inter["user_id"].map(user_pos).to_numpy(), dtype=torch.long)
     i_idx = torch.tensor(train_inter["item_id"].map(item_pos).to_numpy(), dtype=torch.long)
     weights = torch.tensor(train_inter["weight"].to_numpy(np.float32)) if "weight" in train_inter else torch.ones(len(u_idx))
+    model.set_popularity(item_x["ids"][i_idx], weights)  # the same counts as the most-popular baseline
     weights = weights / weights.mean().clamp_min(1e-9)
     # logQ: the chance an item shows up as an in-batch negative is its share of interactions.
     counts = torch.bincount(i_idx, minlength=len(items)).float() + 1.0
@@ -246,6 +276,7 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
 
     history: list[dict] = []
     best = (-1.0, 0, None)
+    pruned = ""
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         order = torch.randperm(len(u_idx), generator=generator)
@@ -286,14 +317,43 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None) -
             best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
         elif epoch - best[1] >= cfg.patience:
             break
+        if score is not None and epoch >= cfg.prune_after and best[0] < cfg.prune_ratio * leader:
+            pruned = f"stopped after epoch {epoch}: {best[0]:.4f} < {cfg.prune_ratio:g} x the best variant's {leader:.4f}"
+            break
         if time.monotonic() - started > cfg.max_seconds:
             break
     if best[2] is not None:
         model.load_state_dict(best[2])
     model.eval()
+    score, cold_choice = best[0], {}
+    if cfg.tower.item_bias and user_spec.width == 0:
+        # No user features: every new user gets the same vector, so one fixed list for all of
+        # them, and the counts are the best estimate of that list (the most-popular baseline's).
+        cfg, model.cold_mix = replace(cfg, cold_mix=POPULARITY_ONLY), POPULARITY_ONLY
+        cold_choice = {"chosen": list(POPULARITY_ONLY), "reason": "no user features: new users get the popularity ranking"}
+    elif validation["val_cold"] is not None and cfg.tower.item_bias:
+        cfg, score, cold_choice = _choose_cold_mix(model, cfg, user_x, item_x, validation, history, best[1])
     return Trained(model=model.cpu(), user_spec=user_spec, item_spec=item_spec, config=cfg,
                    history=history, best_epoch=best[1], seconds=time.monotonic() - started,
-                   best_val_recall=best[0])
+                   best_val_recall=score, cold_mix=cold_choice, pruned=pruned)
+
+
+def _choose_cold_mix(model: TwoTower, cfg: TrainConfig, user_x, item_x, validation: dict, history: list[dict],
+                     best_epoch: int) -> tuple[TrainConfig, float, dict]:
+    """The mix of COLD_MIXES with the best new-user Recall@K on the held-out users (the first on
+    a tie); returns the config carrying it, the validation score with it, and every mix's recall."""
+    rows, seen, relevant = validation["val_cold"]
+    item_emb = model.embed_items(item_x)
+    recalls = {}
+    for mix in COLD_MIXES:
+        model.cold_mix = mix
+        recalls[mix] = recall_at_k(model.embed_users(_rows(user_x, rows)), item_emb, seen, relevant, cfg.eval_k)
+    chosen = max(COLD_MIXES, key=lambda m: (recalls[m], -COLD_MIXES.index(m)))
+    model.cold_mix = chosen
+    record = next((h for h in history if h["epoch"] == best_epoch), {})
+    parts = [v for v in (record.get("val_warm"), recalls[chosen]) if v is not None]
+    return (replace(cfg, cold_mix=chosen), float(np.mean(parts)),
+            {"chosen": list(chosen), "val_cold": {",".join(f"{w:g}" for w in m): r for m, r in recalls.items()}})
 
 
 def _rows(x: dict[str, torch.Tensor], rows: torch.Tensor) -> dict[str, torch.Tensor]:

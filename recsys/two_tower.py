@@ -48,6 +48,7 @@ class TwoTowerRecommender(Recommender):
         self.info = {
             "validation_recall": trained.candidates or {"trained": trained.best_val_recall},
             "selection": trained.selection,
+            "cold_mix": trained.cold_mix,
             "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "train_seconds": round(trained.seconds, 2),
             "best_epoch": trained.best_epoch,
@@ -75,12 +76,12 @@ class TwoTowerRecommender(Recommender):
 
     @property
     def dim(self) -> int:
-        """Width of the served vectors (embedding_dim, plus one for the item bias)."""
+        """Width of the served vectors (embedding_dim, plus the bias and popularity slots)."""
         return self._require().output_dim
 
     def similar_items_query(self, item_vectors: np.ndarray) -> np.ndarray:
         """A query vector for "more like these": the normalised mean of the items' taste parts,
-        with a zero in the bias slot so similarity alone ranks (not similarity plus popularity)."""
+        with zeros in the bias and popularity slots so similarity alone ranks (not popularity)."""
         taste = np.asarray(item_vectors, dtype=np.float32)[:, :self.config.tower.embedding_dim].mean(axis=0)
         taste /= max(float(np.linalg.norm(taste)), 1e-9)
         return np.concatenate([taste, np.zeros(self.dim - len(taste), np.float32)])
@@ -137,12 +138,15 @@ class TwoTowerRecommender(Recommender):
         model = TwoTower(user_spec.width, item_spec.width, user_spec.n_ids, item_spec.n_ids, out.config.tower)
         try:
             state = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
-            model.load_state_dict(state)
+            missing = model.load_state_dict(state, strict=False)
+            # Saved before the popularity slot existed: it stays 0, which ranks as that model did.
+            if missing.unexpected_keys or set(missing.missing_keys) - {"item_popularity"}:
+                raise RuntimeError(f"missing {missing.missing_keys}, unexpected {missing.unexpected_keys}")
         except Exception as exc:  # torch raises RuntimeError, pickle errors, EOFError for corrupt files
             raise ModelArtifactError(
                 f"the weights in {path / 'model.pt'} do not match its feature files or are corrupt "
                 f"({type(exc).__name__}); retrain the model") from exc
-        model.temperature = out.config.temperature
+        model.temperature, model.cold_mix = out.config.temperature, tuple(out.config.cold_mix)
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
         out.info = {k: v for k, v in config.items() if k not in ("train", "format_version")}

@@ -12,7 +12,7 @@ from recsys.recommend import Query
 def test_knn_top_k_and_scores_equal_the_model_score(service):
     catalogue = service.catalogue()
     model = service.model
-    assert model.config.tower.item_bias and model.dim == model.config.tower.embedding_dim + 1
+    assert model.config.tower.item_bias and model.dim == model.config.tower.embedding_dim + 2
     user = service.dataset().users.iloc[[3]]
     expected = model.score(user, catalogue)[0]
     order = np.argsort(-expected)[:10]

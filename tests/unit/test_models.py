@@ -121,7 +121,7 @@ def test_embeddings_are_unit_vectors_plus_bias_slot_and_stable_in_eval_mode():
     model = TwoTowerRecommender(FAST).fit(data)
     first = model.embed_users(data.users)
     dim = FAST.tower.embedding_dim
-    assert first.shape[1] == model.dim == dim + 1  # [u, 1]: the bias slot of the item vectors
+    assert first.shape[1] == model.dim == dim + 2  # [u, 1, 0]: the bias and popularity slots of the item vectors
     np.testing.assert_allclose(np.linalg.norm(first[:, :dim], axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(first[:, dim], 1.0)
     items = model.embed_items(data.items)
@@ -135,6 +135,29 @@ def test_models_saved_before_the_bias_load_as_pure_cosine():
     old = FAST.to_json()
     old["tower"].pop("item_bias")
     assert Config.from_json(old).tower.item_bias is False
+
+
+def test_models_saved_before_the_popularity_slot_load_and_rank_as_before(tmp_path):
+    import json
+
+    import torch
+
+    data = category_dataset()
+    model = TwoTowerRecommender(FAST).fit(data)
+    path = model.save(tmp_path / "m")
+    state = torch.load(path / "model.pt", weights_only=True)
+    state.pop("item_popularity")  # what a model trained before the slot existed has
+    torch.save(state, path / "model.pt")
+    config = json.loads((path / "config.json").read_text())
+    config["train"].pop("cold_mix")
+    (path / "config.json").write_text(json.dumps(config))
+    old = TwoTowerRecommender.load(path)
+    assert old.config.cold_mix == (1.0, 1.0, 0.0)
+    items = old.embed_items(data.items)
+    np.testing.assert_array_equal(items[:, -1], 0.0)  # no popularity: the ranking is the model's own
+    np.testing.assert_allclose(old.score(data.users, data.items), model.score(data.users, data.items)
+                               - model.embed_users(data.users)[:, -1:] * model.embed_items(data.items)[:, -1],
+                               rtol=1e-5, atol=1e-5)
 
 
 def test_unknown_values_embed_without_error():
@@ -204,3 +227,16 @@ def test_features_only_variant_is_saved_and_loaded_as_trained(tmp_path):
     again = TwoTowerRecommender.load(model.save(tmp_path / "m"))
     assert again.config.tower.id_dim == model.config.tower.id_dim
     np.testing.assert_allclose(again.embed_users(data.users), model.embed_users(data.users), rtol=1e-5, atol=1e-6)
+
+
+def test_a_variant_far_behind_the_best_stops_after_prune_after_epochs():
+    from dataclasses import replace
+
+    from recsys.train import _train_once
+
+    data = category_dataset()
+    cfg = replace(FAST, epochs=12, patience=12, prune_after=2)
+    free = _train_once(data, cfg, None)
+    behind = _train_once(data, cfg, None, leader=10.0)  # no recall reaches half of 10
+    assert len(free.history) > 2 and not free.pruned
+    assert len(behind.history) == 2 and "stopped after epoch 2" in behind.pruned
