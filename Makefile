@@ -16,8 +16,10 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt requirements-lightfm.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-lightfm.txt
+	$(BIN)/python -m pip install --quiet --no-build-isolation lightfm==1.17
 	touch $@
 
 setup: $(VENV)/.installed
@@ -44,7 +46,7 @@ model: setup
 	$(BIN)/python -m recsys train --dataset assets/demo --out assets/model
 	$(BIN)/python -m recsys evaluate --model assets/model --dataset assets/demo --split random --split cold-users --split cold-items --split time
 
-benchmark: setup
+benchmark: setup-dev
 	$(BIN)/python -m benchmarks
 
 doctor: setup

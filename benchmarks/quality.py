@@ -1,7 +1,8 @@
-"""Recall@10 of the two-tower model (trained with the CLI's defaults) against most-popular and
-implicit's BPR/ALS, on datasets of the kinds issue 13 names, built from what is installable here
-(no data is downloaded): the demo generator with weaker features, fewer users and popularity-driven
-utilities; a check-in-like log with ids only; a tiny ratings dataset with user and item attributes.
+"""Recall@10 of the two-tower model (trained with the CLI's defaults) against most-popular,
+implicit's BPR/ALS and LightFM (WARP, collaborative mode), on datasets of the kinds issue 13
+names, built from what is installable here (no data is downloaded): the demo generator with
+weaker features, fewer users and popularity-driven utilities; a check-in-like log with ids
+only; a tiny ratings dataset with user and item attributes.
 Splits: a random 80/20 holdout per user (warm users) and 20% of users held out (new users).
 
     .venv/bin/python -m benchmarks.quality            # every dataset
@@ -102,7 +103,7 @@ def run(names: list[str], k: int = 10) -> pd.DataFrame:
         for split_name in ("random", "cold-users"):
             split = make_split(data, split_name, fraction=0.2, seed=0)
             scores, seconds = {}, {}
-            models = [PopularRecommender(), MatrixFactorizationRecommender("bpr"), MatrixFactorizationRecommender("als"),
+            models = [PopularRecommender(), *(MatrixFactorizationRecommender(a) for a in ("bpr", "als", "lightfm")),
                       TwoTowerRecommender(TrainConfig())]
             for model in models:
                 started = time.perf_counter()
@@ -110,12 +111,13 @@ def run(names: list[str], k: int = 10) -> pd.DataFrame:
                 seconds[model.name] = time.perf_counter() - started
                 scores[model.name] = evaluate_recommender(model, split, k=k, max_users=2000)[f"recall@{k}"]
             pop, tt = scores["most popular"], scores["two-tower"]
-            best_mf = max(scores["BPR (implicit)"], scores["ALS (implicit)"])
+            best_mf = max(scores["BPR (implicit)"], scores["ALS (implicit)"], scores["LightFM (WARP)"])
             chosen = models[-1].info.get("selection", {}).get("chosen", "")
             rows.append({"dataset": name, "split": "warm (80/20)" if split_name == "random" else "new users (20%)",
                          "users": data.users.shape[0], "items": data.items.shape[0],
                          "interactions": len(data.interactions), "most popular": pop,
-                         "BPR": scores["BPR (implicit)"], "ALS": scores["ALS (implicit)"], "two-tower": tt,
+                         "BPR": scores["BPR (implicit)"], "ALS": scores["ALS (implicit)"],
+                         "LightFM": scores["LightFM (WARP)"], "two-tower": tt,
                          "x popular": tt / pop if pop else float("nan"),
                          "x best MF": tt / best_mf if best_mf else float("nan"),
                          "variant": chosen, "train s": seconds["two-tower"]})
