@@ -10,6 +10,7 @@ from datetime import time as dtime
 import pandas as pd
 import streamlit as st
 
+from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
 from recsys.recommend import Query
 from ui import map_view
@@ -54,7 +55,7 @@ if "w_lat" not in ss:
     ss.update(w_lat=view.lat, w_lon=view.lon, w_radius=view.radius_m, w_day=view.day,
               w_time=dtime(*(int(x) for x in view.time.split(":"))), w_price=view.price,
               w_rating=view.min_rating, w_cuisines=view.cuisines, w_k=view.k,
-              w_open=view.open_only, adhoc_likes=[like for like in view.likes if like in labels],
+              w_open=view.open_only, w_need=view.must_have, adhoc_likes=[like for like in view.likes if like in labels],
               adhoc_bracket=view.bracket)
 if "pending_pin" in ss:  # a map click from the previous run moves the pin before widgets exist
     ss["w_lat"], ss["w_lon"] = ss.pop("pending_pin")
@@ -89,6 +90,8 @@ with controls:
                      key="w_price")
     st.slider("Minimum rating", 0.0, 5.0, step=0.5, key="w_rating")
     st.multiselect("Cuisines (any of)", guard(service.cuisines) or [], key="w_cuisines")
+    st.multiselect("Must have", list(MUST_HAVE), format_func=MUST_HAVE.get, key="w_need",
+                   help="Only places known to have it (wheelchair access: full or limited).")
     st.slider("How many", 1, MAX_HOW_MANY, key="w_k")
     with st.expander("Pin coordinates", icon=":material/location_on:"):
         st.number_input("Latitude", min_value=CITY_LAT[0], max_value=CITY_LAT[1], step=0.001, format="%.5f",
@@ -108,13 +111,14 @@ with controls:
 price = tuple(ss["w_price"]) if isinstance(ss["w_price"], (tuple, list)) else (ss["w_price"], ss["w_price"])
 view = View(lat=float(ss["w_lat"]), lon=float(ss["w_lon"]), radius_m=int(ss["w_radius"]), day=int(ss["w_day"]),
             time=ss["w_time"].strftime("%H:%M"), price=(int(price[0]), int(price[1])), min_rating=float(ss["w_rating"]),
-            cuisines=list(ss["w_cuisines"]), k=int(ss["w_k"]), open_only=bool(ss["w_open"]), user=user_id,
+            cuisines=list(ss["w_cuisines"]), k=int(ss["w_k"]), open_only=bool(ss["w_open"]),
+            must_have=list(ss["w_need"]), user=user_id,
             likes=list(ss["adhoc_likes"]), bracket=ss["adhoc_bracket"])
 sync_url(view)
 ss[LAST_VIEW] = to_params(view)
 query = Query(lat=view.lat, lon=view.lon, radius_m=view.radius_m, when=view.when(tz), price_min=view.price[0],
               price_max=view.price[1], min_rating=view.min_rating, cuisines=view.cuisines, k=view.k,
-              open_only=view.open_only)
+              open_only=view.open_only, must_have=view.must_have)
 
 # -- recommend ----------------------------------------------------------------------------
 more_like = ss.get("more_like_ids") or []
@@ -184,6 +188,7 @@ if results is not None:
         table = pd.DataFrame([{
             "#": i + 1, "name": r.name, "cuisines": ", ".join(r.cuisines), "price": PRICE_LABELS[r.price],
             "rating": r.rating, "distance (m)": round(r.distance_m), "open": r.open_until,
+            **{label.lower(): r.restaurant.get(name, "") for name, label in MUST_HAVE.items()},
             "why": similar or r.reason, "id": r.item_id} for i, r in enumerate(recs)])
         st.dataframe(table, hide_index=True, width="stretch")
         names = {r.item_id: f"{i}. {r.name}" for i, r in enumerate(recs, start=1)}

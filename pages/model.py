@@ -25,7 +25,8 @@ selection = info.get("selection") or {}
 kind = {"features + ids": f"features + id embeddings {tower.id_dim}-d", "features only": "features only",
         "ids only": f"ids only (matrix factorisation, {tower.id_dim}-d ids)"}.get(
     selection.get("chosen", ""), f"id embeddings {tower.id_dim}-d" if tower.id_dim else "features only")
-bias = ("a learned item bias (popularity) added to the score and served as one extra vector slot"
+bias = ("a learned item bias (popularity) added to the score, served with the items' log-popularity as two "
+        "extra vector slots"
         if tower.item_bias else "no item bias (pure cosine)")
 st.caption(f"Trained {info.get('trained_at', '?')} on {counts.get('users', '?')} users × {counts.get('items', '?')} "
            f"restaurants (data fingerprint `{info.get('data_fingerprint', '?')}`); loaded from `{service.loaded.path}`. "

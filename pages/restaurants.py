@@ -16,6 +16,7 @@ import streamlit as st
 from recsys.data.contract import DatasetError, Problem
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import import_file
+from recsys.data.record import CHOICE_FIELDS, UNKNOWN
 from recsys.data.restaurants import NewRestaurant, clean_label
 from recsys.geo import LAT_RANGE, LON_RANGE
 from ui.catalogue import catalogue
@@ -133,11 +134,16 @@ with add:
         rating = c4.slider("Rating", 0.0, 5.0, 4.0, step=0.5)
         hours = st.text_input("Opening hours", value="Mo-Su 11:00-22:00",
                               help="e.g. 'Mo-Th 11:30-14:30,17:00-22:00; Fr,Sa 17:00-02:00' or '24/7'; days not named are closed")
+        # One box per choice field of the record (outdoor seating, wheelchair access, ...).
+        choice_columns = st.columns(len(CHOICE_FIELDS))
+        choices = {f.name: column.selectbox(f.must_have or f.name, f.choices, index=f.choices.index(UNKNOWN),
+                                            key=f"add_{f.name}")
+                   for f, column in zip(CHOICE_FIELDS, choice_columns)}
         submitted = st.form_submit_button("Add restaurant", type="primary")
     if submitted:
         all_cuisines, problems = chosen_cuisines(cuisines, new_cuisine, new_confirmed, known)
         place = NewRestaurant(name=name, address=address, lat=float(lat), lon=float(lon), cuisines=all_cuisines,
-                              price=int(price), rating=float(rating), hours=hours, locality=hood)
+                              price=int(price), rating=float(rating), hours=hours, locality=hood, **choices)
         new_id = None
         try:
             if problems:  # every other field's problem too, all at once

@@ -75,12 +75,15 @@ def _load_any_dataset(directory: str):
     import pandas as pd
 
     from recsys.data.contract import load_dataset
+    from recsys.data.record import REQUIRED_COLUMNS
     from recsys.data.restaurants import load_restaurant_dataset
 
     items_path = next((p for p in (Path(directory) / "items.csv", Path(directory) / "items.csv.gz") if p.is_file()), None)
     if items_path is not None:
         columns = set(pd.read_csv(items_path, nrows=0).columns)
-        if {"name", "lat", "lon", "hours", "price", "rating", "cuisines"} <= columns:
+        # The record's contract columns say "restaurants" (one without an address is still read as
+        # restaurants, so the restaurant checks name the missing column).
+        if set(REQUIRED_COLUMNS) - {"address"} <= columns:
             return load_restaurant_dataset(directory)
     return load_dataset(directory)
 

@@ -1,6 +1,7 @@
 """Recommending: a validated Query -> RedisVL filtered KNN -> Recommendation rows.
 
-Every filter (distance, open at the time, price, rating, cuisines, excluded ids) runs inside
+Every filter (distance, open at the time, price, rating, cuisines, must-haves such as outdoor
+seating, excluded ids) runs inside
 Redis as a pre-filter of the vector search, so every result satisfies all of them exactly.
 """
 
@@ -19,6 +20,7 @@ from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
 from recsys.connection import redis_errors
 from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
+from recsys.data.record import FIELDS, MUST_HAVE
 from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.ids import check_id
 from recsys.store import RestaurantStore, parse_item
@@ -41,6 +43,7 @@ class Query:
     k: int = 10
     exclude_ids: list[str] = field(default_factory=list)
     open_only: bool = True  # False: ignore opening hours (browse mode)
+    must_have: list[str] = field(default_factory=list)  # record fields to require, of MUST_HAVE
 
     def validate(self, known_cuisines: list[str] | None = None) -> None:
         """Raise ValueError naming every parameter that is wrong; otherwise normalise in place to
@@ -99,6 +102,13 @@ class Query:
                 clean["exclude_ids"] = [check_id(i, "exclude_ids") for i in self.exclude_ids]
             except ValueError as exc:
                 problems.append(str(exc))
+        if not isinstance(self.must_have, (list, tuple)) or not all(isinstance(m, str) for m in self.must_have):
+            problems.append(f"must_have={self.must_have!r} must be a list of names")
+        elif set(self.must_have) - set(MUST_HAVE):
+            unknown = sorted(set(self.must_have) - set(MUST_HAVE))
+            problems.append(f"must_have: unknown {', '.join(map(repr, unknown))}; known: {', '.join(MUST_HAVE)}")
+        else:
+            clean["must_have"] = list(dict.fromkeys(self.must_have))
         if not isinstance(self.open_only, (bool, np.bool_)):
             problems.append(f"open_only={self.open_only!r} must be True or False")
         else:
@@ -152,19 +162,20 @@ def _parse_when(value: object) -> datetime | None:
 
 @dataclass
 class Recommendation:
-    item_id: str
-    name: str
-    address: str
-    lat: float
-    lon: float
-    cuisines: list[str]
-    price: int
-    rating: float
+    """One pick: the restaurant as stored (the record's stored fields, recsys.data.record) and
+    what the search adds. ``rec.name``, ``rec.price``, ... read the restaurant's fields."""
+
+    restaurant: dict
     distance_m: float
     score: float
     open_until: str
     reason: str
-    locality: str = ""
+
+    def __getattr__(self, name: str):
+        fields = self.__dict__.get("restaurant")
+        if fields is None or name not in fields:
+            raise AttributeError(f"Recommendation has no field {name!r}")
+        return fields[name]
 
 
 @dataclass
@@ -187,6 +198,8 @@ def build_filter(query: Query, tz: str) -> FilterExpression:
         expression = expression & (Num("rating") >= query.min_rating)
     if query.cuisines:
         expression = expression & (Tag("cuisines") == list(query.cuisines))
+    for name in query.must_have:
+        expression = expression & (Tag(name) == list(FIELDS[name].satisfied_by))
     if query.exclude_ids:
         expression = expression & (Tag("item_id") != list(query.exclude_ids))
     return expression
@@ -243,11 +256,8 @@ class Searcher:
             hours = WeeklyHours.parse(item["hours"])
             open_until = hours.open_until_text(when, self.tz) if query.open_only else "hours not checked"
             items.append(Recommendation(
-                item_id=item["item_id"], name=item["name"], address=item["address"], lat=item["lat"],
-                lon=item["lon"], cuisines=item["cuisines"], price=item["price"], rating=item["rating"],
-                distance_m=round(distance, 1), score=round(1.0 - float(row["vector_distance"]), 4),
-                open_until=open_until, reason=explain(item, distance, open_until, likes or []),
-                locality=item["locality"]))
+                item, distance_m=round(distance, 1), score=round(1.0 - float(row["vector_distance"]), 4),
+                open_until=open_until, reason=explain(item, distance, open_until, likes or [])))
         results = Results(items=items, matches=len(items))
         if len(items) < query.k:
             results.matches = self.count(query)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -23,6 +24,7 @@ from redisvl.index import SearchIndex
 from recsys.connection import redis_errors
 from recsys.data.contract import split_multilabel
 from recsys.data.hours import WeeklyHours
+from recsys.data.record import RESTAURANT_FIELDS, UNKNOWN, Field
 
 logging.getLogger("redisvl").setLevel(logging.CRITICAL)  # its tracebacks would duplicate ours
 
@@ -69,14 +71,16 @@ class Layout:
 
     @property
     def return_fields(self) -> list[str]:
-        extra = ["$.cuisines", "$.hours", "$.lat", "$.lon", "$.review_count"] if self.is_json else \
-            ["cuisines", "hours", "lat", "lon", "review_count"]
-        return ["item_id", "name", "address", "locality", "price", "rating", "location", *extra]
+        """The record's stored fields. With JSON, fields that are not indexed (and lists) are read
+        by their path; indexed ones by name."""
+        def name(f: Field) -> str:
+            return f"$.{f.name}" if self.is_json and (f.index is None or f.kind == "labels") else f.name
+        return [name(f) for f in RESTAURANT_FIELDS if f.stored]
 
 
 def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw", layout: Layout = Layout()) -> dict:
-    # Inner product: the two-tower vectors carry a popularity bias in their last slot
-    # ([u, 1] . [v, T*b]), which cosine would normalise away; for unit vectors IP == cosine, and
+    # Inner product: the two-tower vectors carry a popularity bias and a popularity slot at their
+    # end ([u, 1, 0] . [v, T*b, p]), which cosine would normalise away; for unit vectors IP == cosine, and
     # RediSearch reports 1 - ip as the distance, so score = 1 - distance holds for both.
     attrs: dict[str, Any] = {"dims": dims, "distance_metric": "ip", "algorithm": algorithm,
                              "datatype": layout.datatype}
@@ -84,17 +88,17 @@ def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw"
         # ef_runtime 100: at 100k restaurants 50 gave recall@10 0.936 against exact search.
         attrs.update(m=16, ef_construction=200, ef_runtime=100)
     p = layout.path
+    fields: list[dict] = []
+    for f in RESTAURANT_FIELDS:
+        if f.index == "tag":
+            fields.append(layout.tag(f.name, multi=f.kind == "labels"))
+        elif f.index in ("text", "numeric"):
+            fields.append({"name": f.name, "type": f.index, **p(f.name)})
     return {
         "index": {"name": name, "prefix": prefix, "storage_type": layout.storage},
         "fields": [
-            layout.tag("item_id"),
-            {"name": "name", "type": "text", **p("name")},
-            {"name": "address", "type": "text", **p("address")},
-            layout.tag("locality"),
-            layout.tag("cuisines", multi=True),
+            *fields,
             {"name": "location", "type": "geo", **p("location")},
-            {"name": "price", "type": "numeric", **p("price")},
-            {"name": "rating", "type": "numeric", **p("rating")},
             # One tag per open hour / 5-minute block / minute of the week: see recsys.data.hours.
             layout.tag("open_slots", multi=True),
             {"name": "embedding", "type": "vector", **p("embedding"), "attrs": attrs},
@@ -102,48 +106,61 @@ def restaurant_schema(name: str, prefix: str, dims: int, algorithm: str = "hnsw"
     }
 
 
+def _stored_value(f: Field, value: object) -> object:
+    """One field of a row as the stored document holds it."""
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    if f.kind == "labels":
+        return split_multilabel(value)
+    if f.kind == "int":
+        return int(value)
+    if f.kind in ("float", "coordinate"):
+        return float(value)
+    if f.kind == "count":
+        return 0 if missing or pd.isna(value) else int(value)
+    if f.kind == "hours":
+        return WeeklyHours.parse(str(value or "")).to_text()
+    if f.kind == "choice":
+        return f.choice(value) or UNKNOWN
+    if f.name == "locality":
+        return ("" if missing else str(value)) or "unknown"
+    return "" if missing else str(value)
+
+
 def restaurant_document(row: dict, embedding: np.ndarray, layout: Layout = Layout()) -> dict:
-    """What is stored for one restaurant: display fields, filter fields and its vector."""
-    hours = WeeklyHours.parse(str(row.get("hours", "")))
-    count = row.get("review_count")
-    doc = {
-        "item_id": str(row["item_id"]),
-        "name": str(row["name"]),
-        "address": str(row.get("address") or ""),
-        "locality": str(row.get("locality") or "") or "unknown",
-        "cuisines": split_multilabel(row.get("cuisines")),
-        "price": int(row["price"]),
-        "rating": float(row["rating"]),
-        "lat": float(row["lat"]),
-        "lon": float(row["lon"]),
-        "location": f"{float(row['lon'])},{float(row['lat'])}",
-        "hours": hours.to_text(),
-        "open_slots": hours.redis_tags(),
-        "review_count": int(count) if count is not None and not pd.isna(count) else 0,
-    }
+    """What is stored for one restaurant: the record's stored fields, the filter fields derived
+    from them (location, open_slots) and its vector."""
+    doc = {f.name: _stored_value(f, row.get(f.name)) for f in RESTAURANT_FIELDS if f.stored}
+    doc["location"] = f"{doc['lon']},{doc['lat']}"
+    doc["open_slots"] = WeeklyHours.parse(doc["hours"]).redis_tags()
     if layout.is_json:
         doc["embedding"] = [float(x) for x in embedding]
     else:
-        doc["cuisines"] = ",".join(doc["cuisines"])
+        for f in RESTAURANT_FIELDS:
+            if f.kind == "labels":
+                doc[f.name] = ",".join(doc[f.name])
         doc["open_slots"] = ",".join(doc["open_slots"])
         doc["embedding"] = np.asarray(embedding, dtype=layout.datatype).tobytes()
     return doc
 
 
+def _parsed_value(f: Field, value: object) -> object:
+    if f.kind == "labels":
+        if isinstance(value, str):
+            return json.loads(value) if value.startswith("[") else [c for c in value.split(",") if c]
+        return list(value or [])
+    if f.kind in ("int", "count"):
+        return int(float(value or 0))
+    if f.kind in ("float", "coordinate"):
+        return float(value if value is not None else 0.0)
+    if f.kind == "choice":
+        return f.choice(value) or UNKNOWN
+    return "" if value is None else str(value)
+
+
 def parse_item(doc: dict) -> dict:
-    """A search result or stored document back into plain Python values (either layout)."""
-    cuisines = doc.get("$.cuisines", doc.get("cuisines", []))
-    if isinstance(cuisines, str):
-        cuisines = json.loads(cuisines) if cuisines.startswith("[") else [c for c in cuisines.split(",") if c]
-    lat = doc.get("$.lat", doc.get("lat"))
-    lon = doc.get("$.lon", doc.get("lon"))
-    return {
-        "item_id": doc["item_id"], "name": doc.get("name", ""), "address": doc.get("address", ""),
-        "locality": doc.get("locality", ""), "cuisines": list(cuisines),
-        "price": int(float(doc.get("price", 0))), "rating": float(doc.get("rating", 0.0)),
-        "lat": float(lat), "lon": float(lon), "hours": doc.get("$.hours", doc.get("hours", "")),
-        "review_count": int(float(doc.get("$.review_count", doc.get("review_count", 0)) or 0)),
-    }
+    """A search result or stored document back into plain Python values (either layout): the
+    record's stored fields."""
+    return {f.name: _parsed_value(f, doc.get(f"$.{f.name}", doc.get(f.name))) for f in RESTAURANT_FIELDS if f.stored}
 
 
 @dataclass

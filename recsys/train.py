@@ -57,7 +57,10 @@ class TrainConfig:
     val_fraction: float = 0.1  # interactions held out for early stopping
     val_user_fraction: float = 0.1  # users held out entirely: validation of the new-user (cold) path
     eval_k: int = 10  # K of the validation Recall@K
-    patience: int = 4  # epochs without a better validation recall before stopping
+    patience: int = 3  # epochs without a better validation recall before stopping
+    # "Better" means by more than this (absolute Recall@K): on a plateau, noise-sized gains would
+    # otherwise keep training (and the final fit) going for nothing.
+    min_delta: float = 0.001
     max_seconds: float = 600.0  # wall-clock cap for one variant, a safety net for huge datasets
     # Budget for the selection: a variant that would not fit, judging by the slowest so far, is skipped.
     select_seconds: float = 60.0
@@ -313,7 +316,7 @@ def _train_once(dataset: Dataset, cfg: TrainConfig, progress: Progress | None, l
         score = record.get("val_recall")
         if score is None:  # nothing held out: the epoch count is the recipe, the last epoch is kept
             best = (float("nan"), epoch, None)
-        elif score > best[0]:
+        elif score > best[0] + (cfg.min_delta if best[2] is not None else 0.0):
             best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
         elif epoch - best[1] >= cfg.patience:
             break

@@ -24,6 +24,7 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from streamlit_folium import st_folium
 
+from recsys.data.record import describe_choices
 from recsys.data.sf_geography import SHORELINE
 from recsys.recommend import Recommendation
 
@@ -85,9 +86,12 @@ def price_text(price: int) -> str:
 
 
 def popup_lines(rec: Recommendation) -> list[str]:
-    """What a pick's popup says, one line each: name, cuisines, price · rating · distance, hours."""
+    """What a pick's popup says, one line each: name, cuisines, price · rating · distance, hours,
+    and the attributes known about it (outdoor seating, wheelchair access) when any is."""
+    known = describe_choices(rec.restaurant)
     return [rec.name, ", ".join(rec.cuisines),
-            f"{price_text(rec.price)} · {rec.rating:.1f}★ · {rec.distance_m:.0f} m", rec.open_until]
+            f"{price_text(rec.price)} · {rec.rating:.1f}★ · {rec.distance_m:.0f} m", rec.open_until,
+            *([known] if known else [])]
 
 
 def popup_html(rec: Recommendation) -> str:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from recsys.data.hours import DAYS
+from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
 from recsys.data.sf_geography import NEIGHBOURHOODS
 from recsys.recommend import MAX_K, MAX_RADIUS_M, WIDER_RADII_M
@@ -47,6 +48,7 @@ class View:
     cuisines: list[str] = field(default_factory=list)
     k: int = 10
     open_only: bool = True
+    must_have: list[str] = field(default_factory=list)  # record fields of MUST_HAVE (outdoor seating, ...)
     user: str = ""
     # The ad-hoc profile (used when no saved profile is chosen)
     likes: list[str] = field(default_factory=lambda: list(DEFAULT_LIKES))
@@ -133,6 +135,11 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
             bad.append("cuisines")
     if "open" in params:
         view.open_only = params["open"] != "0"
+    if params.get("need"):
+        needs = [n for n in params["need"].split(",") if n]
+        view.must_have = list(dict.fromkeys(n for n in needs if n in MUST_HAVE))
+        if len(view.must_have) != len(set(needs)):
+            bad.append("need")
     view.user = params.get("user", "")
     if "likes" in params:
         likes = [like for like in params["likes"].split(",") if like]
@@ -156,6 +163,8 @@ def to_params(view: View) -> dict[str, str]:
         params["cuisines"] = ",".join(view.cuisines)
     if not view.open_only:
         params["open"] = "0"
+    if view.must_have:
+        params["need"] = ",".join(view.must_have)
     if view.user:
         params["user"] = view.user
     else:  # the ad-hoc profile travels with the link, so a new tab ranks the same way

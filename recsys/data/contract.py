@@ -306,7 +306,8 @@ def check_table(frame: pd.DataFrame, table: str, kinds: dict[str, str], file: st
     return frame, problems
 
 
-def check_interactions(frame: pd.DataFrame, users: pd.DataFrame, items: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+def check_interactions(frame: pd.DataFrame, users: pd.DataFrame, items: pd.DataFrame,
+                       file: str) -> tuple[pd.DataFrame, list[Problem]]:
     problems: list[Problem] = []
     missing = [c for c in ("user_id", "item_id") if c not in frame.columns]
     if missing:

@@ -264,12 +264,18 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
             "review_min": int(sample.min()),
             "review_max": int(sample.max()),
             "hours": hours.to_text(),
-            "outdoor_seating": bool(rng.random() < 0.35),
+            "outdoor_seating": "yes" if rng.random() < 0.35 else "no",
             "takes_reservations": bool(price >= 3 or rng.random() < 0.2),
             "_quality": quality,
             "_popularity": math.log1p(popularity),
         })
-    return pd.DataFrame(rows)
+    items = pd.DataFrame(rows)
+    # Wheelchair access as OpenStreetMap records it, from a generator of its own so that adding
+    # it left every other column of the demo exactly as it was.
+    access = np.random.default_rng([cfg.seed, 1]).choice(["yes", "limited", "no", "unknown"], size=len(items),
+                                                          p=[0.5, 0.15, 0.1, 0.25])
+    items.insert(items.columns.get_loc("takes_reservations"), "wheelchair", access)
+    return items
 
 
 def _users(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFrame:

@@ -27,23 +27,43 @@ from pathlib import Path
 
 import pandas as pd
 
-from recsys.data.contract import (MAX_ROWS, Dataset, DatasetError, Problem, Schema, check_output_file,
-                                  check_table, read_csv_table, read_text, save_dataset, unique_problems)
+from recsys.data.contract import (
+    MAX_ROWS,
+    Dataset,
+    DatasetError,
+    Problem,
+    Schema,
+    check_output_file,
+    check_table,
+    read_csv_table,
+    read_text,
+    save_dataset,
+    unique_problems,
+)
 from recsys.data.hours import DAY_NAMES, MINUTES_PER_WEEK, HoursError, WeeklyHours
-from recsys.data.restaurants import (ITEM_SCHEMA, REQUIRED_COLUMNS, check_restaurant_rows, clean_labels,
-                                     merge_unquoted_hours, validate_restaurant_directory)
+from recsys.data.record import CHOICE_FIELDS, UNKNOWN
+from recsys.data.restaurants import (
+    ITEM_SCHEMA,
+    REQUIRED_COLUMNS,
+    check_restaurant_rows,
+    clean_labels,
+    merge_unquoted_hours,
+    validate_restaurant_directory,
+)
 from recsys.ids import check_id
 
 FORMATS = ("tripadvisor", "osm", "csv")
 OSM_AMENITIES = {"restaurant", "cafe", "fast_food", "bar", "pub", "food_court", "ice_cream", "biergarten"}
 _OSM_TEXT_TAGS = ("amenity", "name", "cuisine", "opening_hours", "addr:housenumber", "addr:street", "addr:city",
-                  "addr:suburb", "outdoor_seating", "reservation")
+                  "addr:suburb", "outdoor_seating", "wheelchair", "reservation")
 # OSM has no price level or rating: imported places get the middle price and "unrated" (0).
 OSM_DEFAULT_PRICE = 2
 UNRATED = 0.0
 _PRICE_SYMBOLS = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
 _REFERENCE_MONDAY = datetime(2026, 1, 12)  # a week with no US public holiday
-ITEM_COLUMNS = ("item_id", "name", "address", "lat", "lon", "cuisines", "price", "rating", "hours")
+ITEM_COLUMNS = ("item_id", *REQUIRED_COLUMNS)
+# The Factual/TripAdvisor flags for the record's choice fields (True/False; absent: unknown).
+TRIPADVISOR_FLAGS = {"seating_outdoor": "outdoor_seating", "accessible_wheelchair": "wheelchair"}
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -231,6 +251,7 @@ def import_tripadvisor(path: str | Path, skip_invalid: bool = False, name: str |
                                ("name", isinstance(rec.get("name"), str)),
                                ("address", isinstance(rec.get("address", ""), (str, type(None)))),
                                ("locality", isinstance(rec.get("locality", ""), (str, type(None)))),
+                               *((flag, isinstance(rec.get(flag), (bool, type(None)))) for flag in TRIPADVISOR_FLAGS),
                                ("item_id", raw_id is None or (isinstance(raw_id, (str, int))
                                                               and not isinstance(raw_id, bool))))
                if not ok]
@@ -248,9 +269,10 @@ def import_tripadvisor(path: str | Path, skip_invalid: bool = False, name: str |
             "lat": rec.get("latitude"), "lon": rec.get("longitude"),
             "cuisines": "|".join(clean_labels(cuisine)), "price": _price(rec.get("price")),
             "rating": rec.get("rating"), "hours": hours, **_review_stats(reviews),
+            **{name: rec.get(flag) for flag, name in TRIPADVISOR_FLAGS.items()},
         }
         for key, value in rec.items():  # the boolean amenity flags (meal_dinner, wifi, ...)
-            if isinstance(value, bool) and key not in row and key != "_row":
+            if isinstance(value, bool) and key not in row and key != "_row" and key not in TRIPADVISOR_FLAGS:
                 row[key] = value
         rows.append(row)
         for review in reviews:
@@ -347,7 +369,9 @@ def import_osm(path: str | Path, skip_invalid: bool = False, name: str | None = 
             "lat": lat, "lon": lon, "cuisines": "|".join(clean_labels(cuisines)),
             "price": OSM_DEFAULT_PRICE, "rating": UNRATED, "hours": hours,
             "review_count": 0,
-            "outdoor_seating": tags.get("outdoor_seating") == "yes",
+            # OSM's values are free-form ("terrace", "sidewalk", ...): the record reads the common
+            # ones, and any other value counts as unknown rather than rejecting the place.
+            **{f.name: f.choice(tags.get(f.name)) or UNKNOWN for f in CHOICE_FIELDS},
             "takes_reservations": tags.get("reservation") in ("yes", "required", "recommended"),
         })
     if not rows and not problems:

@@ -4,38 +4,23 @@ Redis index need, and their checks. The model never sees this module."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import field, make_dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from recsys.data.contract import (MAX_FIELD_CHARS, Dataset, DatasetError, Problem, Schema, split_multilabel,
-                                  validate_directory)
+from recsys.data.contract import MAX_FIELD_CHARS, Dataset, DatasetError, Problem, Schema, split_multilabel, validate_directory
 from recsys.data.hours import HoursError, WeeklyHours
+from recsys.data.record import CHOICE_FIELDS, REQUIRED_COLUMNS, RESTAURANT_FIELDS, TEXT_COLUMNS, UNKNOWN, item_schema
 from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.ids import check_id
 
-REQUIRED_COLUMNS = ("name", "address", "lat", "lon", "cuisines", "price", "rating", "hours")
-TEXT_COLUMNS = ("name", "address", "hours", "cuisines", "locality")
 PRICE_RANGE = (1, 4)
 RATING_RANGE = (0.0, 5.0)
 # Cuisine labels become Redis tags and UI chips: plain words only.
 _LABEL_RE = re.compile(r"[^a-z0-9 '&-]+")
 
-ITEM_SCHEMA = {
-    "item_id": "id",
-    "cuisines": "multilabel",
-    "price": "numeric",
-    "rating": "numeric",
-    "review_count": "numeric",
-    "review_mean": "numeric",
-    "review_std": "numeric",
-    "review_min": "numeric",
-    "review_max": "numeric",
-    "locality": "categorical",
-    "lat,lon": "geo",
-    "name": "text",
-}
+ITEM_SCHEMA = item_schema()
 USER_SCHEMA = {
     "user_id": "id",
     "likes": "multilabel",
@@ -112,6 +97,14 @@ def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame,
         if not name:
             problems.append(Problem(file, i + 1, "name", "is empty"))
     items["cuisines"] = items["cuisines"].map(lambda v: "|".join(clean_labels(split_multilabel(v))))
+    for choice in CHOICE_FIELDS:  # optional: a file without the column knows nothing about it
+        values = [choice.choice(v) for v in items[choice.name]] if choice.name in items.columns \
+            else [UNKNOWN] * len(items)
+        for i, value in enumerate(values):
+            if value is None:
+                problems.append(Problem(file, i + 1, choice.name, f"{items[choice.name].iloc[i]!r} is not one of "
+                                                                  f"{', '.join(choice.choices)} (or empty)"))
+        items[choice.name] = [v or UNKNOWN for v in values]
     if not problems:
         items["price"] = items["price"].round().astype(int)
     return items, sorted(problems, key=lambda p: (p.row or 0, REQUIRED_COLUMNS.index(p.field)
@@ -170,30 +163,35 @@ def restaurant_schema() -> Schema:
     return Schema(items=dict(ITEM_SCHEMA), users=dict(USER_SCHEMA))
 
 
-@dataclass
-class NewRestaurant:
-    """A restaurant entered in the app or given to the API; ``to_row`` validates it."""
+_PYTHON_TYPES = {"text": str, "labels": list, "int": int, "float": float, "coordinate": float, "hours": str,
+                 "choice": str, "id": str}
 
-    name: str
-    address: str
-    lat: float
-    lon: float
-    cuisines: list[str]
-    price: int
-    rating: float
-    hours: str
-    locality: str = ""
-    item_id: str | None = None
 
-    def to_row(self) -> dict:
-        frame = pd.DataFrame([{**self.__dict__, "cuisines": "|".join(self.cuisines)}])
-        checked, problems = check_restaurant_rows(frame, "new restaurant")
-        if not self.cuisines or not clean_labels(self.cuisines):
-            problems.append(Problem("new restaurant", None, "cuisines", "name at least one cuisine"))
-        if problems:
-            raise DatasetError([Problem(p.file, None, p.field, p.message) for p in problems])
-        row = checked.iloc[0].to_dict()
-        row["hours"] = WeeklyHours.parse(row["hours"]).to_text()
-        row.update(review_count=0, review_mean=float(row["rating"]), review_std=float("nan"),
-                   review_min=float("nan"), review_max=float("nan"))
-        return row
+def _new_restaurant_fields() -> list[tuple]:
+    """(name, type, default) for NewRestaurant, from the record: the required columns first,
+    then the optional fields a person enters (review statistics come from reviews, not a form)."""
+    required = [(f.name, _PYTHON_TYPES[f.kind]) for f in RESTAURANT_FIELDS if f.required]
+    optional = [(f.name, _PYTHON_TYPES[f.kind], field(default=UNKNOWN if f.kind == "choice" else ""))
+                for f in RESTAURANT_FIELDS if not f.required and f.kind in ("text", "choice")]
+    return [*required, *optional, ("item_id", str | None, field(default=None))]
+
+
+def _to_row(self) -> dict:
+    """The validated row this restaurant is stored as (DatasetError naming each bad field)."""
+    frame = pd.DataFrame([{**self.__dict__, "cuisines": "|".join(self.cuisines)}])
+    checked, problems = check_restaurant_rows(frame, "new restaurant")
+    if not self.cuisines or not clean_labels(self.cuisines):
+        problems.append(Problem("new restaurant", None, "cuisines", "name at least one cuisine"))
+    if problems:
+        raise DatasetError([Problem(p.file, None, p.field, p.message) for p in problems])
+    row = checked.iloc[0].to_dict()
+    row["hours"] = WeeklyHours.parse(row["hours"]).to_text()
+    row.update(review_count=0, review_mean=float(row["rating"]), review_std=float("nan"),
+               review_min=float("nan"), review_max=float("nan"))
+    return row
+
+
+# A restaurant entered in the app or given to the API; ``to_row`` validates it. Its fields are
+# the record's (recsys.data.record), so a new attribute reaches the add form without an edit here.
+NewRestaurant = make_dataclass("NewRestaurant", _new_restaurant_fields(), namespace={"to_row": _to_row})
+NewRestaurant.__doc__ = "A restaurant entered in the app or given to the API; ``to_row`` validates it."

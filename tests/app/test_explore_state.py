@@ -191,3 +191,20 @@ def test_the_first_run_of_a_process_lays_the_page_out_as_every_later_run(app, mo
     app.run()
     assert layout() == first
     assert "Block" in first  # the columns are there to be moved
+
+
+def test_must_have_filters_the_picks_and_travels_in_the_link(app):
+    """Issue 14: "Must have" (the record's choice fields) narrows the picks, shows in the table and
+    the URL, and a fresh session from the link shows the same list."""
+    app.query_params.update(**PLACE, k="20")
+    app.run()
+    widget(app, "multiselect", "w_need").set_value(["wheelchair"]).run()
+    assert not app.exception and param(app, "need") == "wheelchair"
+    shown = table(app)
+    assert len(shown) == 20 and set(shown["wheelchair access"]) <= {"yes", "limited"}
+    assert param(app, "radius") == PLACE["radius"] and param(app, "time") == PLACE["time"]  # the rest kept
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    fresh.query_params.update({name: param(app, name) for name in app.query_params})
+    fresh.run()
+    assert widget(fresh, "multiselect", "w_need").value == ["wheelchair"]
+    assert list(table(fresh)["id"]) == list(shown["id"])

@@ -145,6 +145,24 @@ def test_the_same_place_added_twice_is_one_restaurant(app):
     assert len(service().catalogue()) == before + 1
 
 
+def test_the_add_form_records_outdoor_seating_and_wheelchair_access(app):
+    """Issue 14: the record's choice fields appear in the form and reach the index and the search."""
+    from recsys.recommend import Query
+
+    open_page(app)
+    assert widget(app, "selectbox", "add_wheelchair").options == ["yes", "limited", "no", "unknown"]
+    widget(app, "selectbox", "add_outdoor_seating").set_value("yes")
+    widget(app, "selectbox", "add_wheelchair").set_value("limited")
+    fill_add_form(app, "Ramp And Patio Cafe", ["mexican"])
+    assert any("can be recommended now" in s.value for s in app.success)
+    row = service().catalogue().set_index("name").loc["Ramp And Patio Cafe"]
+    assert (row["outdoor_seating"], row["wheelchair"]) == ("yes", "limited")
+    query = Query(lat=float(row["lat"]), lon=float(row["lon"]), radius_m=50, k=5, open_only=False,
+                  must_have=["outdoor_seating", "wheelchair"])
+    found = service().recommend(query, profile={"likes": ["mexican"]}).items
+    assert [(r.name, r.outdoor_seating, r.wheelchair) for r in found] == [("Ramp And Patio Cafe", "yes", "limited")]
+
+
 # The catalogue's texts the Name input can hold (it stops at 200 characters, so the 10,000-character
 # name is tested by the importers and the browser), plus Streamlit's own Markdown directives.
 HOSTILE_NAMES = [*(t for t in hostile.SHOWABLE_TEXTS if len(t) <= 200), ":red[alert] $x^2$ :smile:"]

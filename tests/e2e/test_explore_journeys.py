@@ -314,6 +314,28 @@ def test_a_click_on_a_pick_opens_its_popup_and_changes_nothing_else(app_url, bro
     page.close()
 
 
+def test_must_have_narrows_the_picks_and_their_popups_say_so(app_url, browser):
+    """Issue 14: "Must have: Outdoor seating" changes only ``need`` in the URL; every row and every
+    popup says the place has outdoor seating."""
+    app_url, _env = app_url
+    page, _ = open_explore(app_url, browser, START)
+    before = params(page)
+    choose(page, "Must have", "Outdoor seating")
+    page.keyboard.press("Escape")
+    wait_param(page, "need", "outdoor_seating")
+    changed_only(before, params(page), "need")
+    shown = picks_match_rows(page)
+    assert len(shown) == 10 and all(r["outdoor seating"] == "yes" for r in shown), shown
+    frame = map_frame(page)
+    spot = frame.evaluate(FREE_PICK)
+    box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.click(box["x"] + spot[1], box["y"] + spot[2])
+    lines = frame.wait_for_selector(".leaflet-popup-content", timeout=10_000).inner_text().splitlines()
+    row = next(r for r in shown if r["name"] == lines[0])
+    assert lines[4].startswith("Outdoor seating: yes") and row["outdoor seating"] == "yes", lines
+    page.close()
+
+
 def test_a_click_on_empty_map_moves_the_pin_and_keeps_every_filter(app_url, browser):
     app_url, _env = app_url
     page = new_page(browser, app_url)

@@ -15,6 +15,7 @@ from geopy.distance import geodesic
 from recsys.connection import RedisUnavailableError
 from recsys.data.contract import split_multilabel
 from recsys.data.hours import WeeklyHours
+from recsys.data.record import FIELDS, MUST_HAVE
 from recsys.data.restaurants import NewRestaurant
 from recsys.recommend import Query
 
@@ -45,6 +46,8 @@ def brute_force(service, query: Query, vector: np.ndarray) -> list[str]:
             continue
         if row.item_id in query.exclude_ids:
             continue
+        if any(getattr(row, name) not in FIELDS[name].satisfied_by for name in query.must_have):
+            continue
         keep.append(i)
     scores = vectors[keep] @ vector
     order = np.argsort(-scores)[: query.k]
@@ -62,7 +65,7 @@ def random_query(rng: random.Random, cuisines: list[str]) -> Query:
                  radius_m=rng.choice([500, 1500, 3000, 5000]), when=when, price_min=low,
                  price_max=rng.randint(low, 4), min_rating=rng.choice([0, 0, 3.5, 4.0]),
                  cuisines=rng.sample(cuisines, rng.choice([0, 0, 1, 2])), k=rng.choice([5, 10, 20]),
-                 open_only=rng.random() < 0.85)
+                 open_only=rng.random() < 0.85, must_have=rng.sample(sorted(MUST_HAVE), rng.choice([0, 0, 1, 2])))
 
 
 def test_every_result_satisfies_every_filter(service):
@@ -82,6 +85,15 @@ def test_every_result_satisfies_every_filter(service):
             assert r.distance_m <= query.radius_m * 1.005  # geopy's ellipsoid vs Redis's sphere
         checked += len(got)
     assert checked > 150  # the random queries did return restaurants to check
+
+
+def test_must_have_returns_only_places_known_to_have_it(service):
+    query = Query(lat=37.76, lon=-122.43, radius_m=5000, k=40, open_only=False, must_have=["wheelchair"])
+    got = service.recommend(query, profile={"likes": ["pizza"]}).items
+    assert len(got) == 40 and {r.wheelchair for r in got} == {"yes", "limited"}  # both count as access
+    both = service.recommend(Query(lat=37.76, lon=-122.43, radius_m=5000, k=40, open_only=False,
+                                   must_have=["wheelchair", "outdoor_seating"]), profile={"likes": ["pizza"]}).items
+    assert both and all(r.outdoor_seating == "yes" and r.wheelchair in ("yes", "limited") for r in both)
 
 
 def test_fewer_than_k_says_why_and_offers_a_wider_radius(service):

@@ -41,8 +41,8 @@ def test_hostile_names_are_stored_verbatim_and_escaped_in_popups(service):
 
 
 def test_popup_escapes_every_field():
-    rec = Recommendation(item_id="x", name="<script>x</script>", address="", lat=0, lon=0, cuisines=["<i>c</i>"],
-                         price=2, rating=4.0, distance_m=10, score=1, open_until="<b>late</b>", reason="")
+    rec = Recommendation(dict(item_id="x", name="<script>x</script>", address="", lat=0, lon=0, cuisines=["<i>c</i>"],
+                              price=2, rating=4.0), distance_m=10, score=1, open_until="<b>late</b>", reason="")
     html = popup_html(rec)
     assert "<script>" not in html and "<i>" not in html and "<b>late" not in html
 

@@ -191,13 +191,14 @@ def test_every_problem_of_a_contract_directory_is_reported_at_once(tmp_path):
 
 def test_skip_invalid_works_for_a_contract_directory(tmp_path):
     directory = tmp_path / "contract"
-    two = HEADER + "\n" + GOOD_ROW + "\n" + GOOD_ROW.replace("a1", "a2").replace("37.8", "95") + "\n"
     dataset = import_file(write_csv(tmp_path, HEADER + "\n" + GOOD_ROW + "\n" + GOOD_ROW.replace("a1", "a2")
                                     + "\n")).dataset
     dataset.users = pd.DataFrame({"user_id": ["u1"]})
     dataset.interactions = pd.DataFrame({"user_id": ["u1", "u1"], "item_id": ["a1", "a2"]})
     save_dataset(dataset, directory)
-    (directory / "items.csv").write_text(two)
+    items = pd.read_csv(directory / "items.csv", dtype=str)
+    items.loc[1, "lat"] = "95"
+    items.to_csv(directory / "items.csv", index=False)
     assert [(p.file, p.row, p.field) for p in problems_of(directory)] == [("items.csv", 2, "lat")]
     result = import_file(directory, skip_invalid=True)
     assert list(result.dataset.items["item_id"]) == ["a1"]

@@ -103,3 +103,12 @@ def test_a_rejected_query_is_left_as_it_was():
     with pytest.raises(ValueError):
         q.validate()
     assert type(q.k) is np.int64  # nothing half-normalised
+
+
+def test_must_have_accepts_the_record_filters_only():
+    q = query(must_have=("wheelchair", "wheelchair", "outdoor_seating"))
+    q.validate()
+    assert q.must_have == ["wheelchair", "outdoor_seating"]
+    for bad in (["wifi"], "wheelchair", [1], ["<b>x</b>"]):
+        with pytest.raises(ValueError, match="must_have"):
+            query(must_have=bad).validate()

@@ -70,3 +70,12 @@ def test_a_view_survives_its_link():
                 bracket="low")
     again, bad, notes = from_params(to_params(view), TZ, LABELS)
     assert again == view and not bad and not notes
+
+
+def test_must_have_travels_in_the_link_and_unknown_names_are_named():
+    view, bad, _ = parse(need="wheelchair,outdoor_seating")
+    assert view.must_have == ["wheelchair", "outdoor_seating"] and not bad
+    assert to_params(view)["need"] == "wheelchair,outdoor_seating"
+    assert "need" not in to_params(View())  # nothing required: the link stays short
+    view, bad, _ = parse(need="wheelchair,<script>,wifi")
+    assert view.must_have == ["wheelchair"] and bad == ["need"]

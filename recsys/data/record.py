@@ -1,0 +1,102 @@
+"""The restaurant record: every field a restaurant has, declared once.
+
+Each Field says what kind of value it holds, whether every restaurant dataset must have it, how
+the item tower sees it (a contract feature kind), how Redis indexes it and whether people filter
+by it. The contract columns (REQUIRED_COLUMNS), the item feature schema (ITEM_SCHEMA), the Redis
+index and stored document (recsys.store), the fields a search returns, the add form's record
+(NewRestaurant) and the Explore "must have" filter are all derived from RESTAURANT_FIELDS: a new
+attribute is one line here plus where its values come from (importers, demo generator)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Values that mean "not known" for a choice field, in any source (CSV cells, JSON, pandas).
+UNKNOWN = "unknown"
+_TRUE = {"yes", "true", "1", "y", "t"}
+_FALSE = {"no", "false", "0", "n", "f"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    # How a value is read and checked: id, text, labels (a |-separated list), int, float,
+    # coordinate, hours (recsys.data.hours), count, stat (a review statistic), choice.
+    kind: str
+    required: bool = False  # every restaurant dataset has this column (a contract column)
+    feature: str | None = None  # the item tower's kind for it (recsys.data.contract), None: not a feature
+    index: str | None = None  # how Redis indexes it: tag, text, numeric; None: stored or not at all
+    stored: bool = True  # kept in the Redis document and returned with search results
+    choices: tuple[str, ...] = ()  # a choice field's values, UNKNOWN last
+    # A choice field people can require ("must have"): its label and the values that satisfy it.
+    must_have: str = ""
+    satisfied_by: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()  # other spellings of a choice value (OSM's "designated")
+
+    def choice(self, value: object) -> str | None:
+        """A choice field's value in its own words: a choice, UNKNOWN for an empty cell, or None
+        when the value is none of them (the caller reports it, naming the row and field)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return UNKNOWN
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = str(value).strip().lower()
+        if text in ("", UNKNOWN, "nan", "none"):
+            return UNKNOWN
+        text = dict(self.aliases).get(text, text)
+        if "yes" in self.choices and text in _TRUE:
+            return "yes"
+        if "no" in self.choices and text in _FALSE:
+            return "no"
+        return text if text in self.choices else None
+
+
+RESTAURANT_FIELDS: tuple[Field, ...] = (
+    Field("item_id", "id", feature="id", index="tag"),
+    # The contract columns, in the order problems are reported.
+    Field("name", "text", required=True, feature="text", index="text"),
+    Field("address", "text", required=True, index="text"),
+    Field("lat", "coordinate", required=True),  # with lon: the "lat,lon" geo feature and the GEO index
+    Field("lon", "coordinate", required=True),
+    Field("cuisines", "labels", required=True, feature="multilabel", index="tag"),
+    Field("price", "int", required=True, feature="numeric", index="numeric"),
+    Field("rating", "float", required=True, feature="numeric", index="numeric"),
+    Field("hours", "hours", required=True),  # indexed as open_slots tags (recsys.data.hours)
+    # Optional columns.
+    Field("locality", "text", feature="categorical", index="tag"),
+    Field("review_count", "count", feature="numeric"),
+    Field("review_mean", "stat", feature="numeric", stored=False),
+    Field("review_std", "stat", feature="numeric", stored=False),
+    Field("review_min", "stat", feature="numeric", stored=False),
+    Field("review_max", "stat", feature="numeric", stored=False),
+    # OpenStreetMap's outdoor_seating and wheelchair tags.
+    Field("outdoor_seating", "choice", feature="categorical", index="tag", choices=("yes", "no", UNKNOWN),
+          must_have="Outdoor seating", satisfied_by=("yes",),
+          aliases=tuple((kind, "yes") for kind in ("terrace", "garden", "sidewalk", "patio", "veranda",
+                                                   "pedestrian_zone", "balcony", "roof", "parklet"))),
+    Field("wheelchair", "choice", feature="categorical", index="tag", choices=("yes", "limited", "no", UNKNOWN),
+          must_have="Wheelchair access", satisfied_by=("yes", "limited"), aliases=(("designated", "yes"),)),
+)
+FIELDS = {f.name: f for f in RESTAURANT_FIELDS}
+
+REQUIRED_COLUMNS = tuple(f.name for f in RESTAURANT_FIELDS if f.required)
+TEXT_COLUMNS = tuple(f.name for f in RESTAURANT_FIELDS if f.kind in ("text", "labels", "hours", "choice"))
+CHOICE_FIELDS = tuple(f for f in RESTAURANT_FIELDS if f.kind == "choice")
+MUST_HAVE = {f.name: f.must_have for f in RESTAURANT_FIELDS if f.must_have}  # filter name -> label
+STORED = tuple(f.name for f in RESTAURANT_FIELDS if f.stored)
+
+
+def item_schema() -> dict[str, str]:
+    """The item side of the contract schema: each feature's kind, coordinates as one geo pair."""
+    schema = {f.name: f.feature for f in RESTAURANT_FIELDS if f.feature and f.kind != "coordinate"}
+    schema["lat,lon"] = "geo"
+    return schema
+
+
+def describe_choices(restaurant: dict) -> str:
+    """The known choice fields in words ("Outdoor seating: yes · Wheelchair access: limited");
+    empty when none is known."""
+    return " · ".join(f"{f.must_have or f.name}: {restaurant[f.name]}" for f in CHOICE_FIELDS
+                      if restaurant.get(f.name, UNKNOWN) != UNKNOWN)
