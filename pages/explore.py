@@ -206,6 +206,6 @@ if results is not None:
                                            ("liked", "Liked it", ":material/thumb_up:"),
                                            ("not_for_me", "Not for me", ":material/thumb_down:")):
                     if st.button(label, key=f"fb-{event}", icon=icon):
-                        if guard(service.feedback.record, user_id or "anonymous", target, event):
+                        if guard(service.record_feedback, user_id or "anonymous", target, event):
                             # the toast renders Markdown, so it names the pick by rank, not by its name
                             st.toast(f"Recorded “{label}” for pick {list(names).index(target) + 1}.")

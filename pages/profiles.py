@@ -92,7 +92,7 @@ def preview(user_id: str, doc: dict) -> None:
 
 
 def delete(user_id: str, name: str) -> None:
-    guard(service.users.delete, user_id)
+    guard(service.delete_profile, user_id)
     if ss.get("active_user") == user_id:
         ss["active_user"] = ""
     if ss.get("draft_user_id") == user_id:
@@ -108,7 +108,7 @@ with create:
     st.caption("New profiles are embedded by the trained user tower from their features: "
                "no retraining, recommendations at once.")
     draft = ss.setdefault("draft_user_id", new_draft_id())
-    stored = guard(service.users.get, draft)
+    stored = guard(service.get_profile, draft)
     if stored:
         st.caption("Editing the profile saved from this form; Save again to update it.")
         if st.button("Start a new profile"):
@@ -132,14 +132,14 @@ with find:
         st.success("Deleted the profile:")
         st.text(deleted)
     text = st.text_input("Search by name or id", key="find_text", placeholder="e.g. Maria or u00042")
-    found = guard(service.users.search, text, 50) or []
-    total = guard(service.users.count)
+    found = guard(service.find_profiles, text, 50) or []
+    total = guard(service.count_profiles)
     st.caption(f"{len(found)} shown of {total} profiles")
     if found:
         st.dataframe(pd.DataFrame(found), hide_index=True, width="stretch")
         labels = {f["user_id"]: f"{f['name']} ({f['user_id']})" for f in found}
         pick = st.selectbox("Profile", list(labels), key="edit_pick", format_func=labels.get)
-        doc = guard(service.users.get, pick)
+        doc = guard(service.get_profile, pick)
         if doc:
             values = profile_form(f"edit-{pick}", doc)
             if values:

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from recsys.config import Settings
-from recsys.redis_server import EmbeddedRedis
+from recsys.status import embedded_status
 from ui.router import start_page
 from ui.services import guard, query_latencies
 
@@ -14,30 +14,27 @@ service = start_page("System", needs_service=False)
 settings = service.settings if service else None
 
 if service is not None:
-    info = guard(service.client.info) or {}
-    st.subheader("Redis")
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Server", f"Redis {info.get('redis_version', '?')}")
-    c2.metric("Memory used", info.get("used_memory_human", "?"))
-    c3.metric("Clients", info.get("connected_clients", "?"))
-    modules = guard(service.client.execute_command, "MODULE", "LIST") or []
-    names = sorted({(m.get(b"name") or m.get("name")).decode() if isinstance(m.get(b"name") or m.get("name"), bytes)
-                    else str(m.get(b"name") or m.get("name")) for m in modules if isinstance(m, dict)})
-    st.write("Modules: " + (", ".join(names) if names else "none reported"))
-    st.write("Connection: " + ("`REDIS_URL` (credentials hidden)" if service.settings.redis_url
-                               else "embedded server on 127.0.0.1 with a password"))
+    redis_info = guard(service.redis_status)
+    if redis_info is not None:
+        st.subheader("Redis")
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Server", f"Redis {redis_info.version}")
+        c2.metric("Memory used", redis_info.memory)
+        c3.metric("Clients", redis_info.clients)
+        st.write("Modules: " + (", ".join(redis_info.modules) if redis_info.modules else "none reported"))
+        st.write("Connection: " + ("`REDIS_URL` (credentials hidden)" if redis_info.external
+                                   else "embedded server on 127.0.0.1 with a password"))
 
     st.subheader("Restaurant index")
-    status = guard(service.restaurants.status)
-    if status is not None and status.index_name:
-        ft = guard(service.client.ft(status.index_name).info) or {}
+    index = guard(service.index_summary)
+    if index is not None and index.index_name:
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric("Version", f"v{status.version}")
-        c2.metric("Restaurants", f"{status.documents:,}")
-        c3.metric("Vector index", f"{float(ft.get('vector_index_sz_mb', 0)):.1f} MB")
-        c4.metric("Profiles", f"{guard(service.users.count) or 0:,}")
-        st.caption(f"Alias `{service.restaurants.alias}` → `{status.index_name}`; built {status.meta.get('indexed_at', '?')} "
-                   f"with model {status.meta.get('model_id', '?')}.")
+        c1.metric("Version", f"v{index.version}")
+        c2.metric("Restaurants", f"{index.documents:,}")
+        c3.metric("Vector index", f"{index.vector_index_mb:.1f} MB")
+        c4.metric("Profiles", f"{index.profiles:,}")
+        st.caption(f"Alias `{index.alias}` → `{index.index_name}`; built {index.meta.get('indexed_at', '?')} "
+                   f"with model {index.meta.get('model_id', '?')}.")
 
     st.subheader("Recent queries")
     latencies = list(query_latencies())
@@ -51,13 +48,10 @@ if service is not None:
         st.caption("No queries yet in this process: open Explore.")
 
 st.subheader("Embedded server")
-settings = settings or Settings()
-if settings.redis_url:
+embedded = embedded_status(settings or Settings())
+if not embedded.used:
     st.write("Not used: `REDIS_URL` is set.")
+elif embedded.running:
+    st.write(f"Running: pid {embedded.pid}, 127.0.0.1:{embedded.port}, data in `{embedded.data_dir}` (AOF on).")
 else:
-    server = EmbeddedRedis(settings.redis_data_dir)
-    port = server.port()
-    if port:
-        st.write(f"Running: pid {server.pid()}, 127.0.0.1:{port}, data in `{settings.redis_data_dir}` (AOF on).")
-    else:
-        st.write(f"Not running (data in `{settings.redis_data_dir}`). The app starts it on the next rerun.")
+    st.write(f"Not running (data in `{embedded.data_dir}`). The app starts it on the next rerun.")

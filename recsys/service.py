@@ -17,7 +17,7 @@ import pandas as pd
 import redis
 
 from recsys.config import SHIPPED_MODEL_DIR, Settings
-from recsys.connection import connect, redis_errors, resolve_url
+from recsys.connection import check, client_url, connect, redis_errors, resolve_url
 from recsys.data.contract import Dataset, split_multilabel
 from recsys.data.importers import place_id
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
@@ -26,6 +26,7 @@ from recsys.ids import check_id
 from recsys.profile_store import UserStore
 from recsys.profiles import PROFILE_FIELDS, normalise_profile
 from recsys.recommend import Query, Results, Searcher
+from recsys.status import IndexSummary, RedisStatus, redis_status
 from recsys.store import Layout, RestaurantStore
 from recsys.train import TrainConfig
 from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
@@ -363,6 +364,47 @@ class RecommenderService:
         self._cuisines = None
         self._catalogue_changed()
         return len(records)
+
+    # -- the facade the pages use: plain data in and out, no client or store above this class --
+    @redis_errors
+    def ping(self) -> None:
+        """RedisUnavailableError (naming the server, password hidden) unless Redis answers."""
+        check(self.client, client_url(self.client))
+
+    @redis_errors
+    def get_profile(self, user_id: str) -> dict | None:
+        return self.users.get(user_id)
+
+    @redis_errors
+    def find_profiles(self, text: str = "", limit: int = 50) -> list[dict]:
+        """Profiles whose name words or id start with ``text`` (all, up to ``limit``, for "")."""
+        return self.users.search(text, limit)
+
+    @redis_errors
+    def count_profiles(self) -> int:
+        return self.users.count()
+
+    @redis_errors
+    def delete_profile(self, user_id: str) -> bool:
+        return self.users.delete(user_id)
+
+    @redis_errors
+    def record_feedback(self, user_id: str, item_id: str, event: str) -> str:
+        return self.feedback.record(user_id, item_id, event)
+
+    @redis_errors
+    def redis_status(self) -> RedisStatus:
+        return redis_status(self.client, self.settings)
+
+    @redis_errors
+    def index_summary(self) -> IndexSummary:
+        status = self.restaurants.status()
+        size = 0.0
+        if status.index_name:
+            size = float(self.client.ft(status.index_name).info().get("vector_index_sz_mb", 0) or 0)
+        return IndexSummary(version=status.version, index_name=status.index_name, alias=self.restaurants.alias,
+                            documents=status.documents, vector_index_mb=size, profiles=self.users.count(),
+                            meta=dict(status.meta))
 
     # A counter bumped on every add/update (an update of an existing id changes no count), so
     # caches of the catalogue (ui/catalogue.py) key on catalogue_version() and never go stale.

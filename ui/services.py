@@ -7,7 +7,7 @@ import collections
 import streamlit as st
 
 from recsys.config import Settings
-from recsys.connection import RedisUnavailableError, check, client_url, resolve_url
+from recsys.connection import RedisUnavailableError, resolve_url
 from recsys.redis_server import EmbeddedRedisError
 from recsys.service import RecommenderService
 from recsys.two_tower import ModelArtifactError
@@ -53,7 +53,7 @@ def get_service(show_error: bool = True) -> RecommenderService | None:
     try:
         _start_with_progress()
         service = _open_service()
-        check(service.client, client_url(service.client))
+        service.ping()
         return service
     except SERVICE_ERRORS as exc:
         _open_service.clear()

@@ -33,7 +33,7 @@ def active_profile(service: RecommenderService) -> dict | None:
     if not user_id:
         return None
     try:
-        doc = service.users.get(user_id)
+        doc = service.get_profile(user_id)
     except ValueError:  # not even a valid id
         doc = None
     except SERVICE_ERRORS:
@@ -65,7 +65,7 @@ def sidebar(service: RecommenderService | None) -> None:
             st.warning(st.session_state.pop(NOTICE), icon=":material/person_off:")
         st.markdown("**Profile**")
         search = st.text_input("Find a profile", key="profile_search", placeholder="name or id, e.g. u00001")
-        matches = guard(service.users.search, search, 20) or []
+        matches = guard(service.find_profiles, search, 20) or []
         options = [ADHOC] + [m["user_id"] for m in matches]
         if current and current not in options:
             options.insert(1, current)

@@ -138,6 +138,9 @@ def test_model_and_system_pages_render(app):
     assert not app.exception
     labels = {m.label: m.value for m in app.metric}
     assert labels["Server"].startswith("Redis 8") and int(labels["Restaurants"].replace(",", "")) >= 600
+    assert labels["Vector index"].endswith(" MB") and int(labels["Profiles"].replace(",", "")) > 0
+    shown = " ".join(str(m.value) for m in app.markdown)
+    assert "search" in shown.lower() and "Not used: `REDIS_URL` is set." in shown  # modules; the server section
 
 
 def test_redis_down_shows_what_to_do_on_every_page(app, monkeypatch):
