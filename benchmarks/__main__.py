@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
+from recsys.data.city import CITY
 from recsys.data.hours import WeeklyHours, minute_of_week
 from recsys.data.restaurants import load_restaurant_dataset
 from recsys.recommend import Query, Searcher
 from recsys.store import Layout, RestaurantStore
 from recsys.two_tower import TwoTowerRecommender
 
-SF = ZoneInfo("America/Los_Angeles")
+SF = ZoneInfo(CITY.timezone)
 ROWS: list[dict] = []
 
 

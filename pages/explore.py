@@ -22,6 +22,7 @@ from ui.state import (
     CITY_LAT,
     CITY_LON,
     DAY_LABELS,
+    DEFAULT_CENTER,
     HOODS,
     MAX_HOW_MANY,
     PRICE_LABELS,
@@ -147,7 +148,7 @@ with map_column:
         + dot.format(s=10, fill=map_view.PIN_FILL, edge="#111") + "your pin"
         + dot.format(s=10, fill="transparent", edge=map_view.RADIUS_COLOUR) + "the radius</div>",
         unsafe_allow_html=True)  # constant markup, no user text
-    m = map_view.base_map(HOODS["Civic Center"], 13, restaurant_points(service))
+    m = map_view.base_map(DEFAULT_CENTER, 13, restaurant_points(service))
     group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
     clicked = map_view.show(m, group, key="explore-map")
 last = (clicked or {}).get("last_clicked")

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from recsys.data.city import CITY
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ASSETS_DIR = PROJECT_ROOT / "assets"
 DEMO_DATASET_DIR = ASSETS_DIR / "demo"
@@ -37,7 +39,7 @@ class Settings:
     # The model used when no retrained model has been activated.
     model_dir: Path = field(default_factory=lambda: _path_env("RECSYS_MODEL_DIR", SHIPPED_MODEL_DIR))
     # Opening hours are wall-clock times in this zone; "now" is taken here too.
-    timezone: str = field(default_factory=lambda: os.environ.get("RECSYS_TIMEZONE", "America/Los_Angeles"))
+    timezone: str = field(default_factory=lambda: os.environ.get("RECSYS_TIMEZONE", CITY.timezone))
     # 0 picks a free port; a fixed one helps when other tools must find the embedded server.
     embedded_redis_port: int = field(default_factory=lambda: _int_env("RECSYS_REDIS_PORT", 0))
     # "json" (readable documents) or "hash" (vector as bytes: far less memory at millions of items).

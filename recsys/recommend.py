@@ -19,6 +19,7 @@ from redisvl.query import CountQuery, VectorQuery
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
 from recsys.connection import redis_errors
+from recsys.data.city import CITY
 from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
 from recsys.data.record import FIELDS, MUST_HAVE
 from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
@@ -224,7 +225,7 @@ def explain(item: dict, distance_m: float, open_until: str, likes: list[str]) ->
 class Searcher:
     """Runs queries against the live restaurant index."""
 
-    def __init__(self, store: RestaurantStore, tz: str = "America/Los_Angeles"):
+    def __init__(self, store: RestaurantStore, tz: str = CITY.timezone):
         self.store = store
         self.tz = tz
 

@@ -24,8 +24,8 @@ from folium.elements import JSCSSMixin
 from folium.template import Template
 from streamlit_folium import st_folium
 
+from recsys.data.city import CITY
 from recsys.data.record import describe_choices
-from recsys.data.sf_geography import SHORELINE
 from recsys.recommend import Recommendation
 
 STATIC = "/app/static"
@@ -203,7 +203,7 @@ def base_map(center: tuple[float, float], zoom: int, restaurants: list[tuple[flo
     m.default_js, m.default_css = LEAFLET_JS, LEAFLET_CSS  # local files instead of CDN links
     # Online, OpenStreetMap tiles appear; offline, the city outline below still shows the land.
     folium.TileLayer(TILES_URL, attr="© OpenStreetMap contributors", name="OpenStreetMap", max_zoom=19).add_to(m)
-    folium.Polygon([list(p) for p in SHORELINE], color="#7a8c99", weight=1, fill=True,
+    folium.Polygon([list(p) for p in CITY.shoreline], color="#7a8c99", weight=1, fill=True,
                    fill_color="#eef1e6", fill_opacity=0.6, interactive=False).add_to(m)
     rows = [[float(lat), float(lon), str(name)] for lat, lon, name in restaurants]
     _RestaurantDots(_DOTS_JS, rows=rows).add_to(m)

@@ -10,19 +10,18 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from recsys.data.city import CITY
 from recsys.data.hours import DAYS
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
-from recsys.data.sf_geography import NEIGHBOURHOODS
 from recsys.recommend import MAX_K, MAX_RADIUS_M, WIDER_RADII_M
 
-DEFAULT_CENTER = (37.7793, -122.4193)  # Civic Center
+DEFAULT_CENTER = CITY.centre
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 PRICE_LABELS = {1: "$", 2: "$$", 3: "$$$", 4: "$$$$"}
-HOODS = {h.name: (h.lat, h.lon) for h in NEIGHBOURHOODS}
-# The area the app covers (the map, the pin boxes, links): San Francisco with a margin.
-CITY_LAT = (37.6, 37.9)
-CITY_LON = (-122.6, -122.3)
+HOODS = CITY.places
+# The area the app covers (the map, the pin boxes, links): the city with a margin.
+CITY_LAT, CITY_LON = CITY.lat_range, CITY.lon_range
 # Radius steps that suit 250 m to 50 km: fine near by, coarse far out. They include every radius
 # the "widen the radius" suggestion can offer, and end at the search's own limit.
 RADIUS_STEPS_M = tuple(sorted({*WIDER_RADII_M, 750, 1_500, 3_000, 7_500, 15_000, 30_000, MAX_RADIUS_M}))
@@ -96,7 +95,7 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
         else:
             notes.append(f"The link's pin ({lat:.5f}, {lon:.5f}) is outside the area this app covers "
                          f"(latitude {CITY_LAT[0]} to {CITY_LAT[1]}, longitude {CITY_LON[0]} to {CITY_LON[1]}), "
-                         f"so the pin is at Civic Center instead.")
+                         f"so the pin is at {CITY.centre_name} instead.")
     elif (lat is None) != (lon is None):
         bad.append("lon" if lat is not None else "lat")
     radius = number("radius", int, 1, MAX_RADIUS_M)

@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recsys.data.city import CITY
 from recsys.data.contract import Dataset, save_dataset
 from recsys.data.hours import WeeklyHours
 from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY, restaurant_schema
-from recsys.data.sf_geography import NEIGHBOURHOODS, Neighbourhood, on_land, restaurant_allowed
+from recsys.data.sf_geography import Neighbourhood
 
 ORACLE_FILE = "true_utility.npz"
 KM_PER_DEG_LAT = 111.0
@@ -212,7 +213,7 @@ def _sample_point(rng: np.random.Generator, hood: Neighbourhood, allowed) -> tup
 
 
 def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFrame:
-    hoods = NEIGHBOURHOODS
+    hoods = CITY.neighbourhoods
     hood_p = np.array([h.dining_weight for h in hoods], dtype=float)
     hood_p /= hood_p.sum()
     names_arch = list(ARCHETYPES)
@@ -234,7 +235,7 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
             labels.append("pizza" if arch == "trattoria" else "cocktails")
         if style in ("split", "continuous") and rng.random() < 0.15:
             labels.append("brunch")
-        lat, lon = _sample_point(rng, hood, restaurant_allowed)
+        lat, lon = _sample_point(rng, hood, CITY.restaurant_allowed)
         street = str(rng.choice(hood.streets))
         for _ in range(20):
             pattern = str(rng.choice(NAME_PATTERNS[arch]))
@@ -279,7 +280,7 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
 
 
 def _users(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFrame:
-    hoods = NEIGHBOURHOODS
+    hoods = CITY.neighbourhoods
     hood_p = np.array([h.residential_weight for h in hoods], dtype=float)
     hood_p /= hood_p.sum()
     likes = list(LIKE_WEIGHTS)
@@ -290,7 +291,7 @@ def _users(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFrame:
         hood = hoods[rng.choice(len(hoods), p=hood_p)]
         # Homes spread wider than restaurants: people live on residential blocks too.
         wide = Neighbourhood(hood.name, hood.lat, hood.lon, hood.spread_km * 1.6, 0, 0, ())
-        lat, lon = _sample_point(rng, wide, on_land)
+        lat, lon = _sample_point(rng, wide, CITY.on_land)
         n_likes = int(rng.choice([1, 2, 3, 4], p=[0.25, 0.4, 0.25, 0.1]))
         chosen = rng.choice(len(likes), size=n_likes, replace=False, p=like_p)
         rows.append({

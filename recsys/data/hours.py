@@ -44,10 +44,16 @@ def format_clock(minute_of_day: int) -> str:
     return f"{minute_of_day // 60 % 24:02d}:{minute_of_day % 60:02d}"
 
 
-def minute_of_week(at: datetime, tz: str = "America/Los_Angeles") -> int:
+def _local(at: datetime, tz: str | None) -> datetime:
+    """``at`` on the wall clock of ``tz``, or on its own when ``tz`` is None (hours are wall-clock
+    times of the place's city; this module knows no city)."""
     if at.tzinfo is None:
         raise ValueError("the time must be timezone-aware (e.g. datetime.now(ZoneInfo(...)))")
-    local = at.astimezone(ZoneInfo(tz))
+    return at.astimezone(ZoneInfo(tz)) if tz else at
+
+
+def minute_of_week(at: datetime, tz: str | None = None) -> int:
+    local = _local(at, tz)
     return local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
 
 
@@ -162,10 +168,10 @@ class WeeklyHours:
     def is_open_minute(self, minute: int) -> bool:
         return self._interval_at(minute % MINUTES_PER_WEEK) is not None
 
-    def is_open(self, at: datetime, tz: str = "America/Los_Angeles") -> bool:
+    def is_open(self, at: datetime, tz: str | None = None) -> bool:
         return self.is_open_minute(minute_of_week(at, tz))
 
-    def closes_at(self, at: datetime, tz: str = "America/Los_Angeles") -> datetime | None:
+    def closes_at(self, at: datetime, tz: str | None = None) -> datetime | None:
         """Local time at which the place closes, or None if it is closed at ``at`` or never
         closes. Intervals that touch across the week's end (Sun night to Mon) count as one."""
         minute = minute_of_week(at, tz)
@@ -175,16 +181,16 @@ class WeeklyHours:
         end = found[1]
         if end == MINUTES_PER_WEEK and self.intervals[0][0] == 0:
             end += self.intervals[0][1]
-        local = at.astimezone(ZoneInfo(tz)).replace(second=0, microsecond=0)
+        local = _local(at, tz).replace(second=0, microsecond=0)
         return local + timedelta(minutes=end - minute)
 
-    def open_until_text(self, at: datetime, tz: str = "America/Los_Angeles") -> str:
+    def open_until_text(self, at: datetime, tz: str | None = None) -> str:
         if self.is_always_open:
             return "open 24 hours"
         closes = self.closes_at(at, tz)
         if closes is None:
             return "closed"
-        local = at.astimezone(ZoneInfo(tz))
+        local = _local(at, tz)
         suffix = "" if closes.date() == local.date() else f" ({closes.strftime('%a')})"
         return f"open until {closes.strftime('%H:%M')}{suffix}"
 

@@ -1,4 +1,4 @@
-"""San Francisco as the demo generator sees it: a coarse shoreline, the big parks, and the
+"""San Francisco's raw geography (recsys.data.city builds the City from it): a coarse shoreline, the big parks, and the
 neighbourhoods with their commercial streets and typical kitchens. Coordinates are approximate
 (read off public maps to ~100 m), good enough to keep pins on land and in the right district."""
 
@@ -27,26 +27,6 @@ NO_RESTAURANTS: tuple[tuple[float, float, float, float], ...] = (
     (37.7400, -122.4600, 37.7560, -122.4450),  # Twin Peaks and Mount Davidson slopes
     (37.7130, -122.4260, 37.7230, -122.4110),  # McLaren Park
 )
-
-
-def on_land(lat: float, lon: float) -> bool:
-    """Ray casting against the shoreline polygon."""
-    inside = False
-    points = SHORELINE
-    j = len(points) - 1
-    for i in range(len(points)):
-        yi, xi = points[i]
-        yj, xj = points[j]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def restaurant_allowed(lat: float, lon: float) -> bool:
-    return on_land(lat, lon) and not any(
-        s <= lat <= n and w <= lon <= e for s, w, n, e in NO_RESTAURANTS
-    )
 
 
 @dataclass(frozen=True)

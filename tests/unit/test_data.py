@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 
+from recsys.data.city import CITY
 from recsys.data.contract import DatasetError, load_dataset, save_dataset
 from recsys.data.demo import DemoConfig, generate
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import import_osm, import_tripadvisor, ingest
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
-from recsys.data.sf_geography import on_land, restaurant_allowed
 from tests.synthetic import category_dataset
 
 
@@ -93,8 +93,8 @@ def test_shipped_demo_data_is_valid_and_realistic():
     ds, oracle = load_restaurant_dataset(DEMO_DATASET_DIR), load_oracle(DEMO_DATASET_DIR)
     assert len(ds.items) == 3000 and len(ds.users) == 5000
     items = ds.items
-    assert all(restaurant_allowed(a, b) for a, b in zip(items["lat"], items["lon"]))
-    assert all(on_land(a, b) for a, b in zip(ds.users["home_lat"], ds.users["home_lon"]))
+    assert all(CITY.restaurant_allowed(a, b) for a, b in zip(items["lat"], items["lon"]))
+    assert all(CITY.on_land(a, b) for a, b in zip(ds.users["home_lat"], ds.users["home_lon"]))
     assert items["price"].between(1, 4).all() and items["rating"].between(0, 5).all()
     hours = [WeeklyHours.parse(h) for h in items["hours"]]
     assert any(h.is_always_open for h in hours)

@@ -56,10 +56,12 @@ def test_dst_days_use_wall_clock_time():
     hours = WeeklyHours.parse("Su 01:00-03:30")
     # 2026-03-08: clocks jump from 02:00 to 03:00 in San Francisco.
     assert hours.is_open(datetime(2026, 3, 8, 3, 15, tzinfo=SF))
-    assert hours.is_open(datetime(2026, 3, 8, 10, 15, tzinfo=ZoneInfo("UTC")))  # 03:15 PDT
+    assert hours.is_open(datetime(2026, 3, 8, 10, 15, tzinfo=ZoneInfo("UTC")), "America/Los_Angeles")  # 03:15 PDT
     # 2026-11-01: 01:30 happens twice; both are inside the interval.
     first = datetime(2026, 11, 1, 8, 30, tzinfo=ZoneInfo("UTC"))  # 01:30 PDT
-    assert hours.is_open(first) and hours.is_open(first + timedelta(hours=1))  # 01:30 PST
+    assert hours.is_open(first, "America/Los_Angeles") and hours.is_open(first + timedelta(hours=1), "America/Los_Angeles")
+    # Without a zone, the time's own wall clock: 10:15 UTC on a Sunday is after 03:30.
+    assert not hours.is_open(datetime(2026, 3, 8, 10, 15, tzinfo=ZoneInfo("UTC")))
 
 
 def test_naive_datetime_is_rejected():

@@ -51,3 +51,19 @@ def test_recsys_never_imports_streamlit():
     offenders = [str(p.relative_to(ROOT)) for p in ROOT.glob("recsys/**/*.py")
                  if any(m.split(".")[0] == "streamlit" for m in imported_modules(ast.parse(p.read_text(encoding="utf-8"))))]
     assert not offenders
+
+
+def test_one_city_configuration_feeds_the_generator_the_ui_and_the_settings(monkeypatch):
+    from recsys.config import Settings
+    from recsys.data.city import CITY
+    from recsys.data.demo import DemoConfig, generate
+    from ui import state
+
+    monkeypatch.delenv("RECSYS_TIMEZONE", raising=False)
+    assert Settings().timezone == CITY.timezone
+    assert state.HOODS == CITY.places and state.DEFAULT_CENTER == CITY.centre
+    assert (state.CITY_LAT, state.CITY_LON) == (CITY.lat_range, CITY.lon_range)
+    # The generator's places are inside the area the UI covers, in its neighbourhoods.
+    items = generate(DemoConfig(n_restaurants=200, n_users=50, seed=4))[0].items
+    assert all(CITY.covers(lat, lon) for lat, lon in zip(items["lat"], items["lon"]))
+    assert set(items["locality"]) <= set(CITY.places)
