@@ -21,9 +21,9 @@ from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
 from recsys.data.city import CITY
 from recsys.data.hours import WeeklyHours, minute_of_week
 from recsys.data.restaurants import load_restaurant_dataset
-from recsys.recommend import Query, Searcher
-from recsys.store import Layout, RestaurantStore
-from recsys.two_tower import TwoTowerRecommender
+from recsys.ml.two_tower import TwoTowerRecommender
+from recsys.serving.search import Query, Searcher
+from recsys.serving.store import Layout, RestaurantStore
 
 SF = ZoneInfo(CITY.timezone)
 ROWS: list[dict] = []
@@ -35,9 +35,9 @@ def row(area: str, what: str, value: str, baseline: str = "", ratio: str = "") -
 
 
 def quality(dataset, model: TwoTowerRecommender) -> None:
-    from recsys.cli import seed_recipe_baseline
     from recsys.data.demo import load_oracle
-    from recsys.evaluate import baselines, compare
+    from recsys.ml.evaluation import baselines, compare
+    from recsys.ml.two_tower import seed_recipe_baseline
 
     oracle = load_oracle(DEMO_DATASET_DIR)
     for split in ("random", "cold-users"):
@@ -171,8 +171,8 @@ def serve_one(client, catalogue: pd.DataFrame, vectors: np.ndarray, vector: np.n
 
 
 def serving(items: pd.DataFrame, model: TwoTowerRecommender, sizes: list[int], n_queries: int) -> None:
-    from recsys.connection import connect
-    from recsys.redis_server import EmbeddedRedis
+    from recsys.serving.connection import connect
+    from recsys.serving.redis_server import EmbeddedRedis
 
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp) / "redis")
@@ -220,7 +220,7 @@ def explore_rerun(reruns: int = 5) -> None:
         assert not at.exception, at.exception
         row("app", "Explore warm rerun, 3,000 restaurants, all filters (ms, median)", f"{statistics.median(times):.0f}",
             "target 300 ms")
-        from recsys.redis_server import EmbeddedRedis
+        from recsys.serving.redis_server import EmbeddedRedis
 
         EmbeddedRedis(Path(tmp) / "redis").stop()
 

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.contract import Dataset, Schema
-from recsys.evaluate import evaluate_recommender, make_split
-from recsys.recommenders import MatrixFactorizationRecommender, PopularRecommender
-from recsys.train import TrainConfig
-from recsys.two_tower import TwoTowerRecommender
+from recsys.ml.baselines import MatrixFactorizationRecommender, PopularRecommender
+from recsys.ml.evaluation import evaluate_recommender, make_split
+from recsys.ml.training import TrainConfig
+from recsys.ml.two_tower import TwoTowerRecommender
 
 
 def weak_demo(seed: int = 11) -> Dataset:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
-from recsys.recommend import Query
+from recsys.serving.search import Query
 from ui import map_view
 from ui.catalogue import catalogue, restaurant_points
 from ui.router import start_page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from recsys.train import TrainConfig, describe_cold_mix
+from recsys.ml.training import TrainConfig, describe_cold_mix
 from ui.router import start_page
 from ui.services import guard
 

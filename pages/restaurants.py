@@ -14,11 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from recsys.data.contract import DatasetError, Problem
+from recsys.data.geo import LAT_RANGE, LON_RANGE
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import import_file
 from recsys.data.record import CHOICE_FIELDS, UNKNOWN
 from recsys.data.restaurants import NewRestaurant, clean_label
-from recsys.geo import LAT_RANGE, LON_RANGE
 from ui.catalogue import catalogue
 from ui.router import start_page
 from ui.services import guard

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from recsys.config import Settings
-from recsys.status import embedded_status
+from recsys.serving.status import embedded_status
 from ui.router import start_page
 from ui.services import guard, query_latencies
 

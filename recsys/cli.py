@@ -19,7 +19,7 @@ def _progress_bar(total: int | None, desc: str):
 
 
 def cmd_serve_redis(args: argparse.Namespace) -> int:
-    from recsys.redis_server import EmbeddedRedis
+    from recsys.serving.redis_server import EmbeddedRedis
 
     settings = Settings()
     server = EmbeddedRedis(settings.redis_data_dir, port=args.port or settings.embedded_redis_port)
@@ -28,7 +28,7 @@ def cmd_serve_redis(args: argparse.Namespace) -> int:
 
 
 def cmd_stop_redis(args: argparse.Namespace) -> int:
-    from recsys.redis_server import EmbeddedRedis
+    from recsys.serving.redis_server import EmbeddedRedis
 
     stopped = EmbeddedRedis(Settings().redis_data_dir).stop()
     print("stopped" if stopped else "no embedded Redis was running")
@@ -89,8 +89,8 @@ def _load_any_dataset(directory: str):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from recsys.train import TrainConfig
-    from recsys.two_tower import TwoTowerRecommender
+    from recsys.ml.training import TrainConfig
+    from recsys.ml.two_tower import TwoTowerRecommender
 
     dataset = _load_any_dataset(args.dataset)
     cfg = TrainConfig(seed=args.seed, loss=args.loss)
@@ -113,22 +113,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def seed_recipe_baseline():
-    """The seed recipe as a row in the table: same towers, cosine loss on random +1/-1 labels."""
-    from recsys.model import TowerConfig
-    from recsys.train import TrainConfig
-    from recsys.two_tower import TwoTowerRecommender
-
-    model = TwoTowerRecommender(TrainConfig(loss="cosine", random_labels=True, epochs=3, val_fraction=0.0,
-                                            tower=TowerConfig(id_dim=0)))
-    model.name = "seed recipe (cosine, random labels)"
-    return model
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recsys.data.demo import load_oracle
-    from recsys.evaluate import baselines, compare, make_split
-    from recsys.two_tower import TwoTowerRecommender
+    from recsys.ml.evaluation import baselines, compare, make_split
+    from recsys.ml.two_tower import TwoTowerRecommender, seed_recipe_baseline
 
     dataset = _load_any_dataset(args.dataset)
     trained = TwoTowerRecommender.load(args.model)
@@ -156,8 +144,8 @@ def cmd_recommend_batch(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from recsys.data.contract import DatasetError, Problem
-    from recsys.recommenders import top_k
-    from recsys.two_tower import TwoTowerRecommender
+    from recsys.ml.baselines import top_k
+    from recsys.ml.two_tower import TwoTowerRecommender
 
     model = TwoTowerRecommender.load(args.model)
     dataset = _load_any_dataset(args.dataset)
@@ -189,7 +177,7 @@ def cmd_recommend_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from recsys.service import RecommenderService
+    from recsys.serving.service import RecommenderService
 
     service = RecommenderService.open(Settings(), bootstrap=False)
     built = service.ensure_indexed(force=args.force, notify=logging.getLogger("recsys").info)
@@ -200,9 +188,9 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_export_feedback(args: argparse.Namespace) -> int:
-    from recsys.connection import connect, resolve_url
     from recsys.data.contract import check_output_file
-    from recsys.feedback import FeedbackLog
+    from recsys.serving.connection import connect, resolve_url
+    from recsys.serving.feedback import FeedbackLog
 
     check_output_file(args.out, "--out")  # before Redis is asked for anything
 
@@ -291,10 +279,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from recsys.connection import RedisUnavailableError
     from recsys.data.contract import DatasetError
-    from recsys.redis_server import EmbeddedRedisError
-    from recsys.two_tower import ModelArtifactError
+    from recsys.ml.two_tower import ModelArtifactError
+    from recsys.serving.connection import RedisUnavailableError
+    from recsys.serving.redis_server import EmbeddedRedisError
 
     args = build_parser().parse_args(argv)
     # What the library waits for (Redis loading a large data set, another process's index build)

@@ -16,10 +16,10 @@ class Check:
 
 
 def run_checks(settings: Settings, notify=None) -> list[Check]:
-    from recsys.connection import RedisUnavailableError, connect, redact_url, resolve_url
-    from recsys.redis_server import server_processes
-    from recsys.store import RestaurantStore
-    from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
+    from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
+    from recsys.serving.connection import RedisUnavailableError, connect, redact_url, resolve_url
+    from recsys.serving.redis_server import server_processes
+    from recsys.serving.store import RestaurantStore
 
     checks: list[Check] = []
     if not settings.redis_url:

@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
     """One embedded Redis for the whole run, in its own data dir, stopped at the end."""
-    from recsys.redis_server import EmbeddedRedis
+    from recsys.serving.redis_server import EmbeddedRedis
 
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis-session"))
     url = server.ensure_running()
@@ -57,9 +57,9 @@ def small_demo_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_model_dir(small_demo_dir, tmp_path_factory):
     from recsys.data.restaurants import load_restaurant_dataset
-    from recsys.model import TowerConfig
-    from recsys.train import TrainConfig
-    from recsys.two_tower import TwoTowerRecommender
+    from recsys.ml.network import TowerConfig
+    from recsys.ml.training import TrainConfig
+    from recsys.ml.two_tower import TwoTowerRecommender
 
     cfg = TrainConfig(epochs=4, tower=TowerConfig(hidden=[64], embedding_dim=32, id_dim=8))
     model = TwoTowerRecommender(cfg).fit(load_restaurant_dataset(small_demo_dir))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from recsys.service import RecommenderService
+from recsys.serving.service import RecommenderService
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -26,7 +26,7 @@ from streamlit_folium import st_folium
 
 from recsys.data.city import CITY
 from recsys.data.record import describe_choices
-from recsys.recommend import Recommendation
+from recsys.serving.search import Recommendation
 
 STATIC = "/app/static"
 # folium's map template still loads jQuery, so it ships too (leaflet@1.9.4, jquery@3.7.1 from npm).

@@ -7,10 +7,10 @@ import collections
 import streamlit as st
 
 from recsys.config import Settings
-from recsys.connection import RedisUnavailableError, resolve_url
-from recsys.redis_server import EmbeddedRedisError
-from recsys.service import RecommenderService
-from recsys.two_tower import ModelArtifactError
+from recsys.ml.two_tower import ModelArtifactError
+from recsys.serving.connection import RedisUnavailableError, resolve_url
+from recsys.serving.redis_server import EmbeddedRedisError
+from recsys.serving.service import RecommenderService
 
 SERVICE_ERRORS = (RedisUnavailableError, EmbeddedRedisError, ModelArtifactError)
 

@@ -10,7 +10,7 @@ import hashlib
 
 import streamlit as st
 
-from recsys.service import RecommenderService
+from recsys.serving.service import RecommenderService
 from ui.services import SERVICE_ERRORS, guard
 
 ADHOC = ""

@@ -14,7 +14,7 @@ from recsys.data.city import CITY
 from recsys.data.hours import DAYS
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
-from recsys.recommend import MAX_K, MAX_RADIUS_M, WIDER_RADII_M
+from recsys.serving.search import MAX_K, MAX_RADIUS_M, WIDER_RADII_M
 
 DEFAULT_CENTER = CITY.centre
 DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -25,7 +25,7 @@ from typing import Callable
 
 import pandas as pd
 
-from recsys.ids import check_id
+from recsys.data.ids import check_id
 
 KINDS = ("numeric", "categorical", "multilabel", "text", "id", "geo")
 ID_COLUMNS = {"items": "item_id", "users": "user_id"}

@@ -41,6 +41,7 @@ from recsys.data.contract import (
     unique_problems,
 )
 from recsys.data.hours import DAY_NAMES, MINUTES_PER_WEEK, HoursError, WeeklyHours
+from recsys.data.ids import check_id
 from recsys.data.record import CHOICE_FIELDS, UNKNOWN
 from recsys.data.restaurants import (
     ITEM_SCHEMA,
@@ -50,7 +51,6 @@ from recsys.data.restaurants import (
     merge_unquoted_hours,
     validate_restaurant_directory,
 )
-from recsys.ids import check_id
 
 FORMATS = ("tripadvisor", "osm", "csv")
 OSM_AMENITIES = {"restaurant", "cafe", "fast_food", "bar", "pub", "food_court", "ice_cream", "biergarten"}

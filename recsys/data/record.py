@@ -3,7 +3,7 @@
 Each Field says what kind of value it holds, whether every restaurant dataset must have it, how
 the item tower sees it (a contract feature kind), how Redis indexes it and whether people filter
 by it. The contract columns (REQUIRED_COLUMNS), the item feature schema (ITEM_SCHEMA), the Redis
-index and stored document (recsys.store), the fields a search returns, the add form's record
+index and stored document (recsys.serving.store), the fields a search returns, the add form's record
 (NewRestaurant) and the Explore "must have" filter are all derived from RESTAURANT_FIELDS: a new
 attribute is one line here plus where its values come from (importers, demo generator)."""
 

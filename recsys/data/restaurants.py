@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from recsys.data.contract import MAX_FIELD_CHARS, Dataset, DatasetError, Problem, Schema, split_multilabel, validate_directory
+from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.data.hours import HoursError, WeeklyHours
+from recsys.data.ids import check_id
 from recsys.data.record import CHOICE_FIELDS, REQUIRED_COLUMNS, RESTAURANT_FIELDS, TEXT_COLUMNS, UNKNOWN, item_schema
-from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
-from recsys.ids import check_id
 
 PRICE_RANGE = (1, 4)
 RATING_RANGE = (0.0, 5.0)

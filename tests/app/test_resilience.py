@@ -14,7 +14,7 @@ from tests.app.conftest import APP
 def test_external_redis_down_shows_what_to_do_then_recovers_when_back(app_env, monkeypatch, tmp_path):
     import socket
 
-    from recsys.redis_server import EmbeddedRedis
+    from recsys.serving.redis_server import EmbeddedRedis
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -42,7 +42,7 @@ def test_external_redis_down_shows_what_to_do_then_recovers_when_back(app_env, m
 
 
 def test_killed_embedded_redis_is_restarted_on_the_next_rerun(app_env, monkeypatch, tmp_path):
-    from recsys.redis_server import EmbeddedRedis
+    from recsys.serving.redis_server import EmbeddedRedis
 
     monkeypatch.delenv("REDIS_URL")  # the app's own embedded server, which this test may kill
     monkeypatch.setenv("RECSYS_DATA_DIR", str(tmp_path / "own"))
@@ -79,7 +79,7 @@ def test_sessions_with_different_profiles_do_not_share_state(app):
     assert [at.session_state["active_user"] for at in sessions] == service_users
     assert list(tables[0]["id"]) != list(tables[1]["id"])
     # Each session's list is exactly what the service gives that user alone for that view.
-    from recsys.recommend import Query
+    from recsys.serving.search import Query
     from ui.services import _open_service
 
     service = _open_service()

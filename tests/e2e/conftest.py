@@ -74,7 +74,7 @@ MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 def service_for(env: dict):
     """A RecommenderService on the same Redis namespace as the test server (to add places)."""
     from recsys.config import Settings
-    from recsys.service import RecommenderService
+    from recsys.serving.service import RecommenderService
 
     return RecommenderService.open(Settings(
         redis_url=env["REDIS_URL"], data_dir=Path(env["RECSYS_DATA_DIR"]),

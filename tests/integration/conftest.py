@@ -12,7 +12,7 @@ from recsys.config import Settings
 def service(redis_server, small_demo_dir, small_model_dir, tmp_path_factory):
     import uuid
 
-    from recsys.service import RecommenderService
+    from recsys.serving.service import RecommenderService
 
     settings = Settings(redis_url=redis_server, data_dir=tmp_path_factory.mktemp("data"), dataset_dir=small_demo_dir,
                         model_dir=small_model_dir, namespace=f"svc{uuid.uuid4().hex[:8]}")

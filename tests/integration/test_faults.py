@@ -9,10 +9,10 @@ import time
 import pytest
 
 from recsys.config import Settings
-from recsys.connection import RedisUnavailableError
-from recsys.recommend import Query
-from recsys.redis_server import EmbeddedRedis
-from recsys.service import RecommenderService, load_model
+from recsys.serving.connection import RedisUnavailableError
+from recsys.serving.redis_server import EmbeddedRedis
+from recsys.serving.search import Query
+from recsys.serving.service import RecommenderService, load_model
 
 
 @pytest.fixture

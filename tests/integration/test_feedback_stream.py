@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from recsys.feedback import FeedbackLog
+from recsys.serving.feedback import FeedbackLog
 
 
 def node_size(client) -> int:

@@ -19,9 +19,9 @@ import pytest
 import redis
 
 from recsys.config import Settings
-from recsys.profiles import PROFILE_FIELDS
-from recsys.recommend import Query
-from recsys.service import RecommenderService
+from recsys.data.profiles import PROFILE_FIELDS
+from recsys.serving.search import Query
+from recsys.serving.service import RecommenderService
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = dict(lat=37.7599, lon=-122.4148, radius_m=3000, k=5, open_only=False)
@@ -37,9 +37,9 @@ def settings(redis_server, small_demo_dir, small_model_dir, tmp_path):
 def other_model_dir(small_demo_dir, tmp_path_factory):
     """A second model (another seed): the "model B" an index switches to."""
     from recsys.data.restaurants import load_restaurant_dataset
-    from recsys.model import TowerConfig
-    from recsys.train import TrainConfig
-    from recsys.two_tower import TwoTowerRecommender
+    from recsys.ml.network import TowerConfig
+    from recsys.ml.training import TrainConfig
+    from recsys.ml.two_tower import TwoTowerRecommender
 
     cfg = TrainConfig(epochs=2, seed=11, tower=TowerConfig(hidden=[64], embedding_dim=32, id_dim=8))
     model = TwoTowerRecommender(cfg).fit(load_restaurant_dataset(small_demo_dir))
@@ -77,7 +77,7 @@ class Reader:
     """Counts the live index's documents over and over from its own connection while builds run."""
 
     def __init__(self, url: str, ns: str):
-        from recsys.store import RestaurantStore
+        from recsys.serving.store import RestaurantStore
 
         self.store = RestaurantStore(redis.Redis.from_url(url), ns)
         self.counts: list[int] = []
@@ -131,8 +131,8 @@ def test_eight_interrupted_rebuilds_then_a_complete_one(settings):
 _KILLED_BUILD = """
 import os, signal, sys
 from recsys.config import Settings
-from recsys.profiles import PROFILE_FIELDS
-from recsys.service import RecommenderService
+from recsys.data.profiles import PROFILE_FIELDS
+from recsys.serving.service import RecommenderService
 settings = Settings(**{k: v for k, v in __import__("json").loads(sys.argv[1]).items()})
 service = RecommenderService.open(settings)
 items = service.catalogue()
@@ -201,8 +201,8 @@ _KILLED_AFTER_SWITCH = """
 import json, os, signal, sys
 from pathlib import Path
 from recsys.config import Settings
-from recsys.profiles import PROFILE_FIELDS
-from recsys.service import RecommenderService, load_model
+from recsys.data.profiles import PROFILE_FIELDS
+from recsys.serving.service import RecommenderService, load_model
 settings = Settings(**json.loads(sys.argv[1]))
 service = RecommenderService.open(settings)
 RecommenderService._sync_users = lambda self, *a, **k: os.kill(os.getpid(), signal.SIGKILL)
@@ -211,7 +211,7 @@ service.reindex(service.dataset(), load_model(Path(sys.argv[2])))
 
 
 def test_killed_between_index_switch_and_profile_reembedding(settings, other_model_dir):
-    from recsys.service import model_id
+    from recsys.serving.service import model_id
 
     service = RecommenderService.open(settings)
     saved = service.save_profile({"name": "Edited before the switch", "likes": ["bbq"], "home_lat": 37.76,
@@ -262,8 +262,8 @@ def test_a_place_added_while_a_rebuild_runs_is_in_the_new_version(settings, othe
     """The add goes to the version being replaced; the rebuild carries it over, embedded by the
     new model, so it stays searchable."""
     from recsys.data.restaurants import NewRestaurant
-    from recsys.service import LoadedModel, model_id
-    from recsys.two_tower import TwoTowerRecommender
+    from recsys.ml.two_tower import TwoTowerRecommender
+    from recsys.serving.service import LoadedModel, model_id
 
     service = RecommenderService.open(settings)
     adder = RecommenderService.open(settings)  # another session's view of the same namespace

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 import uuid
 
-from recsys.recommend import Query, Searcher
-from recsys.store import Layout, RestaurantStore
+from recsys.serving.search import Query, Searcher
+from recsys.serving.store import Layout, RestaurantStore
 from tests.integration.test_recommend import random_query
 
 

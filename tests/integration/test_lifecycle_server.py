@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from recsys.redis_server import EmbeddedRedis, EmbeddedRedisError, find_binaries
+from recsys.serving.redis_server import EmbeddedRedis, EmbeddedRedisError, find_binaries
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -184,7 +184,7 @@ def test_server_busy_with_a_long_script_is_waited_for(data_dir):
 
 # -- issue 11.1 + 11.6: an AOF load longer than the start timeout, 4 processes starting at once ----
 def _start_in_child(data_dir: str) -> str:
-    from recsys.redis_server import EmbeddedRedis
+    from recsys.serving.redis_server import EmbeddedRedis
 
     return EmbeddedRedis(Path(data_dir)).ensure_running(timeout_s=2, notify=lambda m: print(m, file=sys.stderr))
 
@@ -270,7 +270,7 @@ def test_serve_redis_and_app_started_together_share_one_server(data_dir):
 # -- issue 10.11: a fixed port already taken: the message names the cause -----------------------
 def test_fixed_port_taken_says_so_in_the_first_line(data_dir):
     from recsys.config import Settings
-    from recsys.connection import RedisUnavailableError, resolve_url
+    from recsys.serving.connection import RedisUnavailableError, resolve_url
 
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
@@ -332,8 +332,8 @@ def test_aof_dir_files_and_log_are_private_also_after_an_upgrade(data_dir):
 def test_disk_full_misconf_is_a_clear_error(data_dir, namespace):
     import numpy as np
 
-    from recsys.connection import RedisUnavailableError
-    from recsys.profile_store import UserStore
+    from recsys.serving.connection import RedisUnavailableError
+    from recsys.serving.profile_store import UserStore
 
     url = EmbeddedRedis(data_dir).ensure_running()
     client = redis.Redis.from_url(url)

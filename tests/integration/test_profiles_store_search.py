@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recsys.profile_store import UserStore
+from recsys.serving.profile_store import UserStore
 
 MAX_SEARCH_WORDS = 32
 

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from geopy.distance import geodesic
 
-from recsys.connection import RedisUnavailableError
 from recsys.data.contract import split_multilabel
 from recsys.data.hours import WeeklyHours
 from recsys.data.record import FIELDS, MUST_HAVE
 from recsys.data.restaurants import NewRestaurant
-from recsys.recommend import Query
+from recsys.serving.connection import RedisUnavailableError
+from recsys.serving.search import Query
 
 SF = ZoneInfo("America/Los_Angeles")
 
@@ -211,7 +211,7 @@ def test_not_for_me_is_never_recommended_again_to_that_user(service):
 
 
 def test_stopped_redis_is_a_clear_error_without_password(tmp_path):
-    from recsys.connection import connect
+    from recsys.serving.connection import connect
 
     with pytest.raises(RedisUnavailableError) as err:
         connect("redis://:secret-pass@127.0.0.1:1/0")

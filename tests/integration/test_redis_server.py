@@ -13,7 +13,7 @@ from redisvl.index import SearchIndex
 from redisvl.query import VectorQuery
 from redisvl.query.filter import Geo, GeoRadius, Tag
 
-from recsys.redis_server import EmbeddedRedis, EmbeddedRedisError, ServerBinaries, find_binaries
+from recsys.serving.redis_server import EmbeddedRedis, EmbeddedRedisError, ServerBinaries, find_binaries
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_second_start_reuses_the_running_server(server):
 
 
 def test_stale_state_file_from_an_older_version_is_ignored_and_removed(server):
-    from recsys.redis_server import LEGACY_STATE_FILE, server_processes
+    from recsys.serving.redis_server import LEGACY_STATE_FILE, server_processes
 
     server.data_dir.mkdir(parents=True, exist_ok=True)
     # A pid that cannot be a live Redis of ours (pid_max is below 2**22 on Linux).

@@ -6,7 +6,7 @@ import pytest
 
 from recsys.config import Settings
 from recsys.doctor import run_checks
-from recsys.recommend import Recommendation
+from recsys.serving.search import Recommendation
 from ui.map_view import popup_html
 
 
@@ -29,7 +29,7 @@ def test_profile_search_finds_by_name_and_id(service):
 
 def test_hostile_names_are_stored_verbatim_and_escaped_in_popups(service):
     from recsys.data.restaurants import NewRestaurant
-    from recsys.recommend import Query
+    from recsys.serving.search import Query
 
     name = '<img src=x onerror="alert(1)"> @name:{*} | Bar'
     item_id = service.add_restaurant(NewRestaurant(name=name, address="<b>1</b> St", lat=37.7111, lon=-122.4755,
@@ -76,7 +76,7 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)
 def test_redact_url_hides_every_credential_form(url):
-    from recsys.connection import redact_url
+    from recsys.serving.connection import redact_url
 
     redacted = redact_url(url)
     assert not _leaks(redacted) and "***" in redacted
@@ -85,7 +85,7 @@ def test_redact_url_hides_every_credential_form(url):
 
 @pytest.mark.parametrize("url", HOSTILE_URLS)
 def test_unavailable_error_and_doctor_never_show_the_password(url, tmp_path):
-    from recsys.connection import RedisUnavailableError, connect
+    from recsys.serving.connection import RedisUnavailableError, connect
 
     with pytest.raises(RedisUnavailableError) as err:
         connect(url)
@@ -97,7 +97,7 @@ def test_unavailable_error_and_doctor_never_show_the_password(url, tmp_path):
 
 
 def test_malformed_password_says_to_percent_encode():
-    from recsys.connection import RedisUnavailableError, connect
+    from recsys.serving.connection import RedisUnavailableError, connect
 
     with pytest.raises(RedisUnavailableError) as err:
         connect("redis://:TOPa/SECRETb#SECc@127.0.0.1:1/0")

@@ -20,10 +20,10 @@ from recsys.data.contract import (
     DatasetError,
     save_dataset,
 )
+from recsys.data.geo import LAT_RANGE
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import ImportResult, import_file, ingest, place_id
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
-from recsys.geo import LAT_RANGE
 from tests import hostile
 
 HOSTILE_NAMES = [*hostile.SHOWABLE_TEXTS, *hostile.QUERY_TEXTS, "fish & chips; o'higgins grill"]

@@ -11,10 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 UI_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "streamlit_app.py"])
-# What stays behind the facade (recsys.service.RecommenderService).
+# What stays behind the facade (recsys.serving.service.RecommenderService).
 HIDDEN_ATTRIBUTES = {"client", "users", "restaurants", "searcher", "feedback"}
-HIDDEN_MODULES = ("redis", "redisvl", "torch", "recsys.store", "recsys.redis_server", "recsys.profile_store",
-                  "recsys.feedback", "recsys.connection.connect")
+HIDDEN_MODULES = ("redis", "redisvl", "torch", "recsys.serving.store", "recsys.serving.redis_server",
+                  "recsys.serving.profile_store", "recsys.serving.feedback", "recsys.serving.connection.connect")
 
 
 def imported_modules(tree: ast.AST) -> list[str]:
@@ -44,7 +44,8 @@ def test_the_check_sees_a_reach_through():
     tree = ast.parse("service.client.info()\nimport redis\n")
     assert any(isinstance(n, ast.Attribute) and n.attr == "client" for n in ast.walk(tree))
     assert "redis" in imported_modules(tree)
-    assert "recsys.store.RestaurantStore" in imported_modules(ast.parse("from recsys.store import RestaurantStore"))
+    store = ast.parse("from recsys.serving.store import RestaurantStore")
+    assert "recsys.serving.store.RestaurantStore" in imported_modules(store)
 
 
 def test_recsys_never_imports_streamlit():
@@ -67,3 +68,15 @@ def test_one_city_configuration_feeds_the_generator_the_ui_and_the_settings(monk
     items = generate(DemoConfig(n_restaurants=200, n_users=50, seed=4))[0].items
     assert all(CITY.covers(lat, lon) for lat, lon in zip(items["lat"], items["lon"]))
     assert set(items["locality"]) <= set(CITY.places)
+
+
+@pytest.mark.parametrize("layer, forbidden", [
+    ("ml", ("recsys.serving", "recsys.data.record", "recsys.data.restaurants", "recsys.data.city", "recsys.data.demo",
+            "recsys.data.importers", "streamlit")),  # the model knows ids, features and interactions only
+    ("data", ("recsys.serving", "recsys.ml", "streamlit", "torch")),
+    ("serving", ("streamlit",))])
+def test_the_folders_are_layers(layer, forbidden):
+    offenders = {str(p.relative_to(ROOT)): [m for m in imported_modules(ast.parse(p.read_text(encoding="utf-8")))
+                                            if m.startswith(forbidden)]
+                 for p in (ROOT / "recsys" / layer).glob("*.py")}
+    assert not {k: v for k, v in offenders.items() if v}

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from benchmarks.quality import checkins
-from recsys.evaluate import evaluate_recommender, make_split
-from recsys.recommenders import MatrixFactorizationRecommender, PopularRecommender
-from recsys.train import TrainConfig
-from recsys.two_tower import TwoTowerRecommender
+from recsys.ml.baselines import MatrixFactorizationRecommender, PopularRecommender
+from recsys.ml.evaluation import evaluate_recommender, make_split
+from recsys.ml.training import TrainConfig
+from recsys.ml.two_tower import TwoTowerRecommender
 from tests.synthetic import category_dataset, ids_only_dataset, popularity_dataset
 
 DEFAULTS = TrainConfig(max_seconds=60)  # the CLI's defaults; the cap only guards a slow machine

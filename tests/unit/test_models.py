@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import torch
 
-from recsys.evaluate import evaluate_recommender, make_split, ranking_metrics
-from recsys.features import FeatureSpec
-from recsys.model import TowerConfig
-from recsys.recommenders import ContentRecommender, PopularRecommender, RandomRecommender
-from recsys.train import TrainConfig
-from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
+from recsys.ml.baselines import ContentRecommender, PopularRecommender, RandomRecommender
+from recsys.ml.evaluation import evaluate_recommender, make_split, ranking_metrics
+from recsys.ml.features import FeatureSpec
+from recsys.ml.network import TowerConfig
+from recsys.ml.training import TrainConfig
+from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
 from tests.synthetic import category_dataset, same_category_share
 
 FAST = TrainConfig(epochs=25, batch_size=64, patience=25, lr=5e-3, tower=TowerConfig(hidden=[64], embedding_dim=16, id_dim=8))
@@ -130,7 +130,7 @@ def test_embeddings_are_unit_vectors_plus_bias_slot_and_stable_in_eval_mode():
 
 
 def test_models_saved_before_the_bias_load_as_pure_cosine():
-    from recsys.train import TrainConfig as Config
+    from recsys.ml.training import TrainConfig as Config
 
     old = FAST.to_json()
     old["tower"].pop("item_bias")
@@ -232,7 +232,7 @@ def test_features_only_variant_is_saved_and_loaded_as_trained(tmp_path):
 def test_a_variant_far_behind_the_best_stops_after_prune_after_epochs():
     from dataclasses import replace
 
-    from recsys.train import _train_once
+    from recsys.ml.training import _train_once
 
     data = category_dataset()
     cfg = replace(FAST, epochs=12, patience=12, prune_after=2)

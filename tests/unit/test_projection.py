@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recsys.projection import project
+from recsys.ml.projection import project
 
 
 def _space(seed: int = 0):

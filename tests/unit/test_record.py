@@ -17,7 +17,7 @@ from recsys.data.contract import DatasetError
 from recsys.data.importers import import_file
 from recsys.data.record import CHOICE_FIELDS, FIELDS, MUST_HAVE, REQUIRED_COLUMNS, RESTAURANT_FIELDS, describe_choices
 from recsys.data.restaurants import ITEM_SCHEMA, NewRestaurant
-from recsys.store import Layout, parse_item, restaurant_document, restaurant_schema
+from recsys.serving.store import Layout, parse_item, restaurant_document, restaurant_schema
 from tests.unit.test_importers_hostile import GOOD_ROW, HEADER, write_csv
 
 PLACE = dict(name="Patio Place", address="1 Valencia St", lat=37.77, lon=-122.42, cuisines=["thai"], price=2,

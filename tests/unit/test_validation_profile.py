@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from recsys.geo import LAT_RANGE
-from recsys.profiles import normalise_profile
+from recsys.data.geo import LAT_RANGE
+from recsys.data.profiles import normalise_profile
 from tests import hostile
 
 HOSTILE_NAMES = [*hostile.SHOWABLE_TEXTS, *hostile.QUERY_TEXTS, "  padded  "]

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from recsys.geo import LAT_RANGE
-from recsys.recommend import MAX_K, MAX_RADIUS_M, Query
+from recsys.data.geo import LAT_RANGE
+from recsys.serving.search import MAX_K, MAX_RADIUS_M, Query
 
 SF = ZoneInfo("America/Los_Angeles")
 

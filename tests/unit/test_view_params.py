@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from recsys.recommend import MAX_RADIUS_M
+from recsys.serving.search import MAX_RADIUS_M
 from tests import hostile
 from ui.state import CITY_LAT, CITY_LON, MAX_HOW_MANY, RADIUS_STEPS_M, View, from_params, now_view, to_params
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.contract import Dataset
-from recsys.recommenders import (
+from recsys.ml.baselines import (
     ContentRecommender,
     MatrixFactorizationRecommender,
     NearestRecommender,
@@ -24,7 +24,7 @@ from recsys.recommenders import (
     PopularRecommender,
     RandomRecommender,
     Recommender,
-    _geo_columns,
+    geo_columns,
 )
 
 SPLITS = ("random", "time", "cold-users", "cold-items")
@@ -115,7 +115,7 @@ def baselines(dataset: Dataset, oracle: dict | None = None,
               seed_recipe: Callable[[], Recommender] | None = None) -> list[Recommender]:
     models: list[Recommender] = [RandomRecommender(), PopularRecommender(), ContentRecommender(),
                                  MatrixFactorizationRecommender("bpr"), MatrixFactorizationRecommender("als")]
-    if _geo_columns(dataset.schema.users) and _geo_columns(dataset.schema.items):
+    if geo_columns(dataset.schema.users) and geo_columns(dataset.schema.items):
         models.append(NearestRecommender())
     if seed_recipe is not None:
         models.append(seed_recipe())

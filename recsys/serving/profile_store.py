@@ -15,8 +15,8 @@ from redisvl.query import FilterQuery
 from redisvl.query.filter import FilterExpression
 from redisvl.utils.token_escaper import TokenEscaper
 
-from recsys.connection import redis_errors
-from recsys.ids import MAX_ID_LENGTH
+from recsys.data.ids import MAX_ID_LENGTH
+from recsys.serving.connection import redis_errors
 
 # Words of a search sent to RediSearch; its query parser overflows near 256 terms. Further words
 # are still required, checked on the returned names, so a long search never widens.

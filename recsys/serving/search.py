@@ -18,13 +18,13 @@ from geopy.distance import geodesic
 from redisvl.query import CountQuery, VectorQuery
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
-from recsys.connection import redis_errors
 from recsys.data.city import CITY
+from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
+from recsys.data.ids import check_id
 from recsys.data.record import FIELDS, MUST_HAVE
-from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
-from recsys.ids import check_id
-from recsys.store import RestaurantStore, parse_item
+from recsys.serving.connection import redis_errors
+from recsys.serving.store import RestaurantStore, parse_item
 
 MAX_RADIUS_M = 50_000
 MAX_K = 100

@@ -15,8 +15,8 @@ from collections.abc import Callable
 import pandas as pd
 import redis
 
-from recsys.connection import redis_errors
-from recsys.ids import check_id
+from recsys.data.ids import check_id
+from recsys.serving.connection import redis_errors
 
 FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
 MAX_EVENTS_ENV = "RECSYS_FEEDBACK_MAXLEN"

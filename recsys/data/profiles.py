@@ -9,8 +9,8 @@ import uuid
 import numpy as np
 
 from recsys.data.contract import MULTILABEL_SEP
-from recsys.geo import LAT_RANGE, LON_RANGE, check_coordinate
-from recsys.ids import check_id
+from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
+from recsys.data.ids import check_id
 
 PROFILE_FIELDS = ("user_id", "name", "likes", "price_bracket", "home_neighbourhood", "home_lat", "home_lon",
                   "newsletter", "notifications", "profile_visibility", "data_sharing")

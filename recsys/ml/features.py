@@ -1,7 +1,7 @@
 """FeatureSpec: turns a users or items table into float tensors, fitted on training data only.
 
 Every kind maps unknown values somewhere safe (an "unknown" bucket, a missing indicator, a zero
-id), which is what lets a brand-new user or restaurant be embedded without retraining.
+id), which is what lets a brand-new user or item be embedded without retraining.
 Domain-free: it only knows the column kinds declared in schema.json.
 """
 

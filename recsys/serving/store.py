@@ -21,10 +21,10 @@ import redis
 from redisvl.exceptions import RedisSearchError
 from redisvl.index import SearchIndex
 
-from recsys.connection import redis_errors
 from recsys.data.contract import split_multilabel
 from recsys.data.hours import WeeklyHours
 from recsys.data.record import RESTAURANT_FIELDS, UNKNOWN, Field
+from recsys.serving.connection import redis_errors
 
 logging.getLogger("redisvl").setLevel(logging.CRITICAL)  # its tracebacks would duplicate ours
 

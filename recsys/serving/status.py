@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from recsys.config import Settings
-from recsys.redis_server import EmbeddedRedis
+from recsys.serving.redis_server import EmbeddedRedis
 
 
 @dataclass

@@ -17,10 +17,10 @@ import torch
 
 from recsys import __version__
 from recsys.data.contract import Dataset
-from recsys.features import FeatureSpec
-from recsys.model import TwoTower
-from recsys.recommenders import Recommender
-from recsys.train import Progress, TrainConfig, train_two_tower
+from recsys.ml.baselines import Recommender
+from recsys.ml.features import FeatureSpec
+from recsys.ml.network import TwoTower
+from recsys.ml.training import Progress, TrainConfig, train_two_tower
 
 FORMAT_VERSION = 1
 FILES = ("model.pt", "user_features.json", "item_features.json", "config.json")
@@ -175,3 +175,13 @@ class TwoTowerRecommender(Recommender):
         if path and (Path(path) / "metrics.json").is_file():
             return json.loads((Path(path) / "metrics.json").read_text(encoding="utf-8"))
         return None
+
+
+def seed_recipe_baseline() -> TwoTowerRecommender:
+    """The seed recipe as a baseline row: the same towers, cosine loss on random +1/-1 labels."""
+    from recsys.ml.network import TowerConfig
+
+    model = TwoTowerRecommender(TrainConfig(loss="cosine", random_labels=True, epochs=3, val_fraction=0.0,
+                                            tower=TowerConfig(id_dim=0)))
+    model.name = "seed recipe (cosine, random labels)"
+    return model

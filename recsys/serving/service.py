@@ -17,19 +17,19 @@ import pandas as pd
 import redis
 
 from recsys.config import SHIPPED_MODEL_DIR, Settings
-from recsys.connection import check, client_url, connect, redis_errors, resolve_url
 from recsys.data.contract import Dataset, split_multilabel
+from recsys.data.ids import check_id
 from recsys.data.importers import place_id
+from recsys.data.profiles import PROFILE_FIELDS, normalise_profile
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
-from recsys.feedback import FeedbackLog
-from recsys.ids import check_id
-from recsys.profile_store import UserStore
-from recsys.profiles import PROFILE_FIELDS, normalise_profile
-from recsys.recommend import Query, Results, Searcher
-from recsys.status import IndexSummary, RedisStatus, redis_status
-from recsys.store import Layout, RestaurantStore
-from recsys.train import TrainConfig
-from recsys.two_tower import ModelArtifactError, TwoTowerRecommender
+from recsys.ml.training import TrainConfig
+from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
+from recsys.serving.connection import check, client_url, connect, redis_errors, resolve_url
+from recsys.serving.feedback import FeedbackLog
+from recsys.serving.profile_store import UserStore
+from recsys.serving.search import Query, Results, Searcher
+from recsys.serving.status import IndexSummary, RedisStatus, redis_status
+from recsys.serving.store import Layout, RestaurantStore
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def _decoded(reply):
     return json.loads(reply) if isinstance(reply, (str, bytes)) else reply
 
 
-# The layout of the served vectors (recsys.model): part of the model id, so stored vectors of
+# The layout of the served vectors (recsys.ml.network): part of the model id, so stored vectors of
 # another layout (an older release) are re-embedded and re-indexed, never mixed with new ones.
 VECTOR_LAYOUT = b"taste+bias+popularity"
 
@@ -285,9 +285,9 @@ class RecommenderService:
 
     def embedding_map(self, user_id: str, n_items: int = 1500, n_users: int = 400, top_k: int = 10) -> tuple[pd.DataFrame, float]:
         """The Model page's picture: a sample of restaurants and users plus ``user_id`` in two
-        directions of the taste space (see recsys.projection), with that user's top-k picks
+        directions of the taste space (see recsys.ml.projection), with that user's top-k picks
         marked. Returns (x, y, group, name) rows and the share of variance the picture keeps."""
-        from recsys.projection import project
+        from recsys.ml.projection import project
 
         items = self.catalogue()
         all_users = self.dataset().users
@@ -335,7 +335,7 @@ class RecommenderService:
         version with it and switch to it only when complete (the old one serves until then)."""
         from dataclasses import replace
 
-        from recsys.evaluate import quick_evaluation
+        from recsys.ml.evaluation import quick_evaluation
 
         dataset = self.dataset()
         # Default: the full recipe with its variant selection (not the last winner's narrowed config).

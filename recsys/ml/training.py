@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 
 from recsys.data.contract import ID_COLUMNS, Dataset
-from recsys.features import FeatureSpec
-from recsys.model import DEFAULT_COLD_MIX, TowerConfig, TwoTower
+from recsys.ml.features import FeatureSpec
+from recsys.ml.network import DEFAULT_COLD_MIX, TowerConfig, TwoTower
 
 # (epoch, max_epochs, {"epoch", "loss", "val_recall", "val_warm", "val_cold", "variant"})
 Progress = Callable[[int, int, dict], None]
@@ -78,7 +78,7 @@ class TrainConfig:
     # Validation picks the variant and the epoch count; then one more run on every interaction for
     # that many epochs, so the held-out visits and users are learned too (their ids above all).
     refit: bool = True
-    # (taste, bias, popularity) weights of a new user's vector (see recsys.model): chosen among
+    # (taste, bias, popularity) weights of a new user's vector (see recsys.ml.network): chosen among
     # COLD_MIXES on the held-out users, so where features say little a new user gets popularity.
     cold_mix: tuple[float, float, float] = DEFAULT_COLD_MIX
     tower: TowerConfig = field(default_factory=TowerConfig)

@@ -11,7 +11,7 @@ import redis
 from redisvl.exceptions import RedisVLError
 
 from recsys.config import Settings
-from recsys.redis_server import EmbeddedRedis, EmbeddedRedisError, Notify
+from recsys.serving.redis_server import EmbeddedRedis, EmbeddedRedisError, Notify
 
 
 class RedisUnavailableError(RuntimeError):

@@ -201,7 +201,7 @@ class MatrixFactorizationRecommender(Recommender):
         self.popular.load_state(state["popular"])
 
 
-def _geo_columns(kinds: dict[str, str]) -> tuple[str, str] | None:
+def geo_columns(kinds: dict[str, str]) -> tuple[str, str] | None:
     for col, kind in kinds.items():
         if kind == "geo":
             lat, lon = col.split(",")
@@ -219,7 +219,7 @@ class NearestRecommender(Recommender):
         self.item_geo: tuple[str, str] | None = None
 
     def fit(self, train: Dataset) -> "NearestRecommender":
-        self.user_geo, self.item_geo = _geo_columns(train.schema.users), _geo_columns(train.schema.items)
+        self.user_geo, self.item_geo = geo_columns(train.schema.users), geo_columns(train.schema.items)
         if not self.user_geo or not self.item_geo:
             raise ValueError("the nearest baseline needs a geo feature on both users and items")
         return self

@@ -1,0 +1,1 @@
+"""The model, its training, evaluation and baselines: domain-free (ids, features, interactions)."""
