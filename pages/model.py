@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -42,11 +44,18 @@ if selection:
     if selection.get("skipped_for_time"):
         st.caption(f"Not trained (time budget of {selection.get('budget_seconds', 0):.0f} s): "
                    + ", ".join(selection["skipped_for_time"]) + ".")
-cold = info.get("cold_mix") or {}
-if cold.get("chosen"):
-    tried = ", ".join(f"({mix}) {recall:.4f}" for mix, recall in cold.get("val_cold", {}).items())
-    why = cold.get("reason") or f"best new-user Recall@10 on held-out users among (taste, bias, popularity) mixes: {tried}"
-    st.markdown(f"**New profiles** are ranked by {describe_cold_mix(cold['chosen'])}: {why}.")
+if tower.item_bias:
+    # What is served comes from the validated config; the card's record is only shown as text.
+    cold = info.get("cold_mix") if isinstance(info.get("cold_mix"), dict) else {}
+    recalls = cold.get("val_cold") if isinstance(cold.get("val_cold"), dict) else {}
+    tried = ", ".join(f"({mix}) {recall:.4f}" for mix, recall in recalls.items()  # numbers only reach Markdown
+                      if re.fullmatch(r"[0-9.,e+-]{1,40}", str(mix)) and isinstance(recall, (int, float))
+                      and not isinstance(recall, bool))
+    st.markdown(f"**New profiles** are ranked by {describe_cold_mix(model.config.cold_mix)}"
+                + (f": best new-user Recall@10 on held-out users among (taste, bias, popularity) mixes: {tried}."
+                   if tried else "."))
+    if isinstance(cold.get("reason"), str):
+        st.text(cold["reason"])
 with st.expander("Training configuration and history"):
     st.json(model.config.to_json())
     history = pd.DataFrame(info.get("history", []))

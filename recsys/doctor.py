@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from recsys.config import Settings
 
@@ -22,6 +23,7 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
     from recsys.serving.store import RestaurantStore
 
     checks: list[Check] = []
+    active_model = None  # the model the index serves, when a retrain made another one live
     if not settings.redis_url:
         servers = server_processes(settings.redis_data_dir)
         if len(servers) > 1:  # cannot happen with the server lock; left by older versions
@@ -61,6 +63,7 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
                             "and check that the directory is writable"))
         store = RestaurantStore(client, settings.namespace)
         status = store.status()
+        active_model = status.meta.get("model_dir")
         checks.append(Check("restaurant index", status.version is not None and status.documents > 0
                             and status.prefix_ok,
                             f"v{status.version}: {status.documents} restaurants, model {status.meta.get('model_id', '?')}"
@@ -79,6 +82,14 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
                                            f"dim {model.dim})"))
     except ModelArtifactError as exc:
         checks.append(Check("model", False, str(exc), "run `make model` to retrain the shipped demo model"))
+    if active_model and Path(active_model) != Path(settings.model_dir):  # a retrained model is the live one
+        try:
+            TwoTowerRecommender.load(active_model)
+            checks.append(Check("active model", True, f"{active_model} (retrained; the index serves it)"))
+        except ModelArtifactError as exc:
+            checks.append(Check("active model", False, str(exc),
+                                "the app falls back to the shipped model; retrain on the Model page, or "
+                                "`python -m recsys index --force` to serve the shipped one"))
     return checks
 
 

@@ -42,7 +42,7 @@ from recsys.data.contract import (
 )
 from recsys.data.hours import DAY_NAMES, MINUTES_PER_WEEK, HoursError, WeeklyHours
 from recsys.data.ids import check_id
-from recsys.data.record import CHOICE_FIELDS, UNKNOWN
+from recsys.data.record import CHOICE_FIELDS, FIELDS, UNKNOWN
 from recsys.data.restaurants import (
     ITEM_SCHEMA,
     REQUIRED_COLUMNS,
@@ -387,6 +387,10 @@ def import_csv_file(path: str | Path, skip_invalid: bool = False, name: str | No
     path = Path(path)
     name = name or path.name
     frame, problems = read_csv_table(path, name, repair=merge_unquoted_hours)
+    # A record field written another way ("Outdoor Seating", "WHEELCHAIR") is that field.
+    spelled = {c: c.strip().lower().replace(" ", "_") for c in frame.columns}
+    frame = frame.rename(columns={c: f for c, f in spelled.items()
+                                  if f != c and f in FIELDS and f not in frame.columns and list(spelled.values()).count(f) == 1})
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise DatasetError([Problem(name, None, c, "column is missing (restaurants need it)") for c in missing])

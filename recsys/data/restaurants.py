@@ -102,7 +102,7 @@ def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame,
             else [UNKNOWN] * len(items)
         for i, value in enumerate(values):
             if value is None:
-                problems.append(Problem(file, i + 1, choice.name, f"{items[choice.name].iloc[i]!r} is not one of "
+                problems.append(Problem(file, i + 1, choice.name, f"{str(items[choice.name].iloc[i])[:60]!r} is not one of "
                                                                   f"{', '.join(choice.choices)} (or empty)"))
         items[choice.name] = [v or UNKNOWN for v in values]
     if not problems:

@@ -88,13 +88,36 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, data: dict) -> "TrainConfig":
+        """The config a model was saved with; ValueError naming the field when it cannot be one."""
+        if not isinstance(data, dict):
+            raise ValueError(f"'train' must be an object, not {type(data).__name__}")
         data = dict(data)
-        # Models saved before the item bias existed are pure cosine: keep them that way.
-        tower = TowerConfig(**{"item_bias": False, **data.pop("tower", {})})
+        tower_data = data.pop("tower", {})
+        if not isinstance(tower_data, dict):
+            raise ValueError(f"'train.tower' must be an object, not {type(tower_data).__name__}")
+        try:  # models saved before the item bias existed are pure cosine: keep them that way
+            tower = TowerConfig(**{"item_bias": False, **tower_data})
+        except TypeError as exc:
+            raise ValueError(f"'train.tower' has a field this code does not know ({exc})") from None
         if "cold_mix" in data:
-            data["cold_mix"] = tuple(float(w) for w in data["cold_mix"])
+            data["cold_mix"] = _three_weights(data["cold_mix"])
+        temperature = data.get("temperature", 1.0)
+        if not _finite(temperature) or temperature <= 0:
+            raise ValueError(f"'train.temperature' must be a positive number, not {str(temperature)[:40]!r}")
         known = {f for f in cls.__dataclass_fields__}
         return cls(tower=tower, **{k: v for k, v in data.items() if k in known})
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _three_weights(value: object) -> tuple[float, float, float]:
+    """A cold-user mix as saved: exactly three finite numbers."""
+    if not isinstance(value, (list, tuple)) or len(value) != 3 or not all(_finite(w) for w in value):
+        raise ValueError(f"'train.cold_mix' must be three finite numbers (taste, bias, popularity), "
+                         f"not {str(value)[:60]!r}")
+    return tuple(float(w) for w in value)
 
 
 @dataclass

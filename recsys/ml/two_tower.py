@@ -134,7 +134,13 @@ class TwoTowerRecommender(Recommender):
         if config.get("format_version") != FORMAT_VERSION:
             raise ModelArtifactError(f"model in {path} has format {config.get('format_version')}, this code reads "
                                      f"{FORMAT_VERSION}; retrain it with this version")
-        out = cls(TrainConfig.from_json(config["train"]))
+        try:
+            if not isinstance(config, dict) or "train" not in config:
+                raise ValueError("it has no 'train' section")
+            out = cls(TrainConfig.from_json(config["train"]))
+        except ValueError as exc:
+            raise ModelArtifactError(f"{path / 'config.json'} is not a model config this code can use: {exc}; "
+                                     "retrain the model") from exc
         model = TwoTower(user_spec.width, item_spec.width, user_spec.n_ids, item_spec.n_ids, out.config.tower)
         try:
             state = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
@@ -146,6 +152,11 @@ class TwoTowerRecommender(Recommender):
             raise ModelArtifactError(
                 f"the weights in {path / 'model.pt'} do not match its feature files or are corrupt "
                 f"({type(exc).__name__}); retrain the model") from exc
+        popularity = getattr(model, "item_popularity", None)
+        if popularity is not None and (("item_popularity" in missing.missing_keys and out.config.cold_mix[2] != 0)
+                                       or not torch.isfinite(popularity).all()):
+            raise ModelArtifactError(f"the weights in {path / 'model.pt'} lack finite popularity counts (item_popularity) "
+                                     "that its cold-user mix uses; retrain the model")
         model.temperature, model.cold_mix = out.config.temperature, tuple(out.config.cold_mix)
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec

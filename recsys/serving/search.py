@@ -107,7 +107,8 @@ class Query:
             problems.append(f"must_have={self.must_have!r} must be a list of names")
         elif set(self.must_have) - set(MUST_HAVE):
             unknown = sorted(set(self.must_have) - set(MUST_HAVE))
-            problems.append(f"must_have: unknown {', '.join(map(repr, unknown))}; known: {', '.join(MUST_HAVE)}")
+            problems.append(f"must_have: unknown {', '.join(repr(u[:40]) for u in unknown[:5])}; "
+                            f"known: {', '.join(MUST_HAVE)}")
         else:
             clean["must_have"] = list(dict.fromkeys(self.must_have))
         if not isinstance(self.open_only, (bool, np.bool_)):

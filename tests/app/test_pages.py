@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
@@ -171,3 +174,21 @@ def test_retrain_builds_and_switches_to_a_new_index_version(app):
     app.run()
     after = next(m.value for m in app.metric if m.label == "Model id")
     assert after != before
+
+
+@pytest.mark.parametrize("card", [[0, 0, 1], {"chosen": [1, 1], "val_cold": {"k": "n/a", "](x)": 0.5}},
+                                  {"chosen": [1, 1, 0], "reason": "![t](http://127.0.0.1:9/x.png)"}])
+def test_a_malformed_model_card_record_never_breaks_the_model_page(app, small_model_dir, tmp_path, monkeypatch, card):
+    """The card's cold-mix record is only shown: the mix served comes from the validated config."""
+    import json
+    import shutil
+
+    copy = Path(shutil.copytree(small_model_dir, tmp_path / "model"))
+    config = json.loads((copy / "config.json").read_text())
+    config["cold_mix"] = card
+    (copy / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("RECSYS_MODEL_DIR", str(copy))
+    app.switch_page("pages/model.py").run()
+    assert not app.exception
+    card_text = " ".join(m.value for m in app.markdown)
+    assert "**New profiles** are ranked by" in card_text and "](" not in card_text and "n/a" not in card_text

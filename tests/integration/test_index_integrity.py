@@ -284,3 +284,21 @@ def test_a_place_added_while_a_rebuild_runs_is_in_the_new_version(settings, othe
     stored = service.restaurants.embeddings(added)[0]
     expected = loaded.model.embed_items(service.catalogue().set_index("item_id").loc[added].reset_index())[0]
     assert np.allclose(stored, expected, atol=1e-3)
+
+
+def test_doctor_checks_the_model_the_index_serves(settings, small_model_dir, tmp_path):
+    """A retrained model is the live one (its directory is in the index meta): doctor loads that one
+    too, so a corrupt active model is reported, not hidden behind an [ok] for the shipped one."""
+    import shutil
+
+    from recsys.doctor import run_checks
+
+    service = RecommenderService.open(settings)
+    active = Path(shutil.copytree(small_model_dir, tmp_path / "retrained"))
+    service.client.hset(service.restaurants.meta_key, "model_dir", str(active))
+    assert next(c for c in run_checks(settings) if c.name == "active model").ok
+    config = json.loads((active / "config.json").read_text())
+    config["train"]["cold_mix"] = None
+    (active / "config.json").write_text(json.dumps(config))
+    check = next(c for c in run_checks(settings) if c.name == "active model")
+    assert not check.ok and "cold_mix" in check.detail and "falls back" in check.fix

@@ -240,3 +240,55 @@ def test_a_variant_far_behind_the_best_stops_after_prune_after_epochs():
     behind = _train_once(data, cfg, None, leader=10.0)  # no recall reaches half of 10
     assert len(free.history) > 2 and not free.pruned
     assert len(behind.history) == 2 and "stopped after epoch 2" in behind.pruned
+
+
+@pytest.mark.parametrize("cold_mix", [None, "110", ["a", "b", "c"], [1, 1], [[1], 1, 0], {"a": 1}, 5,
+                                      [float("nan"), 1, 0], [1e309, 1, 0], [1, 1, 0, 0]])
+def test_a_corrupt_cold_mix_is_a_model_artifact_error_naming_the_field(tmp_path, cold_mix):
+    import json
+
+    from recsys.ml.two_tower import ModelArtifactError
+
+    data = category_dataset()
+    path = TwoTowerRecommender(FAST).fit(data).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    config["train"]["cold_mix"] = cold_mix
+    (path / "config.json").write_text(json.dumps(config).replace("Infinity", "1e309"))
+    with pytest.raises(ModelArtifactError, match="cold_mix"):
+        TwoTowerRecommender.load(path)
+
+
+@pytest.mark.parametrize("change", [lambda c: c.pop("train"), lambda c: c["train"].update(temperature="hot"),
+                                    lambda c: c["train"].update(temperature=float("nan")),
+                                    lambda c: c["train"]["tower"].update(unknown_knob=1)])
+def test_a_corrupt_train_section_is_a_model_artifact_error(tmp_path, change):
+    import json
+
+    from recsys.ml.two_tower import ModelArtifactError
+
+    path = TwoTowerRecommender(FAST).fit(category_dataset()).save(tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    change(config)
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelArtifactError, match="config.json"):
+        TwoTowerRecommender.load(path)
+
+
+def test_weights_without_the_popularity_counts_a_popularity_mix_needs_are_refused(tmp_path):
+    import json
+
+    from recsys.ml.two_tower import ModelArtifactError
+
+    path = TwoTowerRecommender(FAST).fit(category_dataset()).save(tmp_path / "m")
+    state = torch.load(path / "model.pt", weights_only=True)
+    state.pop("item_popularity")
+    torch.save(state, path / "model.pt")
+    config = json.loads((path / "config.json").read_text())
+    config["train"]["cold_mix"] = [0, 0, 1]
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelArtifactError, match="popularity"):
+        TwoTowerRecommender.load(path)
+    state["item_popularity"] = torch.full((len(state["bias_ids.weight"]),), float("nan"))
+    torch.save(state, path / "model.pt")
+    with pytest.raises(ModelArtifactError, match="popularity"):
+        TwoTowerRecommender.load(path)

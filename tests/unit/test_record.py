@@ -112,3 +112,22 @@ def test_tripadvisor_flags_reach_the_record_and_a_wrong_type_is_named(tmp_path):
 def test_the_popup_line_names_only_what_is_known():
     assert describe_choices({"outdoor_seating": "yes", "wheelchair": "unknown"}) == "Outdoor seating: yes"
     assert describe_choices({"outdoor_seating": "unknown", "wheelchair": "unknown"}) == ""
+
+
+def test_a_huge_bad_value_is_quoted_short(tmp_path):
+    text = HEADER + ",wheelchair\n" + GOOD_ROW + "," + "x" * 50_000 + "\n"
+    with pytest.raises(DatasetError) as info:
+        import_file(write_csv(tmp_path, text))
+    assert len(str(info.value)) < 500 and "wheelchair" in str(info.value)
+    from recsys.serving.search import Query
+
+    with pytest.raises(ValueError, match="must_have") as bad:
+        Query(lat=37.77, lon=-122.42, must_have=["y" * 100_000]).validate()
+    assert len(str(bad.value)) < 500
+
+
+def test_a_csv_header_spelled_otherwise_still_reaches_the_record(tmp_path):
+    text = HEADER + ",Outdoor Seating,WHEELCHAIR\n" + GOOD_ROW + ",yes,limited\n"
+    items = import_file(write_csv(tmp_path, text)).dataset.items
+    assert items[["outdoor_seating", "wheelchair"]].values.tolist() == [["yes", "limited"]]
+    assert "Outdoor Seating" not in items.columns and "WHEELCHAIR" not in items.columns
