@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -242,6 +242,7 @@ class Searcher:
     def search(self, vector: np.ndarray, query: Query, likes: list[str] | None = None,
                known_cuisines: list[str] | None = None) -> Results:
         started = time.perf_counter()
+        query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(known_cuisines)
         when = query.when or datetime.now(ZoneInfo(self.tz))
         query.when = when

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -256,6 +256,7 @@ class RecommenderService:
         """For a stored user (their stored embedding) or an ad-hoc profile (embedded now)."""
         if (user_id is None) == (profile is None):
             raise ValueError("give exactly one of user_id or profile")
+        query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(self.cuisines())  # before exclude_ids is extended below
         if user_id is not None:
             user_id = check_id(user_id, "user_id")
@@ -277,6 +278,7 @@ class RecommenderService:
         if not isinstance(item_ids, (list, tuple)) or not 1 <= len(item_ids) <= 3:
             raise ValueError("choose between 1 and 3 restaurants for 'more like these' (item_ids)")
         item_ids = list(dict.fromkeys(check_id(i, "item_ids") for i in item_ids))
+        query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(self.cuisines())
         vectors = self.restaurants.embeddings(item_ids)
         vector = self.model.similar_items_query(vectors)  # similarity only: the bias slot is zeroed
@@ -333,8 +335,6 @@ class RecommenderService:
     def retrain(self, config: TrainConfig | None = None, progress=None) -> LoadedModel:
         """Train a new model on the dataset, save it under the data dir, build a new index
         version with it and switch to it only when complete (the old one serves until then)."""
-        from dataclasses import replace
-
         from recsys.ml.evaluation import quick_evaluation
 
         dataset = self.dataset()

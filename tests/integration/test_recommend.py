@@ -273,3 +273,15 @@ def test_cuisine_labels_with_punctuation_filter_exactly(service):
         results = service.recommend(Query(lat=lat, lon=lon, radius_m=100, k=10, cuisines=[label]),
                                     profile={"likes": [label]})
         assert [r.item_id for r in results.items] == [item_id], label
+
+
+def test_the_callers_query_is_never_changed(service):
+    """Issue 14: recommend, more_like and search work on their own copy of the query."""
+    import copy
+
+    query = Query(lat=37.76, lon=-122.43, radius_m=3000, k=5, when=None, exclude_ids=[], open_only=True)
+    before = copy.deepcopy(query)
+    picks = service.recommend(query, profile={"likes": ["pizza"]}).items
+    service.more_like([picks[0].item_id], query)
+    service.searcher.search(service.embed_profile({"likes": ["pizza"]}), query)
+    assert query == before  # no exclude_ids added, no `when` filled in
