@@ -33,6 +33,7 @@ class Field:
     must_have: str = ""
     satisfied_by: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()  # other spellings of a choice value (OSM's "designated")
+    blank: str = ""  # what is stored for an empty text value (a tag needs a word to be found)
 
     def choice(self, value: object) -> str | None:
         """A choice field's value in its own words: a choice, UNKNOWN for an empty cell, or None
@@ -65,7 +66,7 @@ RESTAURANT_FIELDS: tuple[Field, ...] = (
     Field("rating", "float", required=True, feature="numeric", index="numeric"),
     Field("hours", "hours", required=True),  # indexed as open_slots tags (recsys.data.hours)
     # Optional columns.
-    Field("locality", "text", feature="categorical", index="tag"),
+    Field("locality", "text", feature="categorical", index="tag", blank=UNKNOWN),
     Field("review_count", "count", feature="numeric"),
     Field("review_mean", "stat", feature="numeric", stored=False),
     Field("review_std", "stat", feature="numeric", stored=False),

@@ -117,21 +117,19 @@ def _stored_value(f: Field, value: object) -> object:
         return float(value)
     if f.kind == "count":
         return 0 if missing or pd.isna(value) else int(value)
-    if f.kind == "hours":
-        return WeeklyHours.parse(str(value or "")).to_text()
     if f.kind == "choice":
         return f.choice(value) or UNKNOWN
-    if f.name == "locality":
-        return ("" if missing else str(value)) or "unknown"
-    return "" if missing else str(value)
+    return ("" if missing else str(value)) or f.blank
 
 
 def restaurant_document(row: dict, embedding: np.ndarray, layout: Layout = Layout()) -> dict:
     """What is stored for one restaurant: the record's stored fields, the filter fields derived
     from them (location, open_slots) and its vector."""
-    doc = {f.name: _stored_value(f, row.get(f.name)) for f in RESTAURANT_FIELDS if f.stored}
+    hours = WeeklyHours.parse(str(row.get("hours") or ""))  # parsed once: the text and the tags
+    doc = {f.name: hours.to_text() if f.kind == "hours" else _stored_value(f, row.get(f.name))
+           for f in RESTAURANT_FIELDS if f.stored}
     doc["location"] = f"{doc['lon']},{doc['lat']}"
-    doc["open_slots"] = WeeklyHours.parse(doc["hours"]).redis_tags()
+    doc["open_slots"] = hours.redis_tags()
     if layout.is_json:
         doc["embedding"] = [float(x) for x in embedding]
     else:

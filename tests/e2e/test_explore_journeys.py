@@ -172,6 +172,17 @@ def browser(app_url):
         chromium.close()
 
 
+def nudge(page, control, key: str, name: str, value: str) -> list[dict]:
+    """Press ``key`` on a focused slider as a person does: the URL's ``name`` becomes ``value`` and
+    nothing else in it changes; returns the rows, once the table and the map agree."""
+    before = params(page)
+    control.focus()
+    page.keyboard.press(key)
+    wait_param(page, name, value)
+    changed_only(before, params(page), name)
+    return picks_match_rows(page)
+
+
 def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, browser):
     app_url, _env = app_url
     page, shown = open_explore(app_url, browser, START)
@@ -179,53 +190,25 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     assert all(int(r["distance (m)"]) <= 3000 for r in shown)
 
     # Radius: one step down from 3 km is 2 km; every pick is within it.
-    before = params(page)
     radius = slider(page, "Radius")
-    radius.focus()
-    page.keyboard.press("ArrowLeft")
-    wait_param(page, "radius", "2000")
-    changed_only(before, params(page), "radius")
-    shown = picks_match_rows(page)
+    shown = nudge(page, radius, "ArrowLeft", "radius", "2000")
     assert shown and all(int(r["distance (m)"]) <= 2000 for r in shown)
     assert radius.get_attribute("aria-valuetext") == "2 km"
 
     # Price: the upper end down to $$$; the lower end stays at $.
-    before = params(page)
-    upper = slider(page, "Price").nth(1)
-    upper.focus()
-    page.keyboard.press("ArrowLeft")
-    wait_param(page, "price", "1-3")
-    changed_only(before, params(page), "price")
-    shown = picks_match_rows(page)
+    shown = nudge(page, slider(page, "Price").nth(1), "ArrowLeft", "price", "1-3")
     assert shown and {PRICES[r["price"]] for r in shown} <= {1, 2, 3} and {r["price"] for r in shown} - {"$"}
 
     # Price: the lower end up to $$; now $$ to $$$.
-    before = params(page)
-    lower = slider(page, "Price").nth(0)
-    lower.focus()
-    page.keyboard.press("ArrowRight")
-    wait_param(page, "price", "2-3")
-    changed_only(before, params(page), "price")
-    shown = picks_match_rows(page)
+    shown = nudge(page, slider(page, "Price").nth(0), "ArrowRight", "price", "2-3")
     assert shown and {PRICES[r["price"]] for r in shown} <= {2, 3}
 
     # Minimum rating up by one step.
-    before = params(page)
-    rating = slider(page, "Minimum rating")
-    rating.focus()
-    page.keyboard.press("ArrowRight")
-    wait_param(page, "rating", "0.5")
-    changed_only(before, params(page), "rating")
+    nudge(page, slider(page, "Minimum rating"), "ArrowRight", "rating", "0.5")
     assert params(page)["price"] == "2-3"  # the range survived another control
 
     # How many: one more.
-    before = params(page)
-    how_many = slider(page, "How many")
-    how_many.focus()
-    page.keyboard.press("ArrowRight")
-    wait_param(page, "k", "11")
-    changed_only(before, params(page), "k")
-    assert len(picks_match_rows(page)) == 11
+    assert len(nudge(page, slider(page, "How many"), "ArrowRight", "k", "11")) == 11
 
     # Day: Saturday.
     before = params(page)
