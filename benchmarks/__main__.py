@@ -22,7 +22,8 @@ from recsys.data.city import CITY
 from recsys.data.hours import WeeklyHours, minute_of_week
 from recsys.data.restaurants import load_restaurant_dataset
 from recsys.ml.two_tower import TwoTowerRecommender
-from recsys.serving.search import Query, Searcher
+from recsys.serving.query import Query
+from recsys.serving.search import Searcher
 from recsys.serving.store import Layout, RestaurantStore
 
 SF = ZoneInfo(CITY.timezone)

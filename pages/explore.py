@@ -5,14 +5,12 @@ Layout is map-first: on a phone the columns stack, so the map comes before the c
 from __future__ import annotations
 
 import html
-from datetime import time as dtime
 
 import pandas as pd
 import streamlit as st
 
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
-from recsys.serving.search import Query
 from ui import map_view
 from ui.catalogue import catalogue, restaurant_points
 from ui.router import start_page
@@ -27,11 +25,12 @@ from ui.state import (
     MAX_HOW_MANY,
     PRICE_LABELS,
     RADIUS_STEPS_M,
-    View,
     from_params,
     radius_label,
     sync_url,
     to_params,
+    view_from_widgets,
+    view_to_widgets,
 )
 
 service = start_page(
@@ -53,11 +52,7 @@ if "w_lat" not in ss:
         st.warning(f"Ignored unreadable link parameter(s): {', '.join(bad)}.", icon=":material/link_off:")
     for note in notes:
         st.info(note, icon=":material/info:")
-    ss.update(w_lat=view.lat, w_lon=view.lon, w_radius=view.radius_m, w_day=view.day,
-              w_time=dtime(*(int(x) for x in view.time.split(":"))), w_price=view.price,
-              w_rating=view.min_rating, w_cuisines=view.cuisines, w_k=view.k,
-              w_open=view.open_only, w_need=view.must_have, adhoc_likes=[like for like in view.likes if like in labels],
-              adhoc_bracket=view.bracket)
+    ss.update(view_to_widgets(view, labels))
 if "pending_pin" in ss:  # a map click from the previous run moves the pin before widgets exist
     ss["w_lat"], ss["w_lon"] = ss.pop("pending_pin")
 
@@ -106,20 +101,13 @@ with controls:
             # Likes speak the catalogue's vocabulary: every label the cuisine filter offers.
             st.multiselect("Likes", guard(service.cuisines) or [], key="adhoc_likes")
             st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key="adhoc_bracket")
-        profile = {"likes": list(ss["adhoc_likes"]), "price_bracket": ss["adhoc_bracket"],
-                   "home_lat": ss["w_lat"], "home_lon": ss["w_lon"]}
 
-price = tuple(ss["w_price"]) if isinstance(ss["w_price"], (tuple, list)) else (ss["w_price"], ss["w_price"])
-view = View(lat=float(ss["w_lat"]), lon=float(ss["w_lon"]), radius_m=int(ss["w_radius"]), day=int(ss["w_day"]),
-            time=ss["w_time"].strftime("%H:%M"), price=(int(price[0]), int(price[1])), min_rating=float(ss["w_rating"]),
-            cuisines=list(ss["w_cuisines"]), k=int(ss["w_k"]), open_only=bool(ss["w_open"]),
-            must_have=list(ss["w_need"]), user=user_id,
-            likes=list(ss["adhoc_likes"]), bracket=ss["adhoc_bracket"])
+view = view_from_widgets(ss, user_id)
+if not user_id:
+    profile = view.profile()
 sync_url(view)
 ss[LAST_VIEW] = to_params(view)
-query = Query(lat=view.lat, lon=view.lon, radius_m=view.radius_m, when=view.when(tz), price_min=view.price[0],
-              price_max=view.price[1], min_rating=view.min_rating, cuisines=view.cuisines, k=view.k,
-              open_only=view.open_only, must_have=view.must_have)
+query = view.query(tz)
 
 # -- recommend ----------------------------------------------------------------------------
 more_like = ss.get("more_like_ids") or []

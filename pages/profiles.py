@@ -13,7 +13,7 @@ import streamlit as st
 
 from recsys.data.contract import split_multilabel
 from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 from ui.router import start_page
 from ui.services import guard
 from ui.state import HOODS

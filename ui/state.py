@@ -1,175 +1,52 @@
-"""The Explore view (pin, radius, time, filters, profile) kept in st.query_params, so a link
-reproduces exactly what a PM is showing, the ad-hoc profile included. Widgets read their first
-values from the URL and write every change back."""
+"""The Explore view in Streamlit: its widgets and st.query_params. The view, its limits and its
+URL codec are recsys.serving.query_link (pure functions); this module maps them onto widget keys,
+so no page maps a view by hand."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time as dtime
 
 import streamlit as st
 
-from recsys.data.city import CITY
-from recsys.data.hours import DAYS
-from recsys.data.record import MUST_HAVE
-from recsys.data.restaurants import PRICE_BRACKETS
-from recsys.serving.search import MAX_K, MAX_RADIUS_M, WIDER_RADII_M
+from recsys.serving.query_link import (  # noqa: F401  (the names pages use, in one place)
+    CITY_LAT,
+    CITY_LON,
+    DAY_LABELS,
+    DEFAULT_CENTER,
+    HOODS,
+    MAX_HOW_MANY,
+    PRICE_LABELS,
+    RADIUS_STEPS_M,
+    View,
+    from_params,
+    radius_label,
+    to_params,
+)
 
-DEFAULT_CENTER = CITY.centre
-DAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-PRICE_LABELS = {1: "$", 2: "$$", 3: "$$$", 4: "$$$$"}
-HOODS = CITY.places
-# The area the app covers (the map, the pin boxes, links): the city with a margin.
-CITY_LAT, CITY_LON = CITY.lat_range, CITY.lon_range
-# Radius steps that suit 250 m to 50 km: fine near by, coarse far out. They include every radius
-# the "widen the radius" suggestion can offer, and end at the search's own limit.
-RADIUS_STEPS_M = tuple(sorted({*WIDER_RADII_M, 750, 1_500, 3_000, 7_500, 15_000, 30_000, MAX_RADIUS_M}))
-assert max(RADIUS_STEPS_M) == MAX_RADIUS_M and set(WIDER_RADII_M) <= set(RADIUS_STEPS_M)
-MAX_HOW_MANY = min(50, MAX_K)  # the "How many" slider; the search allows up to MAX_K
-DEFAULT_LIKES = ("italian", "cocktails")
-DEFAULT_BRACKET = "middle"
-
-
-def radius_label(metres: int) -> str:
-    return f"{metres} m" if metres < 1000 else f"{metres / 1000:g} km"
+# View field -> the Explore widget that edits it. The pin's widgets are number inputs; the
+# ad-hoc profile's live in an expander. Every other field of View is one widget.
+WIDGETS = {"lat": "w_lat", "lon": "w_lon", "radius_m": "w_radius", "day": "w_day", "time": "w_time",
+           "price": "w_price", "min_rating": "w_rating", "cuisines": "w_cuisines", "k": "w_k",
+           "open_only": "w_open", "must_have": "w_need", "likes": "adhoc_likes", "bracket": "adhoc_bracket"}
 
 
-@dataclass
-class View:
-    lat: float = DEFAULT_CENTER[0]
-    lon: float = DEFAULT_CENTER[1]
-    radius_m: int = 1500
-    day: int = 0  # 0 = Monday
-    time: str = "19:00"
-    price: tuple[int, int] = (1, 4)
-    min_rating: float = 0.0
-    cuisines: list[str] = field(default_factory=list)
-    k: int = 10
-    open_only: bool = True
-    must_have: list[str] = field(default_factory=list)  # record fields of MUST_HAVE (outdoor seating, ...)
-    user: str = ""
-    # The ad-hoc profile (used when no saved profile is chosen)
-    likes: list[str] = field(default_factory=lambda: list(DEFAULT_LIKES))
-    bracket: str = DEFAULT_BRACKET
-
-    def when(self, tz: str) -> datetime:
-        """The next moment (from today) that has this weekday and time, in ``tz``."""
-        now = datetime.now(ZoneInfo(tz))
-        hour, minute = (int(x) for x in self.time.split(":"))
-        date = now.date() + timedelta(days=(self.day - now.weekday()) % 7)
-        return datetime(date.year, date.month, date.day, hour, minute, tzinfo=ZoneInfo(tz))
+def view_to_widgets(view: View, labels: set[str]) -> dict:
+    """Widget values that show ``view`` (likes limited to the labels the catalogue offers)."""
+    values = {key: getattr(view, name) for name, key in WIDGETS.items()}
+    values["w_time"] = dtime(*(int(x) for x in view.time.split(":")))
+    values["adhoc_likes"] = [like for like in view.likes if like in labels]
+    return values
 
 
-def now_view(tz: str) -> View:
-    now = datetime.now(ZoneInfo(tz))
-    return View(day=now.weekday(), time=f"{now.hour:02d}:{now.minute:02d}")
-
-
-def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[str] = frozenset()
-                ) -> tuple[View, list[str], list[str]]:
-    """Parse URL parameters. ``labels`` are the cuisine labels the catalogue knows (what cuisines
-    and likes may name). Returns the view, the names of unreadable parameters (each keeps its
-    default) and sentences about values that were changed to fit (a pin outside the city, a
-    radius between steps)."""
-    view = now_view(tz)
-    bad: list[str] = []
-    notes: list[str] = []
-
-    def number(name: str, cast, low, high):
-        if name not in params:
-            return None
-        try:
-            value = cast(params[name])
-            if low <= value <= high:
-                return value
-        except (ValueError, OverflowError):
-            pass
-        bad.append(name)
-        return None
-
-    lat, lon = number("lat", float, -90, 90), number("lon", float, -180, 180)
-    if lat is not None and lon is not None:
-        if CITY_LAT[0] <= lat <= CITY_LAT[1] and CITY_LON[0] <= lon <= CITY_LON[1]:
-            view.lat, view.lon = lat, lon
-        else:
-            notes.append(f"The link's pin ({lat:.5f}, {lon:.5f}) is outside the area this app covers "
-                         f"(latitude {CITY_LAT[0]} to {CITY_LAT[1]}, longitude {CITY_LON[0]} to {CITY_LON[1]}), "
-                         f"so the pin is at {CITY.centre_name} instead.")
-    elif (lat is None) != (lon is None):
-        bad.append("lon" if lat is not None else "lat")
-    radius = number("radius", int, 1, MAX_RADIUS_M)
-    if radius is not None:
-        view.radius_m = min(RADIUS_STEPS_M, key=lambda step: (abs(step - radius), step))
-        if view.radius_m != radius:
-            notes.append(f"The link's radius {radius} m is shown as {radius_label(view.radius_m)}, the nearest step.")
-    for name, cast, low, high, attribute in (("rating", float, 0, 5, "min_rating"), ("k", int, 1, MAX_HOW_MANY, "k")):
-        value = number(name, cast, low, high)
-        if value is not None:
-            setattr(view, attribute, value)
-    if "day" in params:
-        if params["day"] in DAYS:
-            view.day = DAYS.index(params["day"])
-        else:
-            bad.append("day")
-    if "time" in params:
-        parts = params["time"].split(":")
-        if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
-            view.time = f"{int(parts[0]):02d}:{int(parts[1]):02d}"
-        else:
-            bad.append("time")
-    if "price" in params:
-        try:
-            low, high = (int(x) for x in params["price"].split("-"))
-            if 1 <= low <= high <= 4:
-                view.price = (low, high)
-            else:
-                bad.append("price")
-        except ValueError:
-            bad.append("price")
-    if params.get("cuisines"):
-        cuisines = [c for c in params["cuisines"].split(",") if c]
-        view.cuisines = [c for c in cuisines if c in labels]
-        if len(view.cuisines) != len(cuisines):
-            bad.append("cuisines")
-    if "open" in params:
-        view.open_only = params["open"] != "0"
-    if params.get("need"):
-        needs = [n for n in params["need"].split(",") if n]
-        view.must_have = list(dict.fromkeys(n for n in needs if n in MUST_HAVE))
-        if len(view.must_have) != len(set(needs)):
-            bad.append("need")
-    view.user = params.get("user", "")
-    if "likes" in params:
-        likes = [like for like in params["likes"].split(",") if like]
-        if all(like in labels for like in likes):
-            view.likes = likes
-        else:
-            bad.append("likes")
-    if "bracket" in params:
-        if params["bracket"] in PRICE_BRACKETS:
-            view.bracket = params["bracket"]
-        else:
-            bad.append("bracket")
-    return view, bad, notes
-
-
-def to_params(view: View) -> dict[str, str]:
-    params = {"lat": f"{view.lat:.5f}", "lon": f"{view.lon:.5f}", "radius": str(view.radius_m),
-              "day": DAYS[view.day], "time": view.time, "price": f"{view.price[0]}-{view.price[1]}",
-              "rating": f"{view.min_rating:g}", "k": str(view.k)}
-    if view.cuisines:
-        params["cuisines"] = ",".join(view.cuisines)
-    if not view.open_only:
-        params["open"] = "0"
-    if view.must_have:
-        params["need"] = ",".join(view.must_have)
-    if view.user:
-        params["user"] = view.user
-    else:  # the ad-hoc profile travels with the link, so a new tab ranks the same way
-        params["likes"] = ",".join(view.likes)
-        params["bracket"] = view.bracket
-    return params
+def view_from_widgets(state, user: str) -> View:
+    """The view the widgets show now, for the profile ``user`` ("" for the ad-hoc one)."""
+    values = {name: state[key] for name, key in WIDGETS.items()}
+    price = values["price"] if isinstance(values["price"], (tuple, list)) else (values["price"],) * 2
+    return View(lat=float(values["lat"]), lon=float(values["lon"]), radius_m=int(values["radius_m"]),
+                day=int(values["day"]), time=values["time"].strftime("%H:%M"), price=(int(price[0]), int(price[1])),
+                min_rating=float(values["min_rating"]), cuisines=list(values["cuisines"]), k=int(values["k"]),
+                open_only=bool(values["open_only"]), must_have=list(values["must_have"]), user=user,
+                likes=list(values["likes"]), bracket=values["bracket"])
 
 
 def sync_url(view: View) -> None:

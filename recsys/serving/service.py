@@ -27,7 +27,8 @@ from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
 from recsys.serving.connection import check, client_url, connect, redis_errors, resolve_url
 from recsys.serving.feedback import FeedbackLog
 from recsys.serving.profile_store import UserStore
-from recsys.serving.search import Query, Results, Searcher
+from recsys.serving.query import Query
+from recsys.serving.search import Results, Searcher
 from recsys.serving.status import IndexSummary, RedisStatus, redis_status
 from recsys.serving.store import Layout, RestaurantStore
 

@@ -95,7 +95,7 @@ def test_an_out_of_city_link_says_so_instead_of_clamping_silently(app):
 
 def test_radius_moves_in_steps_from_250_m_to_the_search_limit(app):
     """Issue 12 item 11: steps that suit 250 m ... 50 km, the top being the search's own limit."""
-    from recsys.serving.search import MAX_RADIUS_M
+    from recsys.serving.query import MAX_RADIUS_M
 
     app.query_params.update(**PLACE, price="1-4", rating="0.5")
     app.run()

@@ -79,7 +79,7 @@ def test_sessions_with_different_profiles_do_not_share_state(app):
     assert [at.session_state["active_user"] for at in sessions] == service_users
     assert list(tables[0]["id"]) != list(tables[1]["id"])
     # Each session's list is exactly what the service gives that user alone for that view.
-    from recsys.serving.search import Query
+    from recsys.serving.query import Query
     from ui.services import _open_service
 
     service = _open_service()

@@ -147,7 +147,7 @@ def test_the_same_place_added_twice_is_one_restaurant(app):
 
 def test_the_add_form_records_outdoor_seating_and_wheelchair_access(app):
     """Issue 14: the record's choice fields appear in the form and reach the index and the search."""
-    from recsys.serving.search import Query
+    from recsys.serving.query import Query
 
     open_page(app)
     assert widget(app, "selectbox", "add_wheelchair").options == ["yes", "limited", "no", "unknown"]

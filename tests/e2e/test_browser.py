@@ -96,7 +96,7 @@ def test_hostile_names_render_as_literal_text_in_popups_tooltips_and_clusters(ap
     from playwright.sync_api import sync_playwright
 
     from recsys.data.restaurants import NewRestaurant
-    from recsys.serving.search import Query
+    from recsys.serving.query import Query
 
     app_url, env = app_url
     service = service_for(env)

@@ -10,8 +10,8 @@ import pytest
 
 from recsys.config import Settings
 from recsys.serving.connection import RedisUnavailableError
+from recsys.serving.query import Query
 from recsys.serving.redis_server import EmbeddedRedis
-from recsys.serving.search import Query
 from recsys.serving.service import RecommenderService, load_model
 
 

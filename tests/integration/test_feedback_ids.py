@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from recsys.data.restaurants import NewRestaurant
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 
 HERE = (37.7090, -122.4560)  # a quiet corner near the city's southern edge
 ODD_IDS = ["pipe|id", "space id", "@name:(x)", "brace}{", "star*", "ümlaut"]

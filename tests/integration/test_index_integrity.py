@@ -20,7 +20,7 @@ import redis
 
 from recsys.config import Settings
 from recsys.data.profiles import PROFILE_FIELDS
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 from recsys.serving.service import RecommenderService
 
 ROOT = Path(__file__).resolve().parents[2]

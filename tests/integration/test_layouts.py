@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import uuid
 
-from recsys.serving.search import Query, Searcher
+from recsys.serving.query import Query
+from recsys.serving.search import Searcher
 from recsys.serving.store import Layout, RestaurantStore
 from tests.integration.test_recommend import random_query
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CLIENTS = 8

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 
 
 def test_knn_top_k_and_scores_equal_the_model_score(service):

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 from tests.unit.test_validation_profile import HOSTILE_NAMES
 
 HOME = {"home_lat": 37.7599, "home_lon": -122.4148}

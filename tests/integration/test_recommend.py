@@ -17,7 +17,7 @@ from recsys.data.hours import WeeklyHours
 from recsys.data.record import FIELDS, MUST_HAVE
 from recsys.data.restaurants import NewRestaurant
 from recsys.serving.connection import RedisUnavailableError
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 
 SF = ZoneInfo("America/Los_Angeles")
 

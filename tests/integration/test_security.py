@@ -29,7 +29,7 @@ def test_profile_search_finds_by_name_and_id(service):
 
 def test_hostile_names_are_stored_verbatim_and_escaped_in_popups(service):
     from recsys.data.restaurants import NewRestaurant
-    from recsys.serving.search import Query
+    from recsys.serving.query import Query
 
     name = '<img src=x onerror="alert(1)"> @name:{*} | Bar'
     item_id = service.add_restaurant(NewRestaurant(name=name, address="<b>1</b> St", lat=37.7111, lon=-122.4755,

@@ -8,7 +8,7 @@ import pytest
 
 from recsys.config import Settings
 from recsys.data.importers import ingest
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 
 CSV = ("name,address,lat,lon,cuisines,price,rating,hours\n"
        "Good Cafe,1 Main St,37.76,-122.42,cafe,2,4.5,Mo-Su 08:00-16:00\n"

@@ -16,7 +16,7 @@ from recsys.data.contract import DatasetError
 from recsys.data.geo import LAT_RANGE, LON_RANGE
 from recsys.data.hours import HoursError, WeeklyHours
 from recsys.data.importers import ingest
-from recsys.serving.search import Query
+from recsys.serving.query import Query
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
                     st.text(max_size=12))

@@ -119,7 +119,7 @@ def test_a_huge_bad_value_is_quoted_short(tmp_path):
     with pytest.raises(DatasetError) as info:
         import_file(write_csv(tmp_path, text))
     assert len(str(info.value)) < 500 and "wheelchair" in str(info.value)
-    from recsys.serving.search import Query
+    from recsys.serving.query import Query
 
     with pytest.raises(ValueError, match="must_have") as bad:
         Query(lat=37.77, lon=-122.42, must_have=["y" * 100_000]).validate()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from recsys.data.geo import LAT_RANGE
-from recsys.serving.search import MAX_K, MAX_RADIUS_M, Query
+from recsys.serving.query import MAX_K, MAX_RADIUS_M, Query
 
 SF = ZoneInfo("America/Los_Angeles")
 

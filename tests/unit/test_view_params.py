@@ -1,4 +1,4 @@
-"""The Explore URL codec (ui/state.py) as pure functions, fed the hostile catalogue: every
+"""The Explore URL codec (recsys/serving/query_link.py) as pure functions, fed the hostile catalogue: every
 unreadable value keeps its default and is named, nothing out of range gets through, and a view
 survives a round trip through its link."""
 
@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from recsys.serving.search import MAX_RADIUS_M
+from recsys.serving.query import MAX_RADIUS_M
 from tests import hostile
-from ui.state import CITY_LAT, CITY_LON, MAX_HOW_MANY, RADIUS_STEPS_M, View, from_params, now_view, to_params
+from recsys.serving.query_link import CITY_LAT, CITY_LON, MAX_HOW_MANY, RADIUS_STEPS_M, View, from_params, now_view, to_params
 
 TZ = "America/Los_Angeles"
 LABELS = {"pizza", "italian", "cocktails", "fish & chips", "tex-mex", "o'higgins grill"}
@@ -79,3 +79,31 @@ def test_must_have_travels_in_the_link_and_unknown_names_are_named():
     assert "need" not in to_params(View())  # nothing required: the link stays short
     view, bad, _ = parse(need="wheelchair,<script>,wifi")
     assert view.must_have == ["wheelchair"] and bad == ["need"]
+
+
+def test_a_view_becomes_one_valid_query_that_carries_every_filter():
+    """View.query is the one place a view turns into a search: every filter field arrives, and
+    the result passes the query's own validation."""
+    from datetime import time as dtime
+
+    view = View(lat=37.76, lon=-122.41, radius_m=3000, day=4, time="21:15", price=(2, 3), min_rating=4.0,
+                cuisines=["pizza"], k=7, open_only=False, must_have=["wheelchair"])
+    query = view.query(TZ)
+    query.validate(sorted(LABELS))
+    assert (query.lat, query.lon, query.radius_m, query.k) == (37.76, -122.41, 3000, 7)
+    assert (query.price_min, query.price_max, query.min_rating) == (2, 3, 4.0)
+    assert (query.cuisines, query.open_only, query.must_have) == (["pizza"], False, ["wheelchair"])
+    assert query.when.weekday() == 4 and query.when.time() == dtime(21, 15) and str(query.when.tzinfo) == TZ
+    assert view.query(TZ).cuisines is not view.cuisines  # the query owns its lists
+
+
+def test_every_view_field_but_the_profile_choice_has_one_widget():
+    from ui.state import WIDGETS, view_from_widgets, view_to_widgets
+
+    assert set(WIDGETS) == set(View.__dataclass_fields__) - {"user"}
+    view = View(lat=37.76, lon=-122.41, radius_m=3000, day=2, time="08:45", price=(1, 2), cuisines=["pizza"],
+                likes=["pizza", "not-offered"], bracket="high", must_have=["outdoor_seating"])
+    widgets = view_to_widgets(view, LABELS)
+    assert widgets["adhoc_likes"] == ["pizza"]  # only labels the catalogue offers become chips
+    back = view_from_widgets(widgets, "u1")
+    assert back == View(**{**view.__dict__, "likes": ["pizza"], "user": "u1"})
