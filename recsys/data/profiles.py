@@ -11,12 +11,12 @@ import numpy as np
 from recsys.data.contract import MULTILABEL_SEP
 from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.data.ids import check_id
+from recsys.data.record import PROFILE_FIELDS, PROFILE_RECORD
 
-PROFILE_FIELDS = ("user_id", "name", "likes", "price_bracket", "home_neighbourhood", "home_lat", "home_lon",
-                  "newsletter", "notifications", "profile_visibility", "data_sharing")
 DEFAULT_NAME = "Anonymous"  # a profile given without a name (an ad-hoc one never has one)
-_TEXT_FIELDS = ("price_bracket", "home_neighbourhood", "profile_visibility")
-_FLAG_FIELDS = ("newsletter", "notifications", "data_sharing")
+_TEXT_FIELDS = tuple(f.name for f in PROFILE_RECORD if f.kind == "text" and f.name != "name")
+_FLAG_FIELDS = tuple(f.name for f in PROFILE_RECORD if f.kind == "flag")
+_COORDINATES = tuple(f.name for f in PROFILE_RECORD if f.kind == "coordinate")
 
 
 def normalise_profile(profile: dict) -> dict:
@@ -59,11 +59,11 @@ def normalise_profile(profile: dict) -> dict:
         else:
             problems.append(f"{field} must be True or False, got {value!r}")
 
-    given = [f for f in ("home_lat", "home_lon") if out.get(f) is not None]
+    given = [f for f in _COORDINATES if out.get(f) is not None]
     if len(given) == 1:
-        other = "home_lon" if given == ["home_lat"] else "home_lat"
+        other = next(f for f in _COORDINATES if f not in given)
         problems.append(f"{given[0]} is given without {other}: give both home coordinates or neither")
-    for field, bounds in (("home_lat", LAT_RANGE), ("home_lon", LON_RANGE)):
+    for field, bounds in zip(_COORDINATES, (LAT_RANGE, LON_RANGE)):
         if out.get(field) is not None:
             out[field] = _checked(problems, check_coordinate, field, out[field], bounds)
 

@@ -1,4 +1,4 @@
-"""The restaurant record: every field a restaurant has, declared once.
+"""The restaurant and profile records: every field each has, declared once.
 
 Each Field says what kind of value it holds, whether every restaurant dataset must have it, how
 the item tower sees it (a contract feature kind), how Redis indexes it and whether people filter
@@ -22,7 +22,7 @@ _FALSE = {"no", "false", "0", "n", "f"}
 class Field:
     name: str
     # How a value is read and checked: id, text, labels (a |-separated list), int, float,
-    # coordinate, hours (recsys.data.hours), count, stat (a review statistic), choice.
+    # coordinate, hours (recsys.data.hours), count, stat (a review statistic), choice, flag (True/False).
     kind: str
     required: bool = False  # every restaurant dataset has this column (a contract column)
     feature: str | None = None  # the item tower's kind for it (recsys.data.contract), None: not a feature
@@ -101,3 +101,38 @@ def describe_choices(restaurant: dict) -> str:
     empty when none is known."""
     return " · ".join(f"{f.must_have or f.name}: {restaurant[f.name]}" for f in CHOICE_FIELDS
                       if restaurant.get(f.name, UNKNOWN) != UNKNOWN)
+
+
+PRICE_BRACKETS = ("low", "middle", "high")
+VISIBILITY = ("public", "friends", "private")
+
+# The profile (a user of the app, or a user row of a dataset): what the user tower reads, what the
+# profile store indexes, what normalise_profile checks. Choice values are kept as typed (a dataset
+# may use its own brackets); the app's forms offer PRICE_BRACKETS and VISIBILITY.
+PROFILE_RECORD: tuple[Field, ...] = (
+    Field("user_id", "id", feature="id", index="tag"),
+    Field("name", "text", index="text"),  # also searched by its words (recsys.serving.profile_store)
+    Field("likes", "labels", feature="multilabel"),
+    Field("price_bracket", "text", feature="categorical", choices=PRICE_BRACKETS),
+    Field("home_lat", "coordinate"),  # with home_lon: the "home_lat,home_lon" geo feature
+    Field("home_lon", "coordinate"),
+    Field("home_neighbourhood", "text", feature="categorical", index="tag"),
+    Field("newsletter", "flag", feature="categorical"),
+    Field("notifications", "flag", feature="categorical"),
+    Field("profile_visibility", "text", feature="categorical", choices=VISIBILITY),
+    Field("data_sharing", "flag", feature="categorical"),
+)
+PROFILE_FIELDS = tuple(f.name for f in PROFILE_RECORD)
+
+
+def user_schema() -> dict[str, str]:
+    """The user side of the contract schema; the home coordinates are one geo feature, where
+    the first of them is declared."""
+    schema: dict[str, str] = {}
+    coordinates = [f.name for f in PROFILE_RECORD if f.kind == "coordinate"]
+    for f in PROFILE_RECORD:
+        if f.kind == "coordinate":
+            schema.setdefault(",".join(coordinates), "geo")
+        elif f.feature:
+            schema[f.name] = f.feature
+    return schema

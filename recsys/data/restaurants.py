@@ -13,7 +13,17 @@ from recsys.data.contract import MAX_FIELD_CHARS, Dataset, DatasetError, Problem
 from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.data.hours import HoursError, WeeklyHours
 from recsys.data.ids import check_id
-from recsys.data.record import CHOICE_FIELDS, REQUIRED_COLUMNS, RESTAURANT_FIELDS, TEXT_COLUMNS, UNKNOWN, item_schema
+from recsys.data.record import (  # noqa: F401  (PRICE_BRACKETS and VISIBILITY are read from here)
+    CHOICE_FIELDS,
+    PRICE_BRACKETS,
+    REQUIRED_COLUMNS,
+    RESTAURANT_FIELDS,
+    TEXT_COLUMNS,
+    UNKNOWN,
+    VISIBILITY,
+    item_schema,
+    user_schema,
+)
 
 PRICE_RANGE = (1, 4)
 RATING_RANGE = (0.0, 5.0)
@@ -21,19 +31,7 @@ RATING_RANGE = (0.0, 5.0)
 _LABEL_RE = re.compile(r"[^a-z0-9 '&-]+")
 
 ITEM_SCHEMA = item_schema()
-USER_SCHEMA = {
-    "user_id": "id",
-    "likes": "multilabel",
-    "price_bracket": "categorical",
-    "home_lat,home_lon": "geo",
-    "home_neighbourhood": "categorical",
-    "newsletter": "categorical",
-    "notifications": "categorical",
-    "profile_visibility": "categorical",
-    "data_sharing": "categorical",
-}
-PRICE_BRACKETS = ("low", "middle", "high")
-VISIBILITY = ("public", "friends", "private")
+USER_SCHEMA = user_schema()
 
 
 def clean_label(text: str) -> str:

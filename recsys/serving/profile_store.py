@@ -16,6 +16,7 @@ from redisvl.query.filter import FilterExpression
 from redisvl.utils.token_escaper import TokenEscaper
 
 from recsys.data.ids import MAX_ID_LENGTH
+from recsys.data.record import PROFILE_RECORD
 from recsys.serving.connection import redis_errors
 
 # Words of a search sent to RediSearch; its query parser overflows near 256 terms. Further words
@@ -27,6 +28,8 @@ MAX_SEARCH_WORDS = 32
 # one-letter search ("a") matches a stored initial exactly instead.
 NAME_WORDS_FIELD = "name_words"
 MAX_WORD_CHARS = 64  # longer words are stored and sent cut to this; the whole word is checked here
+# The profile fields Redis indexes (the record says which); a search lists these of each match.
+INDEXED = {f.name: f.index for f in PROFILE_RECORD if f.index}
 _TAG_ESCAPER = TokenEscaper(re.compile(TokenEscaper.TAG_ESCAPED_CHARS))
 
 
@@ -53,9 +56,7 @@ class UserStore:
         self.ns = namespace
         self._index = SearchIndex.from_dict({
             "index": {"name": f"{namespace}:users", "prefix": f"{namespace}:user", "storage_type": "json"},
-            "fields": [{"name": "user_id", "type": "tag", "path": "$.user_id"},
-                       {"name": "name", "type": "text", "path": "$.name"},
-                       {"name": "home_neighbourhood", "type": "tag", "path": "$.home_neighbourhood"},
+            "fields": [*({"name": name, "type": kind, "path": f"$.{name}"} for name, kind in INDEXED.items()),
                        {"name": NAME_WORDS_FIELD, "type": "tag", "path": f"$.{NAME_WORDS_FIELD}[*]"}],
         }, redis_client=client)
         self._schema_checked = False
@@ -154,9 +155,8 @@ class UserStore:
             expression = FilterExpression(query_text)
         # With words left over, fetch more and keep the names that also hold those words.
         query = FilterQuery(filter_expression=expression, num_results=10_000 if checked else limit,
-                            return_fields=["user_id", "name", "home_neighbourhood"])
-        rows = [{"user_id": r["user_id"], "name": r.get("name", ""), "home_neighbourhood": r.get("home_neighbourhood", "")}
-                for r in self._index.query(query)]
+                            return_fields=list(INDEXED))
+        rows = [{name: r.get(name, "") for name in INDEXED} for r in self._index.query(query)]
         if checked:
             rows = [r for r in rows if _has_word_prefixes(r["name"], checked)][:limit]
         return rows

@@ -20,7 +20,8 @@ from recsys.config import SHIPPED_MODEL_DIR, Settings
 from recsys.data.contract import Dataset, split_multilabel
 from recsys.data.ids import check_id
 from recsys.data.importers import place_id
-from recsys.data.profiles import PROFILE_FIELDS, normalise_profile
+from recsys.data.profiles import normalise_profile
+from recsys.data.record import PROFILE_FIELDS
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.ml.training import TrainConfig
 from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender

@@ -131,3 +131,24 @@ def test_a_csv_header_spelled_otherwise_still_reaches_the_record(tmp_path):
     items = import_file(write_csv(tmp_path, text)).dataset.items
     assert items[["outdoor_seating", "wheelchair"]].values.tolist() == [["yes", "limited"]]
     assert "Outdoor Seating" not in items.columns and "WHEELCHAIR" not in items.columns
+
+
+def test_the_profile_record_feeds_the_schema_the_checks_and_the_index():
+    """The profile is declared once (PROFILE_RECORD): the user feature schema, normalise_profile's
+    checks and the profile index are read from it."""
+    import pytest
+
+    from recsys.data.profiles import normalise_profile
+    from recsys.data.record import PROFILE_FIELDS, PROFILE_RECORD
+    from recsys.data.restaurants import USER_SCHEMA
+    from recsys.serving.profile_store import INDEXED
+
+    features = {f.name for f in PROFILE_RECORD if f.feature and f.kind != "coordinate"}
+    assert set(USER_SCHEMA) == features | {"home_lat,home_lon"} and USER_SCHEMA["home_lat,home_lon"] == "geo"
+    assert INDEXED == {"user_id": "tag", "name": "text", "home_neighbourhood": "tag"}
+    assert set(normalise_profile({f: None for f in PROFILE_FIELDS})) == set(PROFILE_FIELDS)
+    for flag in (f.name for f in PROFILE_RECORD if f.kind == "flag"):
+        with pytest.raises(ValueError, match=flag):
+            normalise_profile({"name": "x", flag: "maybe"})
+    with pytest.raises(ValueError, match="home_lat is given without home_lon"):
+        normalise_profile({"name": "x", "home_lat": 37.7})

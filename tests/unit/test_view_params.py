@@ -9,8 +9,8 @@ import math
 import pytest
 
 from recsys.serving.query import MAX_RADIUS_M
-from tests import hostile
 from recsys.serving.query_link import CITY_LAT, CITY_LON, MAX_HOW_MANY, RADIUS_STEPS_M, View, from_params, now_view, to_params
+from tests import hostile
 
 TZ = "America/Los_Angeles"
 LABELS = {"pizza", "italian", "cocktails", "fish & chips", "tex-mex", "o'higgins grill"}
