@@ -18,7 +18,7 @@ class Check:
 
 def run_checks(settings: Settings, notify=None) -> list[Check]:
     from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
-    from recsys.serving.connection import RedisUnavailableError, connect, redact_url, resolve_url
+    from recsys.serving.connection import RedisUnavailableError, connect, redact_url, resolve_url, text
     from recsys.serving.redis_server import server_processes
     from recsys.serving.store import RestaurantStore
 
@@ -46,7 +46,7 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
         checks.append(Check("redis version", major_minor >= (7, 2), f"{version}",
                             "the Query Engine needs Redis 7.2+ (Redis 8 has it built in)"))
         modules = {m.get("name", m.get(b"name")): m for m in _modules(client)}
-        names = {n.decode() if isinstance(n, bytes) else n for n in modules}
+        names = {text(n) for n in modules}
         has_search = bool(names & {"search", "searchlight"}) or _ft_list_works(client)
         checks.append(Check("query engine (search)", has_search, "loaded" if has_search else "missing",
                             "use Redis 8, Redis Stack, or the embedded server"))

@@ -103,10 +103,20 @@ class FeatureSpec:
         n = len(frame)
         blocks = [self._column(frame, col, n) for col in self.columns]
         dense = np.concatenate(blocks, axis=1) if blocks else np.zeros((n, 0), dtype=np.float32)
-        index = {item: i + 1 for i, item in enumerate(self.ids)}
-        ids = np.array([index.get(str(v), 0) for v in frame[self.id_column]], dtype=np.int64) \
-            if self.id_column in frame.columns else np.zeros(n, dtype=np.int64)
+        ids = np.zeros(n, dtype=np.int64)
+        if self.ids and self.id_column in frame.columns:  # no id embedding: every id is "unknown"
+            index = self._id_index()
+            ids = np.array([index.get(str(v), 0) for v in frame[self.id_column]], dtype=np.int64)
         return {"dense": torch.from_numpy(dense.astype(np.float32)), "ids": torch.from_numpy(ids)}
+
+    def _id_index(self) -> dict[str, int]:
+        """id -> its embedding row, built once (a transform of one profile must not rebuild a
+        dict of every training id); rebuilt if ``ids`` was replaced."""
+        cached = self.__dict__.get("_id_index_cache")
+        if cached is None or cached[0] is not self.ids:
+            cached = (self.ids, {item: i + 1 for i, item in enumerate(self.ids)})
+            self.__dict__["_id_index_cache"] = cached
+        return cached[1]
 
     @staticmethod
     def _column(frame: pd.DataFrame, col: ColumnSpec, n: int) -> np.ndarray:

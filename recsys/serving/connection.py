@@ -53,6 +53,11 @@ def _malformed_credentials(url: str) -> bool:
     return "@" in without_query and "@" not in urlsplit(without_query).netloc
 
 
+def text(value: object) -> str:
+    """A Redis reply value as text: clients made without decode_responses give bytes."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
 def client_url(client: redis.Redis) -> str:
     """Where a client points, without credentials (for messages)."""
     kwargs = client.connection_pool.connection_kwargs

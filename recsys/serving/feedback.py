@@ -16,7 +16,7 @@ import pandas as pd
 import redis
 
 from recsys.data.ids import check_id
-from recsys.serving.connection import redis_errors
+from recsys.serving.connection import redis_errors, text
 
 FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
 MAX_EVENTS_ENV = "RECSYS_FEEDBACK_MAXLEN"
@@ -39,13 +39,20 @@ def max_events_from_env() -> int:
     return value
 
 
-def _text(value: object) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
 def _stream_id(text: str) -> tuple[int, int]:
     ms, _, seq = text.partition("-")
     return int(ms), int(seq or 0)
+
+
+def valid_ids(members, key: str) -> list[str]:
+    """The members of a "not for me" set that are valid ids, sorted; others are logged and skipped."""
+    valid = []
+    for value in members or ():
+        try:
+            valid.append(check_id(text(value), "item_id"))
+        except ValueError:
+            log.warning("skipping an invalid id in %s", key)
+    return sorted(valid)
 
 
 class FeedbackLog:
@@ -60,7 +67,7 @@ class FeedbackLog:
         if isinstance(self.max_events, bool) or not isinstance(self.max_events, int) or self.max_events < 1:
             raise ValueError(f"max_events={max_events!r} must be a whole number, at least 1")
 
-    def _dismissed_key(self, user_id: str) -> str:
+    def dismissed_key(self, user_id: str) -> str:
         return f"{self.ns}:not_for_me:{user_id}"
 
     @redis_errors
@@ -72,15 +79,15 @@ class FeedbackLog:
         pipe = self.client.pipeline(transaction=True)
         pipe.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event, "ts": f"{time.time():.3f}"})
         if event == "not_for_me":
-            pipe.sadd(self._dismissed_key(user_id), item_id)
+            pipe.sadd(self.dismissed_key(user_id), item_id)
         else:
-            pipe.srem(self._dismissed_key(user_id), item_id)
+            pipe.srem(self.dismissed_key(user_id), item_id)
         pipe.xlen(self.key)
         pipe.get(self.exported_key)
         entry, _, length, exported = pipe.execute()
         if length > self.max_events and exported:
-            self._trim(length - self.max_events, _text(exported))
-        return _text(entry)
+            self._trim(length - self.max_events, text(exported))
+        return text(entry)
 
     def _trim(self, excess: int, exported: str) -> None:
         """Drop at most ``excess`` of the oldest events, and only ones already exported: MINID
@@ -93,21 +100,16 @@ class FeedbackLog:
     def dismissed(self, user_id: str) -> list[str]:
         """Restaurants this user marked "not for me" (and has not liked since): never recommended
         again. Members that break the id rule (written before ids were checked) are skipped."""
-        valid = []
-        for value in self.client.smembers(self._dismissed_key(check_id(user_id, "user_id"))):
-            try:
-                valid.append(check_id(_text(value), "item_id"))
-            except ValueError:
-                log.warning("skipping an invalid id in %s", self._dismissed_key(user_id))
-        return sorted(valid)
+        key = self.dismissed_key(check_id(user_id, "user_id"))
+        return valid_ids(self.client.smembers(key), key)
 
     @redis_errors
     def _read(self) -> tuple[pd.DataFrame, str | None]:
         """Every event in the stream, and the id of the last one read."""
         rows, last = [], None
         for entry_id, fields in self.client.xrange(self.key):
-            rows.append({_text(k): _text(v) for k, v in fields.items()})
-            last = _text(entry_id)
+            rows.append({text(k): text(v) for k, v in fields.items()})
+            last = text(entry_id)
         return pd.DataFrame(rows, columns=["user_id", "item_id", "event", "ts"]), last
 
     def events(self) -> pd.DataFrame:
@@ -149,10 +151,10 @@ class FeedbackLog:
     def mark_exported(self, entry_id: str) -> None:
         """Move the export mark forward to ``entry_id`` (never back)."""
         current = self.client.get(self.exported_key)
-        if current is None or _stream_id(_text(current)) < _stream_id(entry_id):
+        if current is None or _stream_id(text(current)) < _stream_id(entry_id):
             self.client.set(self.exported_key, entry_id)
 
     @redis_errors
     def exported_up_to(self) -> str | None:
         value = self.client.get(self.exported_key)
-        return _text(value) if value is not None else None
+        return text(value) if value is not None else None

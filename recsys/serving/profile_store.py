@@ -17,7 +17,7 @@ from redisvl.utils.token_escaper import TokenEscaper
 
 from recsys.data.ids import MAX_ID_LENGTH
 from recsys.data.record import PROFILE_RECORD
-from recsys.serving.connection import redis_errors
+from recsys.serving.connection import redis_errors, text
 
 # Words of a search sent to RediSearch; its query parser overflows near 256 terms. Further words
 # are still required, checked on the returned names, so a long search never widens.
@@ -79,7 +79,7 @@ class UserStore:
         for attribute in info.get("attributes", []):
             pairs = dict(zip(attribute[::2], attribute[1::2])) if isinstance(attribute, list) else attribute
             name = pairs.get("attribute", pairs.get(b"attribute", ""))
-            names.add(name.decode() if isinstance(name, bytes) else name)
+            names.add(text(name))
         return names
 
     def _migrate(self) -> None:

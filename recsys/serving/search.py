@@ -1,8 +1,13 @@
 """Recommending: a validated Query -> RedisVL filtered KNN -> Recommendation rows.
 
 Every filter (distance, open at the time, price, rating, cuisines, must-haves such as outdoor
-seating, excluded ids) runs inside
-Redis as a pre-filter of the vector search, so every result satisfies all of them exactly.
+seating, excluded ids) runs inside Redis as a pre-filter of the vector search, so every result
+satisfies all of them exactly. Redis measures distance on a sphere, so it is asked for a slightly
+wider circle and the places truly within the radius (by the WGS84 geodesic) are kept here.
+
+One round trip in the common case: the KNN alone (the live index version is cached briefly; no
+count is needed when k places come back, and when fewer do, they are every match). Only then
+does one pipeline count the wider radii for the "widen the radius" suggestion.
 """
 
 from __future__ import annotations
@@ -13,16 +18,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from geopy.distance import geodesic
-from redisvl.query import CountQuery, VectorQuery
+from redisvl.query import VectorQuery
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
 from recsys.data.city import CITY
-from recsys.data.hours import WeeklyHours, minute_of_week, query_tags
+from recsys.data.geo import SPHERE_MARGIN, sphere_radius_for, within_m
+from recsys.data.hours import minute_of_week, parse_hours, query_tags
 from recsys.data.record import FIELDS
-from recsys.serving.connection import redis_errors
 from recsys.serving.query import WIDER_RADII_M, Query
-from recsys.serving.store import RestaurantStore, parse_item
+from recsys.serving.store import LiveIndex, RestaurantStore, parse_item
 
 
 @dataclass
@@ -46,14 +50,19 @@ class Recommendation:
 @dataclass
 class Results:
     items: list[Recommendation]
-    matches: int  # restaurants passing every filter (the KNN ranks among these)
+    # Restaurants passing every filter: exact when fewer than k came back (then the items are all
+    # of them); otherwise the number shown, and at least that many match.
+    matches: int
     note: str = ""  # why fewer than k came back, and what to widen
-    wider_radius_m: int | None = None  # a radius that would give at least k matches
+    wider_radius_m: int | None = None  # a radius that gives at least k matches
     latency_ms: float = 0.0
 
 
-def build_filter(query: Query, tz: str) -> FilterExpression:
-    expression = Geo("location") == GeoRadius(query.lon, query.lat, query.radius_m, "m")
+def build_filter(query: Query, tz: str, radius_m: float | None = None) -> FilterExpression:
+    """Every filter of ``query`` as one RediSearch expression; ``radius_m`` is the circle Redis
+    is asked for (the query's radius unless given)."""
+    radius = query.radius_m if radius_m is None else radius_m
+    expression = Geo("location") == GeoRadius(query.lon, query.lat, round(radius, 2), "m")
     if query.open_only:
         when = query.when or datetime.now(ZoneInfo(tz))
         expression = expression & (Tag("open_slots") == query_tags(minute_of_week(when, tz)))
@@ -86,63 +95,75 @@ def explain(item: dict, distance_m: float, open_until: str, likes: list[str]) ->
     return f"{first}; {_format_distance(distance_m)}; {open_until}"
 
 
+MAX_CANDIDATES = 10_000  # the most rows one search reads back (RediSearch's default MAXSEARCHRESULTS)
+
+# Extra candidates fetched beyond k, for the few that lie between the radius and the wider
+# circle Redis is asked for (a ring of about 1.4% of the area).
+def _candidates(k: int) -> int:
+    return k + 2 + k // 5
+
+
 class Searcher:
-    """Runs queries against the live restaurant index."""
+    """Runs queries against the live restaurant index (through its store; no Redis of its own)."""
 
     def __init__(self, store: RestaurantStore, tz: str = CITY.timezone):
         self.store = store
         self.tz = tz
 
-    @redis_errors
-    def count(self, query: Query) -> int:
-        return int(self.store.query(CountQuery(build_filter(query, self.tz))))
-
-    @property
-    def client(self):
-        return self.store.client
-
-    @redis_errors
     def search(self, vector: np.ndarray, query: Query, likes: list[str] | None = None,
                known_cuisines: list[str] | None = None) -> Results:
         started = time.perf_counter()
         query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(known_cuisines)
-        when = query.when or datetime.now(ZoneInfo(self.tz))
-        query.when = when
-        index = self.store.index()  # the live version, so live_layout describes it
-        layout = self.store.live_layout
-        knn = VectorQuery(vector=[float(x) for x in vector], vector_field_name="embedding",
-                          return_fields=layout.return_fields, filter_expression=build_filter(query, self.tz),
-                          num_results=query.k, dtype=layout.datatype)
-        rows = self.store.query(knn, index)
-        items = []
-        for row in rows:
-            item = parse_item(row)
-            distance = geodesic((query.lat, query.lon), (item["lat"], item["lon"])).meters
-            hours = WeeklyHours.parse(item["hours"])
-            open_until = hours.open_until_text(when, self.tz) if query.open_only else "hours not checked"
-            items.append(Recommendation(
-                item, distance_m=round(distance, 1), score=round(1.0 - float(row["vector_distance"]), 4),
-                open_until=open_until, reason=explain(item, distance, open_until, likes or [])))
-        results = Results(items=items, matches=len(items))
-        if len(items) < query.k:
-            results.matches = self.count(query)
-            results.note, results.wider_radius_m = self._why_few(query, results.matches)
+        query.when = query.when or datetime.now(ZoneInfo(self.tz))
+        live = self.store.live(fresh=False)
+        found = self._within(live, vector, query)
+        items = [self._recommendation(row, distance, query, likes or []) for row, distance in found[:query.k]]
+        results = Results(items=items, matches=len(found) if len(found) < query.k else len(items))
+        if len(found) < query.k:
+            results.note, results.wider_radius_m = self._why_few(live, query, results.matches)
         results.latency_ms = (time.perf_counter() - started) * 1000
         return results
 
-    def _why_few(self, query: Query, matches: int) -> tuple[str, int | None]:
+    def _within(self, live: LiveIndex, vector: np.ndarray, query: Query) -> list[tuple[dict, float]]:
+        """The best places within the radius by the geodesic, as (row, distance), best first:
+        at least k of them, or every one there is. Redis is asked for a wider circle and a few
+        more than k; if places beyond the radius left fewer than k while Redis had more, ask
+        again for more (rare: only the thin ring between the two circles is dropped)."""
+        expression = build_filter(query, self.tz, sphere_radius_for(query.radius_m))
+        wanted = _candidates(query.k)
+        while True:
+            request = VectorQuery(vector=[float(x) for x in vector], vector_field_name="embedding",
+                                  return_fields=live.layout.return_fields, filter_expression=expression,
+                                  num_results=wanted, dtype=live.layout.datatype)
+            rows = self.store.query(request, live)
+            lats = np.fromiter((float(r.get("lat", r.get("$.lat"))) for r in rows), dtype=np.float64, count=len(rows))
+            lons = np.fromiter((float(r.get("lon", r.get("$.lon"))) for r in rows), dtype=np.float64, count=len(rows))
+            inside, distance = within_m(query.lat, query.lon, lats, lons, query.radius_m)
+            kept = [(row, float(d)) for row, keep, d in zip(rows, inside, distance) if keep]
+            if len(kept) >= query.k or len(rows) < wanted or wanted >= MAX_CANDIDATES:
+                return kept
+            wanted = min(wanted * 4, MAX_CANDIDATES)
+
+    def _recommendation(self, row: dict, distance: float, query: Query, likes: list[str]) -> Recommendation:
+        item = parse_item(row)
+        open_until = parse_hours(item["hours"]).open_until_text(query.when, self.tz) if query.open_only \
+            else "hours not checked"
+        return Recommendation(item, distance_m=round(distance, 1), score=round(1.0 - float(row["vector_distance"]), 4),
+                              open_until=open_until, reason=explain(item, distance, open_until, likes))
+
+    def _why_few(self, live: LiveIndex, query: Query, matches: int) -> tuple[str, int | None]:
         when = query.when.astimezone(ZoneInfo(self.tz)).strftime("%a %H:%M")
         count = "No restaurant" if matches == 0 else f"Only {matches} restaurant{'s' if matches != 1 else ''}"
         base = (f"{count} within "
                 f"{_format_distance(query.radius_m).replace(' away', '')} "
                 f"{'matches' if matches == 1 or matches == 0 else 'match'} every filter"
                 + (f" and {'is' if matches <= 1 else 'are'} open {when}" if query.open_only else "") + ".")
-        for radius in WIDER_RADII_M:
-            if radius <= query.radius_m:
-                continue
-            wider = replace(query, radius_m=radius)
-            found = self.count(wider)
+        wider = [radius for radius in WIDER_RADII_M if radius > query.radius_m]
+        # Counted by Redis on a circle a little inside each radius (its sphere is within
+        # SPHERE_MARGIN of the geodesic): every place counted is truly within, hence "at least".
+        inner = [str(build_filter(query, self.tz, radius * (1 - SPHERE_MARGIN) - 1.0)) for radius in wider]
+        for radius, found in zip(wider, self.store.counts(live, inner) if wider else []):
             if found >= query.k:
-                return f"{base} Widening the radius to {radius / 1000:g} km gives {found}.", radius
+                return f"{base} Widening the radius to {radius / 1000:g} km gives at least {found}.", radius
         return f"{base} Try fewer filters or another time.", None

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,8 +27,8 @@ from recsys.data.record import PROFILE_FIELDS
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.ml.training import TrainConfig
 from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
-from recsys.serving.connection import check, client_url, connect, redis_errors, resolve_url
-from recsys.serving.feedback import FeedbackLog
+from recsys.serving.connection import check, client_url, connect, redis_errors, resolve_url, text
+from recsys.serving.feedback import FeedbackLog, valid_ids
 from recsys.serving.profile_store import UserStore
 from recsys.serving.query import Query
 from recsys.serving.search import Results, Searcher
@@ -44,6 +46,7 @@ def _decoded(reply):
 # The layout of the served vectors (recsys.ml.network): part of the model id, so stored vectors of
 # another layout (an older release) are re-embedded and re-indexed, never mixed with new ones.
 VECTOR_LAYOUT = b"taste+bias+popularity"
+EMBEDDED_PROFILES_KEPT = 1024  # ad-hoc profiles whose vectors are remembered (a few KiB each)
 
 
 def model_id(model_dir: Path) -> str:
@@ -84,6 +87,8 @@ class RecommenderService:
         self.searcher = Searcher(self.restaurants, settings.timezone)
         self._cuisines: list[str] | None = None
         self._dataset: Dataset | None = None
+        self._embedded: OrderedDict[tuple, np.ndarray] = OrderedDict()  # ad-hoc profile -> vector
+        self._embed_lock = threading.Lock()  # one service serves every Streamlit session's thread
 
     @classmethod
     def open(cls, settings: Settings | None = None, bootstrap: bool = True, progress=None,
@@ -182,8 +187,7 @@ class RecommenderService:
 
     def _stale_profiles(self) -> list[str]:
         """Keys of stored profiles whose vector was not made by the loaded model."""
-        keys = [k.decode() if isinstance(k, bytes) else k
-                for k in self.client.scan_iter(match=f"{self.settings.namespace}:user:*", count=5000)]
+        keys = [text(k) for k in self.client.scan_iter(match=f"{self.settings.namespace}:user:*", count=5000)]
         stale = []
         for start in range(0, len(keys), 1000):
             chunk = keys[start:start + 1000]
@@ -246,7 +250,23 @@ class RecommenderService:
         return self.users.get(profile["user_id"])
 
     def embed_profile(self, profile: dict) -> np.ndarray:
-        return self.model.embed_users(pd.DataFrame([normalise_profile(profile)]))[0]
+        """The user tower's vector for a profile that is not stored (an ad-hoc one), remembered by
+        content for the model that made it: Explore asks again on every rerun."""
+        clean = normalise_profile(profile)
+        if "user_id" not in profile:
+            clean.pop("user_id")  # normalise_profile made one up; the model has never seen it
+        key = (self.loaded.model_id, tuple(sorted(clean.items())))
+        with self._embed_lock:
+            vector = self._embedded.get(key)
+            if vector is not None:
+                self._embedded.move_to_end(key)
+                return vector.copy()
+        vector = self.model.embed_users(pd.DataFrame([clean]))[0]
+        with self._embed_lock:
+            self._embedded[key] = vector
+            while len(self._embedded) > EMBEDDED_PROFILES_KEPT:
+                self._embedded.popitem(last=False)
+        return vector.copy()
 
     # -- recommending --------------------------------------------------------------------
     def cuisines(self) -> list[str]:
@@ -261,19 +281,26 @@ class RecommenderService:
         query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(self.cuisines())  # before exclude_ids is extended below
         if user_id is not None:
-            user_id = check_id(user_id, "user_id")
-            doc = self.users.get(user_id)
-            if doc is None:
-                raise LookupError(f"no profile with user_id {user_id!r}")
-            vector = np.array(doc["embedding"], dtype=np.float32)
-            likes = split_multilabel(doc.get("likes"))
-            dismissed = self.feedback.dismissed(user_id)
+            vector, likes, dismissed = self._stored_user(check_id(user_id, "user_id"))
             if dismissed:
                 query.exclude_ids = list(dict.fromkeys([*query.exclude_ids, *dismissed]))
         else:
             vector = self.embed_profile(profile)
-            likes = split_multilabel(normalise_profile(profile).get("likes"))
+            likes = split_multilabel(normalise_profile(profile).get("likes"))  # checked above: no error here
         return self.searcher.search(vector, query, likes, self.cuisines())
+
+    @redis_errors
+    def _stored_user(self, user_id: str) -> tuple[np.ndarray, list[str], list[str]]:
+        """A stored user's vector, likes and "not for me" ids, in one round trip."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.json().get(self.users.key(user_id), "$.embedding", "$.likes")
+        pipe.smembers(self.feedback.dismissed_key(user_id))
+        doc, members = pipe.execute()
+        if not doc or not doc.get("$.embedding"):
+            raise LookupError(f"no profile with user_id {user_id!r}")
+        likes = (doc.get("$.likes") or [None])[0]
+        return (np.array(doc["$.embedding"][0], dtype=np.float32), split_multilabel(likes),
+                valid_ids(members, self.feedback.dismissed_key(user_id)))
 
     def more_like(self, item_ids: list[str], query: Query, likes: list[str] | None = None) -> Results:
         """Query vector = the normalised mean of 1-3 chosen restaurants' embeddings."""
@@ -419,4 +446,4 @@ class RecommenderService:
         """Changes whenever what catalogue() returns does: a rebuild or any add/update."""
         version, changes = self.client.hget(self.restaurants.meta_key, "version"), \
             self.client.get(f"{self.settings.namespace}:catalogue_changes")
-        return ":".join(v.decode() if isinstance(v, bytes) else str(v or 0) for v in (version, changes))
+        return ":".join(text(v or 0) for v in (version, changes))

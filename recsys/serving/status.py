@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from recsys.config import Settings
+from recsys.serving.connection import text
 from recsys.serving.redis_server import EmbeddedRedis
 
 
@@ -38,14 +39,10 @@ class EmbeddedStatus:
     data_dir: str
 
 
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def redis_status(client, settings: Settings) -> RedisStatus:
     info = client.info()
     modules = client.execute_command("MODULE", "LIST") or []
-    names = sorted({_text(m.get(b"name") or m.get("name")) for m in modules if isinstance(m, dict)})
+    names = sorted({text(m.get(b"name") or m.get("name")) for m in modules if isinstance(m, dict)})
     return RedisStatus(version=str(info.get("redis_version", "?")), memory=str(info.get("used_memory_human", "?")),
                        clients=int(info.get("connected_clients", 0)), modules=names, external=bool(settings.redis_url))
 

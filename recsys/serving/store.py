@@ -22,9 +22,9 @@ from redisvl.exceptions import RedisSearchError
 from redisvl.index import SearchIndex
 
 from recsys.data.contract import split_multilabel
-from recsys.data.hours import WeeklyHours
+from recsys.data.hours import parse_hours
 from recsys.data.record import RESTAURANT_FIELDS, UNKNOWN, Field
-from recsys.serving.connection import redis_errors
+from recsys.serving.connection import redis_errors, text
 
 logging.getLogger("redisvl").setLevel(logging.CRITICAL)  # its tracebacks would duplicate ours
 
@@ -125,7 +125,7 @@ def _stored_value(f: Field, value: object) -> object:
 def restaurant_document(row: dict, embedding: np.ndarray, layout: Layout = Layout()) -> dict:
     """What is stored for one restaurant: the record's stored fields, the filter fields derived
     from them (location, open_slots) and its vector."""
-    hours = WeeklyHours.parse(str(row.get("hours") or ""))  # parsed once: the text and the tags
+    hours = parse_hours(str(row.get("hours") or ""))  # parsed once: the text and the tags
     doc = {f.name: hours.to_text() if f.kind == "hours" else _stored_value(f, row.get(f.name))
            for f in RESTAURANT_FIELDS if f.stored}
     doc["location"] = f"{doc['lon']},{doc['lat']}"
@@ -251,6 +251,22 @@ class BuildLock:
             pass  # it expires by itself
 
 
+@dataclass(frozen=True)
+class LiveIndex:
+    """The index version queries go to, with the layout it was built with."""
+
+    version: int
+    index: SearchIndex
+    layout: Layout
+
+
+# A search may use the live version it looked up this long ago instead of asking again (one round
+# trip fewer per query). A rebuild moves the pointer and then drops the old version: a query that
+# finds its version gone re-reads the pointer (query), so results are never half-built or lost;
+# for at most this long they may come from the previous complete version. Writes always re-read.
+LIVE_RECHECK_S = 1.0
+
+
 class RestaurantStore:
     """Restaurants in a RedisVL JSON index. A rebuild writes a new version and moves the alias
     only when it is complete, so queries never see a half-loaded index."""
@@ -261,9 +277,7 @@ class RestaurantStore:
         self.ns = namespace
         self.algorithm = algorithm
         self.layout = layout  # used for new builds; a live index keeps the layout it was built with
-        self.live_layout = layout
-        self._index: SearchIndex | None = None
-        self._index_version: int | None = None
+        self._live: tuple[LiveIndex, float] | None = None  # and when the pointer was last read
         # The build lock held by *this thread* (re-entrant per thread): the service is shared by
         # every Streamlit session, so a second session's thread must wait, not walk in.
         self._held = threading.local()
@@ -301,7 +315,7 @@ class RestaurantStore:
     # -- status --------------------------------------------------------------------------
     @redis_errors
     def meta(self) -> dict:
-        return {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+        return {text(k): text(v)
                 for k, v in self.client.hgetall(self.meta_key).items()}
 
     @redis_errors
@@ -321,32 +335,58 @@ class RestaurantStore:
                            prefix_ok)
 
     @redis_errors
-    def index(self) -> SearchIndex:
-        """The live index version (cached; refreshed when another process moved the alias)."""
+    def live(self, fresh: bool = True) -> LiveIndex:
+        """The live index version. ``fresh=False`` (searches) may reuse one looked up less than
+        LIVE_RECHECK_S ago; otherwise the pointer is read (one HGET) and the index rebuilt from
+        its metadata only when another process moved it."""
+        cached = self._live
+        now = time.monotonic()
+        if cached is not None and not fresh and now - cached[1] < LIVE_RECHECK_S:
+            return cached[0]
         version = self.client.hget(self.meta_key, "version")
         if version is None:
             raise LookupError("no restaurant index yet: run `python -m recsys index` (the app builds it on start)")
         version = int(version)
-        if self._index is None or self._index_version != version:
+        live = cached[0] if cached is not None and cached[0].version == version else None
+        if live is None:
             meta = self.meta()
-            self.live_layout = Layout(meta.get("storage", "json"), meta.get("datatype", "float32"))
+            layout = Layout(meta.get("storage", "json"), meta.get("datatype", "float32"))
             schema = restaurant_schema(self.index_name(version), self.prefix(version), int(meta["dims"]),
-                                       meta.get("algorithm", self.algorithm), self.live_layout)
-            self._index = SearchIndex.from_dict(schema, redis_client=self.client)
-            self._index_version = version
-        return self._index
+                                       meta.get("algorithm", self.algorithm), layout)
+            live = LiveIndex(version, SearchIndex.from_dict(schema, redis_client=self.client), layout)
+        self._live = (live, now)  # one assignment: threads sharing the store see a whole pair
+        return live
 
-    def query(self, query, index: SearchIndex | None = None):
-        """Run a RedisVL query on the live version (``index``, when the caller already looked it
-        up: one round trip fewer). A rebuild may drop that version between reading the pointer
-        and querying: then re-read it and ask once more."""
+    def index(self) -> SearchIndex:
+        return self.live().index
+
+    @redis_errors
+    def query(self, query, live: LiveIndex | None = None):
+        """Run a RedisVL query on the live version (``live``, when the caller already looked it
+        up). A rebuild may drop that version between reading the pointer and querying: then
+        re-read it and ask once more."""
         try:
-            return (index or self.index()).query(query)
+            return (live or self.live()).index.query(query)
         except (redis.ResponseError, RedisSearchError) as exc:
             if not _is_missing_index(exc):
                 raise
-            self._index = None
-            return self.index().query(query)
+            return self.live(fresh=True).index.query(query)
+
+    @redis_errors
+    def counts(self, live: LiveIndex, filters: list[str]) -> list[int]:
+        """How many documents match each filter, in one round trip (a pipeline of FT.SEARCH
+        LIMIT 0 0)."""
+        def ask(index_name: str) -> list[int]:
+            pipe = self.client.pipeline(transaction=False)
+            for expression in filters:
+                pipe.execute_command("FT.SEARCH", index_name, expression, "LIMIT", 0, 0, "DIALECT", 2)
+            return [_total(reply) for reply in pipe.execute()]
+        try:
+            return ask(live.index.name)
+        except redis.ResponseError as exc:
+            if not _is_missing_index(exc):
+                raise
+            return ask(self.live(fresh=True).index.name)
 
     # -- building ------------------------------------------------------------------------
     @contextmanager
@@ -399,6 +439,7 @@ class RestaurantStore:
                 "documents": len(records),
                 "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
             self.drop_versions(keep=version)
+            self._live = None  # this process's next search reads the new pointer
             return version
 
     def _wait_indexed(self, index: SearchIndex, expected: int) -> None:
@@ -427,7 +468,7 @@ class RestaurantStore:
         index of the old prefix format also covers other versions' keys."""
         dropped = []
         for name in self.client.execute_command("FT._LIST"):
-            name = name.decode() if isinstance(name, bytes) else name
+            name = text(name)
             match = re.fullmatch(re.escape(f"{self.ns}:restaurants:v") + r"(\d+)", name)
             if match and int(match.group(1)) != keep:
                 self.client.execute_command("FT.DROPINDEX", name)
@@ -444,7 +485,7 @@ class RestaurantStore:
         pattern = re.compile(re.escape(f"{self.ns}:restaurant:v") + r"(\d+):")
         versions: set[int] = set()
         for key in self.client.scan_iter(match=self._version_keys(), count=5000):
-            match = pattern.match(key.decode() if isinstance(key, bytes) else key)
+            match = pattern.match(text(key))
             if match and int(match.group(1)) != live:
                 versions.add(int(match.group(1)))
         for version in sorted(versions):
@@ -478,8 +519,8 @@ class RestaurantStore:
     @redis_errors
     def upsert(self, row: dict, embedding: np.ndarray, custom: bool = True) -> str:
         """Add or replace one restaurant in the live index; searchable on the next query."""
-        index = self.index()
-        index.load([restaurant_document(row, embedding, self.live_layout)], id_field="item_id")
+        live = self.live()
+        live.index.load([restaurant_document(row, embedding, live.layout)], id_field="item_id")
         if custom:
             self.client.hset(self.custom_key, str(row["item_id"]), json.dumps(row, default=str))
         return str(row["item_id"])
@@ -495,15 +536,15 @@ class RestaurantStore:
 
     @redis_errors
     def embeddings(self, item_ids: list[str]) -> np.ndarray:
-        index = self.index()
-        keys = [index.key(i) for i in item_ids]
-        if self.live_layout.is_json:
+        live = self.live()
+        keys = [live.index.key(i) for i in item_ids]
+        if live.layout.is_json:
             rows = [r[0] if r else None for r in self.client.json().mget(keys, "$.embedding")]
         else:
             pipe = self.client.pipeline(transaction=False)
             for key in keys:
                 pipe.hget(key, "embedding")
-            rows = [np.frombuffer(r, dtype=self.live_layout.datatype) if r else None for r in pipe.execute()]
+            rows = [np.frombuffer(r, dtype=live.layout.datatype) if r else None for r in pipe.execute()]
         missing = [i for i, r in zip(item_ids, rows) if r is None]
         if missing:
             raise KeyError(f"unknown restaurant id(s): {', '.join(missing)}")
@@ -513,7 +554,15 @@ class RestaurantStore:
     def cuisines(self) -> list[str]:
         index = self.index()
         values = self.client.execute_command("FT.TAGVALS", index.name, "cuisines")
-        return sorted(v.decode() if isinstance(v, bytes) else v for v in values)
+        return sorted(text(v) for v in values)
+
+
+def _total(reply: Any) -> int:
+    """The match count of an FT.SEARCH reply: a list whose head is the count, or the dict
+    redis-py makes of it (its FT.SEARCH callback, or RESP3)."""
+    if isinstance(reply, dict):
+        return int(reply.get("total_results", reply.get(b"total_results", 0)))
+    return int(reply[0])
 
 
 def _index_prefixes(info: dict) -> list[str]:
@@ -524,4 +573,4 @@ def _index_prefixes(info: dict) -> list[str]:
     else:
         pairs = dict(zip(definition[::2], definition[1::2]))
         prefixes = pairs.get("prefixes", pairs.get(b"prefixes", []))
-    return [p.decode() if isinstance(p, bytes) else p for p in prefixes]
+    return [text(p) for p in prefixes]
