@@ -159,6 +159,7 @@ def _names(item_ids: list[str]) -> list[str]:
 
 
 if results is not None:
+    note, wider = guard(results.suggestion) or ("", None)  # counted now: only pages that show it pay
     if more_like:
         chosen_names = _names(more_like)
         # Names are shown as text: escaped for HTML, the context st.html renders them in.
@@ -166,12 +167,11 @@ if results is not None:
         st.button("Back to recommendations for the profile", on_click=_forget_more_like,
                   icon=":material/arrow_back:")
     else:
-        st.subheader(f"Recommendations · {len(recs)} shown" + (f" of {results.matches} matching" if results.note else ""))
-    if results.note:
-        st.info(results.note)
-        if results.wider_radius_m:
-            st.button(f"Widen the radius to {radius_label(results.wider_radius_m)}",
-                      on_click=lambda r=results.wider_radius_m: ss.update(w_radius=r))
+        st.subheader(f"Recommendations · {len(recs)} shown" + (f" of {results.matches} matching" if note else ""))
+    if note:
+        st.info(note)
+        if wider:
+            st.button(f"Widen the radius to {radius_label(wider)}", on_click=lambda r=wider: ss.update(w_radius=r))
     if recs:
         similar = f"similar to {', '.join(_names(more_like))}" if more_like else ""
         table = pd.DataFrame([{

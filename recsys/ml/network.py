@@ -108,7 +108,7 @@ class TwoTower(nn.Module):
         if not self.cfg.item_bias:
             return u
         known = (ids != 0)[:, None]
-        taste, bias, popularity = (torch.tensor(w, dtype=u.dtype, device=u.device) for w in self.cold_mix)
+        taste, bias, popularity = (float(w) for w in self.cold_mix)
         one, zero = torch.ones(len(u), 1, device=u.device), torch.zeros(len(u), 1, device=u.device)
         return torch.cat([torch.where(known, u, taste * u), torch.where(known, one, bias * one),
                           torch.where(known, zero, popularity * one)], dim=1)
@@ -132,13 +132,15 @@ class TwoTower(nn.Module):
     @torch.no_grad()
     def _embed(self, export, inputs: dict[str, torch.Tensor], batch_size: int) -> torch.Tensor:
         was_training = self.training
-        self.eval()  # dropout off: the same input always gives the same vector
+        if was_training:  # a served model is already in eval mode: switching walks every module
+            self.eval()  # dropout off: the same input always gives the same vector
         try:
             device = next(self.parameters()).device
             chunks = [export(inputs["dense"][i:i + batch_size].to(device), inputs["ids"][i:i + batch_size].to(device)).cpu()
                       for i in range(0, len(inputs["ids"]), batch_size)]
         finally:
-            self.train(was_training)
+            if was_training:
+                self.train()
         return torch.cat(chunks) if chunks else torch.zeros(0, self.output_dim)
 
     def embed_users(self, inputs: dict[str, torch.Tensor], batch_size: int = 8192) -> torch.Tensor:

@@ -13,12 +13,12 @@ does one pipeline count the wider radii for the "widen the radius" suggestion.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from redisvl.query import VectorQuery
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
 from recsys.data.city import CITY
@@ -53,9 +53,28 @@ class Results:
     # Restaurants passing every filter: exact when fewer than k came back (then the items are all
     # of them); otherwise the number shown, and at least that many match.
     matches: int
-    note: str = ""  # why fewer than k came back, and what to widen
-    wider_radius_m: int | None = None  # a radius that gives at least k matches
-    latency_ms: float = 0.0
+    latency_ms: float = 0.0  # the search itself; the suggestion below is counted when first read
+    # Why fewer than k came back and a radius that gives k: counted by Redis only when first read
+    # (one pipelined round trip), since a caller that does not show it should not pay for it.
+    _suggest: Callable[[], tuple[str, int | None]] | None = field(default=None, repr=False, compare=False)
+    _suggestion: tuple[str, int | None] | None = field(default=None, repr=False, compare=False)
+
+    def suggestion(self) -> tuple[str, int | None]:
+        """(note, wider_radius_m): empty and None when k came back. May raise
+        RedisUnavailableError, as the search itself does."""
+        if self._suggestion is None:
+            self._suggestion = self._suggest() if self._suggest else ("", None)
+        return self._suggestion
+
+    @property
+    def note(self) -> str:
+        """Why fewer than k came back, and what to widen ("" when k came back)."""
+        return self.suggestion()[0]
+
+    @property
+    def wider_radius_m(self) -> int | None:
+        """A radius that gives at least k matches, when one of the offered radii does."""
+        return self.suggestion()[1]
 
 
 def build_filter(query: Query, tz: str, radius_m: float | None = None) -> FilterExpression:
@@ -119,24 +138,20 @@ class Searcher:
         live = self.store.live(fresh=False)
         found = self._within(live, vector, query)
         items = [self._recommendation(row, distance, query, likes or []) for row, distance in found[:query.k]]
-        results = Results(items=items, matches=len(found) if len(found) < query.k else len(items))
-        if len(found) < query.k:
-            results.note, results.wider_radius_m = self._why_few(live, query, results.matches)
-        results.latency_ms = (time.perf_counter() - started) * 1000
-        return results
+        matches = len(found) if len(found) < query.k else len(items)
+        suggest = (lambda: self._why_few(live, query, matches)) if len(found) < query.k else None
+        return Results(items=items, matches=matches, latency_ms=(time.perf_counter() - started) * 1000,
+                       _suggest=suggest)
 
     def _within(self, live: LiveIndex, vector: np.ndarray, query: Query) -> list[tuple[dict, float]]:
         """The best places within the radius by the geodesic, as (row, distance), best first:
         at least k of them, or every one there is. Redis is asked for a wider circle and a few
         more than k; if places beyond the radius left fewer than k while Redis had more, ask
         again for more (rare: only the thin ring between the two circles is dropped)."""
-        expression = build_filter(query, self.tz, sphere_radius_for(query.radius_m))
+        expression = str(build_filter(query, self.tz, sphere_radius_for(query.radius_m)))
         wanted = _candidates(query.k)
         while True:
-            request = VectorQuery(vector=[float(x) for x in vector], vector_field_name="embedding",
-                                  return_fields=live.layout.return_fields, filter_expression=expression,
-                                  num_results=wanted, dtype=live.layout.datatype)
-            rows = self.store.query(request, live)
+            rows = self.store.knn(live, vector, expression, wanted)
             lats = np.fromiter((float(r.get("lat", r.get("$.lat"))) for r in rows), dtype=np.float64, count=len(rows))
             lons = np.fromiter((float(r.get("lon", r.get("$.lon"))) for r in rows), dtype=np.float64, count=len(rows))
             inside, distance = within_m(query.lat, query.lon, lats, lons, query.radius_m)

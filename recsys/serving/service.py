@@ -291,7 +291,8 @@ class RecommenderService:
 
     @redis_errors
     def _stored_user(self, user_id: str) -> tuple[np.ndarray, list[str], list[str]]:
-        """A stored user's vector, likes and "not for me" ids, in one round trip."""
+        """A stored user's vector, likes and "not for me" ids, in one round trip (read on every
+        query: a "not for me" from any process counts at once)."""
         pipe = self.client.pipeline(transaction=False)
         pipe.json().get(self.users.key(user_id), "$.embedding", "$.likes")
         pipe.smembers(self.feedback.dismissed_key(user_id))

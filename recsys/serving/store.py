@@ -3,6 +3,7 @@ alias. Every Redis failure surfaces as RedisUnavailableError, never a raw traceb
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -10,6 +11,7 @@ import re
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -122,14 +124,23 @@ def _stored_value(f: Field, value: object) -> object:
     return ("" if missing else str(value)) or f.blank
 
 
+@functools.lru_cache(maxsize=16_384)
+def _hours_fields(text: str) -> tuple[str, tuple[str, ...]]:
+    """Opening hours as stored: the canonical text and the open_slots tags. Remembered: a
+    catalogue has far fewer distinct schedules than places, and tags were most of a bulk load's
+    client time."""
+    hours = parse_hours(text)
+    return hours.to_text(), tuple(hours.redis_tags())
+
+
 def restaurant_document(row: dict, embedding: np.ndarray, layout: Layout = Layout()) -> dict:
     """What is stored for one restaurant: the record's stored fields, the filter fields derived
     from them (location, open_slots) and its vector."""
-    hours = parse_hours(str(row.get("hours") or ""))  # parsed once: the text and the tags
-    doc = {f.name: hours.to_text() if f.kind == "hours" else _stored_value(f, row.get(f.name))
+    hours_text, open_slots = _hours_fields(str(row.get("hours") or ""))
+    doc = {f.name: hours_text if f.kind == "hours" else _stored_value(f, row.get(f.name))
            for f in RESTAURANT_FIELDS if f.stored}
     doc["location"] = f"{doc['lon']},{doc['lat']}"
-    doc["open_slots"] = hours.redis_tags()
+    doc["open_slots"] = list(open_slots)
     if layout.is_json:
         doc["embedding"] = [float(x) for x in embedding]
     else:
@@ -155,10 +166,13 @@ def _parsed_value(f: Field, value: object) -> object:
     return "" if value is None else str(value)
 
 
+_STORED_FIELDS = tuple((f, f"$.{f.name}") for f in RESTAURANT_FIELDS if f.stored)
+
+
 def parse_item(doc: dict) -> dict:
     """A search result or stored document back into plain Python values (either layout): the
     record's stored fields."""
-    return {f.name: _parsed_value(f, doc.get(f"$.{f.name}", doc.get(f.name))) for f in RESTAURANT_FIELDS if f.stored}
+    return {f.name: _parsed_value(f, doc[f.name] if f.name in doc else doc.get(path)) for f, path in _STORED_FIELDS}
 
 
 @dataclass
@@ -373,6 +387,26 @@ class RestaurantStore:
             return self.live(fresh=True).index.query(query)
 
     @redis_errors
+    def knn(self, live: LiveIndex, vector: np.ndarray, expression: str, num: int) -> list[dict]:
+        """The ``num`` restaurants nearest to ``vector`` among those passing ``expression`` (a
+        RediSearch filter), best first: the layout's return fields plus vector_distance, as text.
+        The query RedisVL's VectorQuery writes, sent as one FT.SEARCH whose reply is read here:
+        redis-py's search result objects cost more than the search itself at this size."""
+        def ask(index_name: str):
+            fields = [*live.layout.return_fields, "vector_distance"]
+            return self.client.execute_command(
+                "FT.SEARCH", index_name, f"({expression})=>[KNN {num} @embedding $vector AS vector_distance]",
+                "PARAMS", 2, "vector", np.asarray(vector, dtype=live.layout.datatype).tobytes(),
+                "RETURN", len(fields), *fields, "SORTBY", "vector_distance", "ASC", "DIALECT", 2, "LIMIT", 0, num)
+        try:
+            reply = ask(live.index.name)
+        except redis.ResponseError as exc:
+            if not _is_missing_index(exc):
+                raise
+            reply = ask(self.live(fresh=True).index.name)
+        return _search_rows(reply)
+
+    @redis_errors
     def counts(self, live: LiveIndex, filters: list[str]) -> list[int]:
         """How many documents match each filter, in one round trip (a pipeline of FT.SEARCH
         LIMIT 0 0)."""
@@ -423,12 +457,22 @@ class RestaurantStore:
             self._delete_version_keys(version)  # a stale counter must never mix old keys in
             index.create(overwrite=True, drop=True)
             records = items.to_dict("records")
-            for start in range(0, len(records), batch_size):
-                docs = [restaurant_document(r, e, self.layout)
-                        for r, e in zip(records[start:start + batch_size], embeddings[start:start + batch_size])]
-                index.load(docs, id_field="item_id", batch_size=batch_size)
+            # Redis indexes one batch while the next is built here: one batch in flight, so a
+            # failed load stops the build at once and memory holds two batches at most.
+            with ThreadPoolExecutor(max_workers=1) as sender:
+                pending = None
+                for start in range(0, len(records), batch_size):
+                    docs = [restaurant_document(r, e, self.layout)
+                            for r, e in zip(records[start:start + batch_size], embeddings[start:start + batch_size])]
+                    if pending is not None:
+                        pending.result()
+                        if progress:
+                            progress(start, len(records))
+                    pending = sender.submit(index.load, docs, id_field="item_id", batch_size=batch_size)
+                if pending is not None:
+                    pending.result()
                 if progress:
-                    progress(min(start + batch_size, len(records)), len(records))
+                    progress(len(records), len(records))
             self._wait_indexed(index, len(records))
             lock.check()
             # Alias first, then the meta pointer: readers of either see a complete index.
@@ -555,6 +599,22 @@ class RestaurantStore:
         index = self.index()
         values = self.client.execute_command("FT.TAGVALS", index.name, "cuisines")
         return sorted(text(v) for v in values)
+
+
+def _search_rows(reply: Any) -> list[dict]:
+    """The documents of an FT.SEARCH reply as {field: text} (RESP3 maps or RESP2 flat lists)."""
+    if isinstance(reply, dict):
+        results = reply.get(b"results", reply.get("results", []))
+        rows = []
+        for result in results:
+            attributes = result.get(b"extra_attributes", result.get("extra_attributes", {}))
+            rows.append({_decoded(k): _decoded(v) for k, v in attributes.items()})
+        return rows
+    return [{text(k): text(v) for k, v in zip(fields[::2], fields[1::2])} for fields in reply[2::2]]
+
+
+def _decoded(value: Any) -> str:
+    return value.decode() if type(value) is bytes else text(value)  # the common case first: it runs per field
 
 
 def _total(reply: Any) -> int:
