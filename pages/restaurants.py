@@ -16,7 +16,6 @@ import streamlit as st
 from recsys.data.contract import DatasetError, Problem
 from recsys.data.geo import LAT_RANGE, LON_RANGE
 from recsys.data.hours import WeeklyHours
-from recsys.data.importers import import_file
 from recsys.data.record import CHOICE_FIELDS, UNKNOWN
 from recsys.data.restaurants import NewRestaurant, clean_label
 from ui.catalogue import catalogue
@@ -178,45 +177,35 @@ def run_import(file, skip_invalid: bool, update_existing: bool) -> None:
     if suffix is None:
         st.error(f"Not imported: the file name must end in {' or '.join(UPLOAD_SUFFIXES)}.")
         return
-    rejects: list[Problem] = []
-    rows = pd.DataFrame()
+    bar = st.empty()
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text="Embedding and indexing…")
+
     with tempfile.TemporaryDirectory(prefix="sfrec-upload-") as private:
         path = save_upload(file.getvalue(), suffix, private)
         try:
-            result = import_file(path, skip_invalid=skip_invalid, name=shown_file_name(file.name))
-            rows, rejects = result.dataset.items, list(result.rejects)
-        except DatasetError as exc:
-            rejects = list(exc.problems)
+            report = guard(service.import_restaurants, path, shown_file_name(file.name), skip_invalid,
+                           update_existing, progress)
         except (ValueError, OSError) as exc:  # unreadable in a way the importer did not name
             st.error("Not imported: the file could not be read.")
             st.text(str(exc).replace(str(path), shown_file_name(file.name)))
             return
-    existing = set(catalogue(service)["item_id"]) & set(rows["item_id"]) if len(rows) else set()
-    to_store = rows if update_existing else rows[~rows["item_id"].isin(existing)] if len(rows) else rows
-    stored = 0
-    if len(to_store):
-        bar = st.progress(0.0, text="Embedding and indexing…")
-        try:
-            stored = guard(service.add_restaurants, to_store,
-                           lambda done, total: bar.progress(done / max(total, 1), text="Embedding and indexing…"))
         finally:
             bar.empty()
-        if stored is None:
-            return  # Redis failed: guard showed what to do
-    updated = len(existing) if update_existing else 0
-    skipped = 0 if update_existing else len(existing)
-    rejected_rows = len({p.row for p in rejects if p.row is not None})
-    summary = (f"{stored - updated} new, {updated} updated, {skipped} skipped (already in the catalogue), "
-               f"{rejected_rows} rejected.")
-    if stored or skipped:
+    if report is None:
+        return  # Redis failed: guard showed what to do
+    summary = (f"{report.new} new, {report.updated} updated, {report.skipped} skipped (already in the catalogue), "
+               f"{report.rejected_rows} rejected.")
+    if report.stored or report.skipped:
         st.success("Imported: " + summary)
-    elif rejects and not skip_invalid:
+    elif report.problems and not skip_invalid:
         st.error("Nothing was imported: fix the problems below, or tick 'Import the valid rows' to skip them.")
     else:
         st.error("Nothing was imported: " + summary)
-    if rejects:
-        st.warning(f"{len(rejects)} problem(s), by row and field (row numbers count records in the file):")
-        problems_table(rejects)
+    if report.problems:
+        st.warning(f"{len(report.problems)} problem(s), by row and field (row numbers count records in the file):")
+        problems_table(report.problems)
 
 
 with upload:

@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,9 +19,9 @@ import pandas as pd
 import redis
 
 from recsys.config import SHIPPED_MODEL_DIR, Settings
-from recsys.data.contract import Dataset, split_multilabel
+from recsys.data.contract import Dataset, DatasetError, Problem, split_multilabel
 from recsys.data.ids import check_id
-from recsys.data.importers import place_id
+from recsys.data.importers import import_file, place_id
 from recsys.data.profiles import normalise_profile
 from recsys.data.record import PROFILE_FIELDS
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
@@ -52,6 +52,25 @@ EMBEDDED_PROFILES_KEPT = 1024  # ad-hoc profiles whose vectors are remembered (a
 def model_id(model_dir: Path) -> str:
     """Content hash of the weights and the vector layout: which model produced the stored vectors."""
     return hashlib.sha256(VECTOR_LAYOUT + (Path(model_dir) / "model.pt").read_bytes()).hexdigest()[:12]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: places new, updated and skipped (already there), and every problem by
+    file, row and field (the rows they name were not imported)."""
+
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({p.row for p in self.problems if p.row is not None})
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.updated
 
 
 @dataclass
@@ -394,6 +413,24 @@ class RecommenderService:
         self._cuisines = None
         self._catalogue_changed()
         return len(records)
+
+    def import_restaurants(self, path: str | Path, name: str, skip_invalid: bool, update_existing: bool,
+                           progress=None) -> "ImportReport":
+        """Import a TripAdvisor/OSM JSON or items CSV file (recsys.data.importers): its valid places
+        are embedded and indexed; places already in the catalogue (same id) are replaced when
+        ``update_existing``, else skipped. ``name`` is how problems name the file. Raises
+        ValueError/OSError for a file the importer cannot read at all."""
+        try:
+            result = import_file(path, skip_invalid=skip_invalid, name=name)
+        except DatasetError as exc:  # nothing is imported: the problems say why
+            return ImportReport(problems=list(exc.problems))
+        rows, problems = result.dataset.items, list(result.rejects)
+        existing = set(self.catalogue()["item_id"]) & set(rows["item_id"]) if len(rows) else set()
+        to_store = rows if update_existing else rows[~rows["item_id"].isin(existing)]
+        stored = self.add_restaurants(to_store, progress) if len(to_store) else 0
+        updated = len(existing) if update_existing else 0
+        return ImportReport(new=stored - updated, updated=updated, skipped=0 if update_existing else len(existing),
+                            problems=problems)
 
     # -- the facade the pages use: plain data in and out, no client or store above this class --
     @redis_errors
