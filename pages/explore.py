@@ -53,6 +53,12 @@ if "w_lat" not in ss:
     for note in notes:
         st.info(note, icon=":material/info:")
     ss.update(view_to_widgets(view, labels))
+# The ad-hoc profile's widgets are drawn only while no saved profile is chosen, and Streamlit
+# forgets a widget's value on a run that does not draw it: keep them aside and put them back.
+ADHOC_KEPT = "explore_adhoc_kept"
+for key, value in ss.get(ADHOC_KEPT, {}).items():
+    if key not in ss:
+        ss[key] = value
 if "pending_pin" in ss:  # a map click from the previous run moves the pin before widgets exist
     ss["w_lat"], ss["w_lon"] = ss.pop("pending_pin")
 
@@ -103,6 +109,7 @@ with controls:
             st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key="adhoc_bracket")
 
 view = view_from_widgets(ss, user_id)
+ss[ADHOC_KEPT] = {"adhoc_likes": list(view.likes), "adhoc_bracket": view.bracket}
 if not user_id:
     profile = view.profile()
 sync_url(view)

@@ -19,9 +19,16 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory):
-    """One embedded Redis for the whole run, in its own data dir, stopped at the end."""
+    """One embedded Redis for the whole run, in its own data dir, stopped at the end; or, with
+    RECSYS_TEST_REDIS_URL set, that server (any Redis with the Query Engine: a managed or
+    clustered endpoint), left running. Tests keep to their own key namespaces either way."""
+    import os
+
     from recsys.serving.redis_server import EmbeddedRedis
 
+    if os.environ.get("RECSYS_TEST_REDIS_URL"):
+        yield os.environ["RECSYS_TEST_REDIS_URL"]
+        return
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis-session"))
     url = server.ensure_running()
     yield url

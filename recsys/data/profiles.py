@@ -13,6 +13,7 @@ from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.data.ids import check_id
 from recsys.data.record import PROFILE_FIELDS, PROFILE_RECORD
 
+MAX_CHOICE_CHARS = 200  # price_bracket, home_neighbourhood, profile_visibility: short words, never essays
 DEFAULT_NAME = "Anonymous"  # a profile given without a name (an ad-hoc one never has one)
 _TEXT_FIELDS = tuple(f.name for f in PROFILE_RECORD if f.kind == "text" and f.name != "name")
 _FLAG_FIELDS = tuple(f.name for f in PROFILE_RECORD if f.kind == "flag")
@@ -50,6 +51,8 @@ def normalise_profile(profile: dict) -> dict:
             out[field] = None
         elif not isinstance(value, str):
             problems.append(f"{field} must be text, got {value!r}")
+        elif len(value) > MAX_CHOICE_CHARS:
+            problems.append(f"{field} is {len(value):,} characters long; at most {MAX_CHOICE_CHARS}")
     for field in (f for f in _FLAG_FIELDS if f in out):
         value = out[field]
         if _missing(value):
@@ -92,11 +95,11 @@ def _likes(value: object, problems: list[str]) -> str | None:
         labels = value.split(MULTILABEL_SEP) if value else []
     elif isinstance(value, (list, tuple, set, frozenset)):
         labels = sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-        bad = [v for v in labels if not isinstance(v, str) or not v.strip() or MULTILABEL_SEP in v]
-        if bad:
-            problems.append(f"likes must be non-empty labels without '{MULTILABEL_SEP}', got {bad[:3]!r}")
-            return None
     else:
         problems.append(f"likes must be a list of labels, got {value!r}")
+        return None
+    bad = [v for v in labels if not isinstance(v, str) or not v.strip() or MULTILABEL_SEP in v]
+    if bad:  # the same rule for a list and for "a|b" text
+        problems.append(f"likes must be non-empty labels without '{MULTILABEL_SEP}', got {bad[:3]!r}")
         return None
     return MULTILABEL_SEP.join(labels)

@@ -51,6 +51,8 @@ class Query:
                 continue
             try:
                 clean[name] = check_coordinate(name, value, bounds) + 0.0  # + 0.0 turns -0.0 into 0.0
+                if name == "lon" and clean[name] == 180.0:
+                    clean[name] = -180.0  # the same meridian; Redis's circle around +180 is one-sided
             except ValueError as exc:
                 problems.append(str(exc))
         radius = self.radius_m

@@ -4,6 +4,7 @@ exactly what a PM is showing, the ad-hoc profile included."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -121,9 +122,10 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
         else:
             bad.append("day")
     if "time" in params:
-        parts = params["time"].split(":")
-        if len(parts) == 2 and all(p.isdigit() for p in parts) and int(parts[0]) < 24 and int(parts[1]) < 60:
-            view.time = f"{int(parts[0]):02d}:{int(parts[1]):02d}"
+        # ASCII digits only, at most two each: str.isdigit() also takes "¹⁹", which int() refuses.
+        clock = re.fullmatch(r"([0-9]{1,2}):([0-9]{1,2})", params["time"])
+        if clock and int(clock[1]) < 24 and int(clock[2]) < 60:
+            view.time = f"{int(clock[1]):02d}:{int(clock[2]):02d}"
         else:
             bad.append("time")
     if "price" in params:
@@ -159,7 +161,7 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
             view.bracket = params["bracket"]
         else:
             bad.append("bracket")
-    return view, bad, notes
+    return view, list(dict.fromkeys(bad)), notes  # a parameter is named once, however it failed
 
 
 def to_params(view: View) -> dict[str, str]:

@@ -261,12 +261,33 @@ class RecommenderService:
     def save_profile(self, profile: dict) -> dict:
         """Create or update a profile; its embedding is recomputed by the user tower at once."""
         profile = normalise_profile(profile)
+        self._follow_live_model()
         existing = self.users.get(profile["user_id"])
         if existing:
             profile["created"] = existing.get("created")
         embedding = self.model.embed_users(pd.DataFrame([profile]))
         self.users.put_many([profile], embedding, self.loaded.model_id)
         return self.users.get(profile["user_id"])
+
+    def _follow_live_model(self) -> None:
+        """Serve with the model whose vectors the live index holds: another process (a retrain,
+        `index --force`) may have switched it. Its user tower must embed the query, or a profile
+        vector would be ranked against another model's item vectors (a dimension error, or
+        silently wrong when the widths match)."""
+        try:
+            live = self.restaurants.live(fresh=False)
+        except LookupError:  # no index yet: whatever builds it uses this process's model
+            return
+        if not live.model_id or live.model_id == self.loaded.model_id:
+            return
+        loaded = load_model(Path(live.model_dir), self.settings.model_dir) if live.model_dir else self.loaded
+        if loaded.model_id != live.model_id:
+            raise LookupError(f"the restaurant index now serves model {live.model_id} ({live.model_dir or 'unknown'}), "
+                              "which this process cannot load; restart the app or rebuild the index "
+                              "(`python -m recsys index --force`)")
+        log.info("the live index moved to model %s: serving with it", live.model_id)
+        self.loaded = loaded
+        self._cuisines = None
 
     def embed_profile(self, profile: dict) -> np.ndarray:
         """The user tower's vector for a profile that is not stored (an ad-hoc one), remembered by
@@ -297,6 +318,7 @@ class RecommenderService:
         """For a stored user (their stored embedding) or an ad-hoc profile (embedded now)."""
         if (user_id is None) == (profile is None):
             raise ValueError("give exactly one of user_id or profile")
+        self._follow_live_model()
         query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(self.cuisines())  # before exclude_ids is extended below
         if user_id is not None:
@@ -327,6 +349,7 @@ class RecommenderService:
         if not isinstance(item_ids, (list, tuple)) or not 1 <= len(item_ids) <= 3:
             raise ValueError("choose between 1 and 3 restaurants for 'more like these' (item_ids)")
         item_ids = list(dict.fromkeys(check_id(i, "item_ids") for i in item_ids))
+        self._follow_live_model()
         query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(self.cuisines())
         vectors = self.restaurants.embeddings(item_ids)
@@ -367,6 +390,7 @@ class RecommenderService:
 
     def add_restaurant(self, restaurant: NewRestaurant) -> str:
         """Validate, embed with the item tower, and upsert into the live index (no retraining)."""
+        self._follow_live_model()
         row = restaurant.to_row()
         if not row.get("item_id"):
             # The id an import would give the same place (recsys.data.importers.place_id), so the
@@ -402,6 +426,7 @@ class RecommenderService:
 
     def add_restaurants(self, rows: pd.DataFrame, progress=None, batch_size: int = 256) -> int:
         """Bulk form of add_restaurant for validated rows (an import); returns how many."""
+        self._follow_live_model()
         records = rows.to_dict("records")
         for start in range(0, len(records), batch_size):
             chunk = records[start:start + batch_size]

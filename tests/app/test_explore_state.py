@@ -208,3 +208,23 @@ def test_must_have_filters_the_picks_and_travels_in_the_link(app):
     fresh.run()
     assert widget(fresh, "multiselect", "w_need").value == ["wheelchair"]
     assert list(table(fresh)["id"]) == list(shown["id"])
+
+
+def test_choosing_a_saved_profile_and_back_keeps_the_adhoc_tastes(app):
+    """Found by a new user: after choosing a saved profile in a session that used the ad-hoc one,
+    the ad-hoc expander is not drawn, Streamlit forgets its widgets, and the next rerun crashed
+    (KeyError 'adhoc_likes'); back on the ad-hoc profile its likes and bracket were lost."""
+    app.query_params.update(**PLACE, likes="italian,cocktails", bracket="high")
+    app.run()
+    assert not app.exception and param(app, "likes") == "italian,cocktails"
+    next(t for t in app.sidebar.text_input if t.label == "Find a profile").set_value("u00001").run()
+    next(s for s in app.sidebar.selectbox if s.label == "Recommend for").set_value("u00001").run()
+    assert not app.exception, app.exception
+    for k in (3, 4):  # further changes while the saved profile is chosen
+        widget(app, "slider", "w_k").set_value(k).run()
+        assert not app.exception, app.exception
+        assert param(app, "user") == "u00001" and len(table(app)) == k
+    next(s for s in app.sidebar.selectbox if s.label == "Recommend for").set_value("").run()  # back to ad-hoc
+    assert not app.exception
+    assert param(app, "likes") == "italian,cocktails" and param(app, "bracket") == "high"
+    assert widget(app, "multiselect", "adhoc_likes").value == ["italian", "cocktails"]

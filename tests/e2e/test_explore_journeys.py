@@ -427,3 +427,54 @@ def test_every_pick_is_inside_the_map_at_every_width(app_url, browser, width, ra
     map_at_rest(frame)
     assert shown and frame.evaluate(PICKS_OUTSIDE) == 0
     page.close()
+
+
+def test_a_saved_profile_and_back_keeps_the_adhoc_tastes(app_url, browser):
+    """Found by a new user: choosing a saved profile in the sidebar after using the ad-hoc one
+    crashed Explore on the next change (KeyError 'adhoc_likes': the hidden expander's widgets
+    were forgotten), and going back to the ad-hoc profile lost its likes and bracket."""
+    app_url, _env = app_url
+    page, shown = open_explore(app_url, browser, START + "&likes=italian,cocktails&bracket=high")
+    adhoc = [r["name"] for r in shown]
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    search = sidebar.locator('input[aria-label="Find a profile"]')
+    search.fill("u00001")
+    search.press("Enter")
+    settle(page)
+    box = sidebar.locator('input[aria-label="Recommend for"]')
+    box.click()
+    page.get_by_role("option", name="(u00001)").first.click()
+    wait_param(page, "user", "u00001")
+    for k in ("11", "12"):  # further changes while the saved profile is chosen
+        rows_now = nudge(page, slider(page, "How many"), "ArrowRight", "k", k)
+        assert len(rows_now) == int(k) and page.get_by_text("KeyError").count() == 0
+        assert params(page)["user"] == "u00001"
+    box.click()
+    page.get_by_role("option", name="Ad-hoc profile (set on Explore)").click()
+    wait_param(page, "likes", "italian,cocktails")
+    assert params(page)["bracket"] == "high" and "user" not in params(page)
+    assert page.get_by_text("KeyError").count() == 0
+    nudge(page, slider(page, "How many"), "ArrowLeft", "k", "11")
+    nudge(page, slider(page, "How many"), "ArrowLeft", "k", "10")
+    assert [r["name"] for r in picks_match_rows(page)] == adhoc  # the same tastes, the same list
+    page.close()
+
+
+def test_a_picks_tooltip_reads_as_one_line(app_url, browser):
+    """Found by a new user: hovering a pick showed its name one or two letters per line (27 px
+    wide, 278 px tall): the tooltip shrank to its narrowest word break."""
+    app_url, _env = app_url
+    page = new_page(browser, app_url)
+    page.goto(f"{app_url}/?{START}")
+    frame = map_frame(page)
+    shown = picks_match_rows(page)
+    spot = frame.evaluate(FREE_PICK)
+    assert spot and shown
+    frame_box = page.locator(MAP_FRAME).bounding_box()
+    page.mouse.move(frame_box["x"] + spot[1], frame_box["y"] + spot[2])
+    tip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+    box = tip.bounding_box()
+    text = tip.inner_text()
+    assert any(r["name"] in text for r in shown), text  # it names a listed place
+    assert box["width"] > box["height"] and box["height"] < 60, (box, text)  # one short line, not a column
+    page.close()

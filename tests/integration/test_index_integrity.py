@@ -302,3 +302,28 @@ def test_doctor_checks_the_model_the_index_serves(settings, small_model_dir, tmp
     (active / "config.json").write_text(json.dumps(config))
     check = next(c for c in run_checks(settings) if c.name == "active model")
     assert not check.ok and "cold_mix" in check.detail and "falls back" in check.fix
+
+
+def test_a_service_follows_a_model_switch_made_by_another_process(settings, other_model_dir):
+    """Another process (a retrain, `index --force`) moves the index to model B: this process's
+    next query, profile save and add are embedded by model B, not ranked across two models (a
+    dimension error, or silently wrong when widths match)."""
+    from recsys.data.restaurants import NewRestaurant
+    from recsys.ml.two_tower import TwoTowerRecommender
+    from recsys.serving.service import LoadedModel, model_id
+
+    app = RecommenderService.open(settings)
+    other = RecommenderService.open(settings)
+    loaded_b = LoadedModel(TwoTowerRecommender.load(other_model_dir), other_model_dir, model_id(other_model_dir))
+    query = Query(lat=37.7599, lon=-122.4148, radius_m=3000, k=5, open_only=False)
+    assert app.recommend(query, profile={"likes": ["pizza"]}).items  # warm, on model A
+    other.reindex(other.dataset(), loaded_b)
+    app.restaurants._live = None  # past LIVE_RECHECK_S (a second), without sleeping
+    picks = app.recommend(query, profile={"likes": ["pizza"]}).items
+    assert picks and app.loaded.model_id == loaded_b.model_id
+    doc = app.save_profile({"name": "After The Switch", "likes": ["pizza"]})
+    assert doc["model_version"] == loaded_b.model_id
+    assert app.recommend(query, user_id=doc["user_id"]).items
+    new_id = app.add_restaurant(NewRestaurant(name="Switch Noodles", address="2 Market St", lat=37.7599,
+                                              lon=-122.4148, cuisines=["ramen"], price=2, rating=4.6, hours="24/7"))
+    assert new_id in _live_ids(app.client, settings.namespace)

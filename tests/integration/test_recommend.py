@@ -348,3 +348,18 @@ def test_fewer_than_k_counts_every_wider_radius_in_one_pipeline_when_asked(servi
     wider = [r for r in (250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000) if r > 150]
     assert _calls(service).get("FT.SEARCH") == 1 + len(wider)  # the counts, pipelined, once
     assert results.note and _calls(service).get("FT.SEARCH") == 1 + len(wider)
+
+
+def test_a_pin_on_the_antimeridian_finds_places_on_both_sides(service):
+    """Found by the attack pass: a query at longitude +180 missed a place stored at -180 (the same
+    meridian), even at distance 0."""
+    names = {}
+    for lon in (-180.0, 179.999, -179.999):
+        item_id = service.add_restaurant(NewRestaurant(name=f"Dateline {lon}", address="1 Dateline Rd", lat=0.0, lon=lon,
+                                                       cuisines=["dateline food"], price=2, rating=4.0, hours="24/7"))
+        names[item_id] = lon
+    for pin in (180.0, -180.0):
+        results = service.recommend(Query(lat=0.0, lon=pin, radius_m=1_000, k=10, cuisines=["dateline food"],
+                                          open_only=False), profile={"likes": ["dateline food"]})
+        assert {r.item_id for r in results.items} == set(names), pin
+        assert all(r.distance_m <= 1_000 for r in results.items)

@@ -100,3 +100,17 @@ def test_a_good_profile_round_trips():
     out = normalise_profile(profile)
     assert out == {**{k: v for k, v in profile.items() if k != "extra"}, "likes": "pizza|thai", "newsletter": True}
     assert type(out["newsletter"]) is bool
+
+
+@pytest.mark.parametrize("likes", ["italian||", "|italian", " ", "italian| |thai"])
+def test_likes_given_as_text_refuse_empty_labels_as_a_list_does(likes):
+    """Found by the attack pass: ["italian", ""] was refused but "italian||" was embedded."""
+    with pytest.raises(ValueError, match="likes"):
+        normalise_profile({"name": "x", "likes": likes})
+
+
+def test_profile_text_fields_have_a_length_limit():
+    """Found by the attack pass: a 100,000-character profile_visibility was embedded and cached."""
+    with pytest.raises(ValueError, match="profile_visibility.*200"):
+        normalise_profile({"name": "x", "profile_visibility": "x" * 100_000})
+    assert normalise_profile({"name": "x", "price_bracket": "middle"})["price_bracket"] == "middle"

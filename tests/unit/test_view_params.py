@@ -107,3 +107,27 @@ def test_every_view_field_but_the_profile_choice_has_one_widget():
     assert widgets["adhoc_likes"] == ["pizza"]  # only labels the catalogue offers become chips
     back = view_from_widgets(widgets, "u1")
     assert back == View(**{**view.__dict__, "likes": ["pizza"], "user": "u1"})
+
+
+@pytest.mark.parametrize("value", ["¹⁹:00", "19:²", "９:00", "٥:00", "9" * 5000 + ":00", "19:" + "0" * 5000, " 19:00"])
+def test_a_hostile_time_is_named_not_a_crash(value):
+    """Found by the attack pass: str.isdigit() accepts superscript and other digits that int()
+    refuses, and 5,000 digits exceed int()'s limit; the Explore page crashed on such a link."""
+    view, bad, _ = parse(time=value)
+    assert bad == ["time"] and view.time == now_view(TZ).time
+
+
+def test_the_antimeridian_has_one_longitude():
+    """Found by the attack pass: Redis treats a pin at +180 as one-sided and missed every place
+    stored at -180 (the same meridian); a query there is asked as -180."""
+    from recsys.serving.query import Query
+
+    query = Query(lat=0.0, lon=180.0)
+    query.validate()
+    assert query.lon == -180.0
+
+
+def test_each_unreadable_parameter_is_named_once():
+    """Found by a new user: ?lat=99&lon=-122.4 warned "lat, lat"."""
+    _, bad, _ = parse(lat="99", lon="-122.4", radius="abc")
+    assert bad == ["lat", "radius"]
