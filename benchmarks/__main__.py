@@ -11,6 +11,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -253,31 +254,44 @@ def serve_one(client, model: TwoTowerRecommender, catalogue: pd.DataFrame, vecto
         client.delete(key)
 
 
-def serving(items: pd.DataFrame, model: TwoTowerRecommender, sizes: list[int], n_queries: int,
-            layouts: list[Layout], dense: list[int]) -> None:
+@contextmanager
+def bench_redis():
+    """A Redis client on an embedded server of its own in a temp dir, stopped at the end; no
+    append-only file (the benchmarks measure the index, not the disk)."""
     from recsys.serving.connection import connect
     from recsys.serving.redis_server import EmbeddedRedis
 
     with tempfile.TemporaryDirectory() as tmp:
         server = EmbeddedRedis(Path(tmp) / "redis")
-        client = connect(server.ensure_running())
-        client.config_set("appendonly", "no")  # measure the index, not the disk
         try:
-            for n in sizes:
-                catalogue, offsets = city_catalogue(items, n)
-                t = time.perf_counter()
-                vectors = model.embed_items(catalogue)
-                row("serving", f"item tower: embed {n:,} restaurants (items/s)", f"{n / (time.perf_counter() - t):,.0f}")
-                for layout in layouts if n <= 100_000 else layouts[-1:]:  # above 100k: the compact layout only
-                    serve_one(client, model, catalogue, vectors, offsets, layout, n_queries, hnsw_recall=True,
-                              label=f"in {len(offsets)} cities")
-                if n in dense:  # the stress case: every place's twins in one city
-                    catalogue = scaled_catalogue(items, n)
-                    serve_one(client, model, catalogue, model.embed_items(catalogue), [(0.0, 0.0)], layouts[-1],
-                              n_queries, hnsw_recall=False, label="dense, one city")
-                del catalogue, vectors
+            client = connect(server.ensure_running())
+            client.config_set("appendonly", "no")
+            yield client
         finally:
             server.stop()
+
+
+def print_table(title: str, rows: list[dict]) -> None:
+    print(f"\n{title}\n")
+    print(pd.DataFrame(rows).to_markdown(index=False))
+
+
+def serving(items: pd.DataFrame, model: TwoTowerRecommender, sizes: list[int], n_queries: int,
+            layouts: list[Layout], dense: list[int]) -> None:
+    with bench_redis() as client:
+        for n in sizes:
+            catalogue, offsets = city_catalogue(items, n)
+            t = time.perf_counter()
+            vectors = model.embed_items(catalogue)
+            row("serving", f"item tower: embed {n:,} restaurants (items/s)", f"{n / (time.perf_counter() - t):,.0f}")
+            for layout in layouts if n <= 100_000 else layouts[-1:]:  # above 100k: the compact layout only
+                serve_one(client, model, catalogue, vectors, offsets, layout, n_queries, hnsw_recall=True,
+                          label=f"in {len(offsets)} cities")
+            if n in dense:  # the stress case: every place's twins in one city
+                catalogue = scaled_catalogue(items, n)
+                serve_one(client, model, catalogue, model.embed_items(catalogue), [(0.0, 0.0)], layouts[-1],
+                          n_queries, hnsw_recall=False, label="dense, one city")
+            del catalogue, vectors
 
 
 def explore_rerun(items_count: int = 3000, reruns: int = 5) -> None:

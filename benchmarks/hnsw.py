@@ -7,20 +7,15 @@ restaurants are, where the copies of one city are otherwise exact duplicates).""
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from benchmarks.__main__ import city_catalogue, hnsw_recall_at
+from benchmarks.__main__ import bench_redis, city_catalogue, hnsw_recall_at, print_table
 from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
 from recsys.data.restaurants import load_restaurant_dataset
 from recsys.ml.two_tower import TwoTowerRecommender
 from recsys.serving import store as store_module
-from recsys.serving.connection import connect
-from recsys.serving.redis_server import EmbeddedRedis
 from recsys.serving.store import HNSW_EF_RUNTIME, Layout, RestaurantStore
 
 
@@ -40,10 +35,7 @@ def main() -> int:
     layout = Layout("hash", "float16")
     rows = []
     schema = store_module.restaurant_schema
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedRedis(Path(tmp) / "redis")
-        client = connect(server.ensure_running())
-        client.config_set("appendonly", "no")
+    with bench_redis() as client:
         try:
             for ef_construction in [int(x) for x in args.ef_construction.split(",")]:
                 def with_ef(*a, ef=ef_construction, **k):
@@ -66,9 +58,7 @@ def main() -> int:
                 store.drop_versions(keep=-1)
         finally:
             store_module.restaurant_schema = schema
-            server.stop()
-    print(f"\n{args.size:,} restaurants in {len(offsets)} cities, hash/float16, jitter {args.jitter}\n")
-    print(pd.DataFrame(rows).to_markdown(index=False))
+    print_table(f"{args.size:,} restaurants in {len(offsets)} cities, hash/float16, jitter {args.jitter}", rows)
     return 0
 
 

@@ -7,20 +7,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import tempfile
 import time
-from pathlib import Path
 
-import pandas as pd
-
-from benchmarks.__main__ import city_catalogue, queries
+from benchmarks.__main__ import bench_redis, city_catalogue, print_table, queries
 from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
 from recsys.data.city import CITY
 from recsys.data.geo import sphere_radius_for
 from recsys.data.restaurants import load_restaurant_dataset
 from recsys.ml.two_tower import TwoTowerRecommender
-from recsys.serving.connection import connect
-from recsys.serving.redis_server import EmbeddedRedis
 from recsys.serving.search import build_filter
 from recsys.serving.store import Layout, RestaurantStore
 
@@ -41,44 +35,39 @@ def main() -> int:
     qs = queries(args.queries, ["pizza", "mexican", "chinese", "cocktails", "cafe", "thai", "italian"], offsets)
     vector = vectors[0].astype(layout.datatype).tobytes()
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        server = EmbeddedRedis(Path(tmp) / "redis")
-        client = connect(server.ensure_running())
-        try:
-            store = RestaurantStore(client, "floor", layout=layout)
-            store.rebuild(catalogue, vectors, {"model_id": "floor"}, batch_size=1000)
-            name = store.index().name
+    with bench_redis() as client:
+        store = RestaurantStore(client, "floor", layout=layout)
+        store.rebuild(catalogue, vectors, {"model_id": "floor"}, batch_size=1000)
+        name = store.index().name
 
-            def knn(fields: list[str], drop: str | None = None, vector_part: bool = True):
-                def command(q):
-                    expression = str(build_filter(q, CITY.timezone, sphere_radius_for(q.radius_m)))
-                    if drop:
-                        expression = re.sub(CLAUSES[drop], "", expression)
-                    if not vector_part:
-                        return ["FT.SEARCH", name, expression, "NOCONTENT", "LIMIT", 0, 12, "DIALECT", 2]
-                    return ["FT.SEARCH", name, f"({expression})=>[KNN 12 @embedding $v AS d]", "PARAMS", 2, "v",
-                            vector, "RETURN", len(fields), *fields, "SORTBY", "d", "LIMIT", 0, 12, "DIALECT", 2]
-                return command
+        def knn(fields: list[str], drop: str | None = None, vector_part: bool = True):
+            def command(q):
+                expression = str(build_filter(q, CITY.timezone, sphere_radius_for(q.radius_m)))
+                if drop:
+                    expression = re.sub(CLAUSES[drop], "", expression)
+                if not vector_part:
+                    return ["FT.SEARCH", name, expression, "NOCONTENT", "LIMIT", 0, 12, "DIALECT", 2]
+                return ["FT.SEARCH", name, f"({expression})=>[KNN 12 @embedding $v AS d]", "PARAMS", 2, "v",
+                        vector, "RETURN", len(fields), *fields, "SORTBY", "d", "LIMIT", 0, 12, "DIALECT", 2]
+            return command
 
-            cases = {"PING (the round trip)": lambda q: ["PING"], "filtered KNN, no fields": knn([]),
-                     "filtered KNN, ids": knn(["item_id"]), "filtered KNN, every stored field": knn(layout.return_fields),
-                     "the filter alone (no KNN)": knn([], vector_part=False),
-                     **{f"filtered KNN without the {c} clause": knn([], drop=c) for c in CLAUSES}}
-            for label, command in cases.items():
-                for q in qs[:30]:
+        cases = {"PING (the round trip)": lambda q: ["PING"], "filtered KNN, no fields": knn([]),
+                 "filtered KNN, ids": knn(["item_id"]), "filtered KNN, every stored field": knn(layout.return_fields),
+                 "the filter alone (no KNN)": knn([], vector_part=False),
+                 **{f"filtered KNN without the {c} clause": knn([], drop=c) for c in CLAUSES}}
+        for label, command in cases.items():
+            for q in qs[:30]:
+                client.execute_command(*command(q))
+            best = float("inf")
+            for _ in range(3):
+                started = time.perf_counter()
+                for q in qs:
                     client.execute_command(*command(q))
-                best = float("inf")
-                for _ in range(3):
-                    started = time.perf_counter()
-                    for q in qs:
-                        client.execute_command(*command(q))
-                    best = min(best, (time.perf_counter() - started) * 1000 / len(qs))
-                rows.append({"command": label, "ms per query": f"{best:.3f}"})
-                print(f"  {label}: {best:.3f} ms", flush=True)
-        finally:
-            server.stop()
-    print(f"\n{args.size:,} restaurants in {len(offsets)} cities, hash/float16, {args.queries} queries, every filter on\n")
-    print(pd.DataFrame(rows).to_markdown(index=False))
+                best = min(best, (time.perf_counter() - started) * 1000 / len(qs))
+            rows.append({"command": label, "ms per query": f"{best:.3f}"})
+            print(f"  {label}: {best:.3f} ms", flush=True)
+    print_table(f"{args.size:,} restaurants in {len(offsets)} cities, hash/float16, {args.queries} queries, "
+                "every filter on", rows)
     return 0
 
 
