@@ -291,8 +291,17 @@ def test_hostile_upload_names_are_shown_literally_and_write_nothing(page, app_ur
     assert hashlib.sha256(Path("/etc/passwd").read_bytes()).hexdigest() == passwd
 
 
-def problems_shown(page) -> str:
-    return grid_text(panel(page).locator("[data-testid=stDataFrame]").last)
+def problems_shown(page, *expected: str) -> str:
+    """The problems table's text, once it holds every ``expected`` word: the previous report's
+    table stays on screen (stale) until this run reaches it, so a read right after the summary
+    appears can see the old one."""
+    text = ""
+    for _ in range(60):
+        text = grid_text(panel(page).locator("[data-testid=stDataFrame]").last)
+        if all(word in text for word in expected):
+            break
+        page.wait_for_timeout(250)
+    return text
 
 
 def test_import_the_files_people_really_have(page, app_url):
@@ -317,7 +326,8 @@ def test_import_the_files_people_really_have(page, app_url):
                "cuisines": "brunch", "price": "2", "rating": "4", "hours": "24/7"}
         upload(page, f"no-{missing}.csv", (",".join(columns) + "\n" + ",".join(row[c] for c in columns) + "\n").encode())
         page.get_by_text("problem(s), by row and field").wait_for(timeout=TIMEOUT)
-        assert missing in problems_shown(page) and "column is missing" in problems_shown(page)
+        shown = problems_shown(page, missing, "column is missing")
+        assert missing in shown and "column is missing" in shown
         assert page.get_by_text(re.compile(r"^Imported:")).count() == 0 and page.get_by_text("Traceback").count() == 0
         assert page.get_by_text("KeyError").count() == 0
     assert len(service.catalogue()) == before  # a file without a required column stores nothing
@@ -326,7 +336,8 @@ def test_import_the_files_people_really_have(page, app_url):
              "dup-1,Twin Two,6 St,37.7613,-122.4213,brunch,2,4,24/7\n").encode()
     upload(page, "dups.csv", twice)
     page.get_by_text("Imported: 1 new, 0 updated, 0 skipped (already in the catalogue), 1 rejected.").wait_for(timeout=TIMEOUT)
-    assert "duplicate" in problems_shown(page) and "item_id" in problems_shown(page)
+    shown = problems_shown(page, "duplicate", "item_id")
+    assert "duplicate" in shown and "item_id" in shown
     assert service.catalogue().set_index("item_id").loc["dup-1", "name"] == "Twin One"
 
     renamed = ("item_id," + HEADER + "dup-1,Twin Renamed,5 St,37.7612,-122.4212,brunch,3,4.8,24/7\n").encode()
