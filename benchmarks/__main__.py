@@ -103,6 +103,13 @@ def city_catalogue(items: pd.DataFrame, n: int) -> tuple[pd.DataFrame, list[tupl
     return pd.concat(frames, ignore_index=True).iloc[:n].reset_index(drop=True), offsets
 
 
+def embedded_city_catalogue(n: int) -> tuple[pd.DataFrame, list[tuple[float, float]], np.ndarray]:
+    """The demo city copied to city sites up to n restaurants, their offsets, and their vectors
+    from the shipped model's item tower."""
+    catalogue, offsets = city_catalogue(load_restaurant_dataset(DEMO_DATASET_DIR).items, n)
+    return catalogue, offsets, TwoTowerRecommender.load(SHIPPED_MODEL_DIR).embed_items(catalogue)
+
+
 class NumpyBruteForce:
     """The same filtered query as exact numpy (the geodesic radius, the hours, every filter): the
     baseline Redis is compared against."""

@@ -11,10 +11,7 @@ import time
 
 import numpy as np
 
-from benchmarks.__main__ import bench_redis, city_catalogue, hnsw_recall_at, print_table
-from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
-from recsys.data.restaurants import load_restaurant_dataset
-from recsys.ml.two_tower import TwoTowerRecommender
+from benchmarks.__main__ import bench_redis, embedded_city_catalogue, hnsw_recall_at, print_table
 from recsys.serving import store as store_module
 from recsys.serving.store import HNSW_EF_RUNTIME, Layout, RestaurantStore
 
@@ -25,10 +22,7 @@ def main() -> int:
     parser.add_argument("--ef-construction", default="200")
     parser.add_argument("--jitter", type=float, default=0.0)
     args = parser.parse_args()
-    items = load_restaurant_dataset(DEMO_DATASET_DIR).items
-    model = TwoTowerRecommender.load(SHIPPED_MODEL_DIR)
-    catalogue, offsets = city_catalogue(items, args.size)
-    vectors = model.embed_items(catalogue)
+    catalogue, offsets, vectors = embedded_city_catalogue(args.size)
     if args.jitter:
         vectors = vectors + np.random.default_rng(7).normal(0, args.jitter, vectors.shape).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -9,12 +9,9 @@ import argparse
 import re
 import time
 
-from benchmarks.__main__ import bench_redis, city_catalogue, print_table, queries
-from recsys.config import DEMO_DATASET_DIR, SHIPPED_MODEL_DIR
+from benchmarks.__main__ import bench_redis, embedded_city_catalogue, print_table, queries
 from recsys.data.city import CITY
 from recsys.data.geo import sphere_radius_for
-from recsys.data.restaurants import load_restaurant_dataset
-from recsys.ml.two_tower import TwoTowerRecommender
 from recsys.serving.search import build_filter
 from recsys.serving.store import Layout, RestaurantStore
 
@@ -27,10 +24,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
-    items = load_restaurant_dataset(DEMO_DATASET_DIR).items
-    model = TwoTowerRecommender.load(SHIPPED_MODEL_DIR)
-    catalogue, offsets = city_catalogue(items, args.size)
-    vectors = model.embed_items(catalogue)
+    catalogue, offsets, vectors = embedded_city_catalogue(args.size)
     layout = Layout("hash", "float16")
     qs = queries(args.queries, ["pizza", "mexican", "chinese", "cocktails", "cafe", "thai", "italian"], offsets)
     vector = vectors[0].astype(layout.datatype).tobytes()

@@ -55,7 +55,8 @@ def _malformed_credentials(url: str) -> bool:
 
 def text(value: object) -> str:
     """A Redis reply value as text: clients made without decode_responses give bytes."""
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    # type() first: this runs for every field of every search result.
+    return value.decode("utf-8", "replace") if type(value) is bytes else str(value)
 
 
 def client_url(client: redis.Redis) -> str:

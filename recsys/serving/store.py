@@ -383,16 +383,21 @@ class RestaurantStore:
         return self.live().index
 
     @redis_errors
-    def query(self, query, live: LiveIndex | None = None):
-        """Run a RedisVL query on the live version (``live``, when the caller already looked it
-        up). A rebuild may drop that version between reading the pointer and querying: then
-        re-read it and ask once more."""
+    def _on_live(self, live: LiveIndex | None, ask):
+        """``ask(live)`` on the live version (``live``, when the caller already looked it up). A
+        rebuild may drop that version between reading the pointer and asking: then re-read it and
+        ask the new version (with its own layout) once more."""
         try:
-            return (live or self.live()).index.query(query)
+            return ask(live or self.live())
         except (redis.ResponseError, RedisSearchError) as exc:
             if not _is_missing_index(exc):
                 raise
-            return self.live(fresh=True).index.query(query)
+            return ask(self.live(fresh=True))
+
+    @redis_errors
+    def query(self, query, live: LiveIndex | None = None):
+        """Run a RedisVL query on the live version."""
+        return self._on_live(live, lambda current: current.index.query(query))
 
     @redis_errors
     def knn(self, live: LiveIndex, vector: np.ndarray, expression: str, num: int) -> list[dict]:
@@ -400,35 +405,24 @@ class RestaurantStore:
         RediSearch filter), best first: the layout's return fields plus vector_distance, as text.
         The query RedisVL's VectorQuery writes, sent as one FT.SEARCH whose reply is read here:
         redis-py's search result objects cost more than the search itself at this size."""
-        def ask(index_name: str):
-            fields = [*live.layout.return_fields, "vector_distance"]
+        def ask(current: LiveIndex):
+            fields = [*current.layout.return_fields, "vector_distance"]
             return self.client.execute_command(
-                "FT.SEARCH", index_name, f"({expression})=>[KNN {num} @embedding $vector AS vector_distance]",
-                "PARAMS", 2, "vector", np.asarray(vector, dtype=live.layout.datatype).tobytes(),
+                "FT.SEARCH", current.index.name, f"({expression})=>[KNN {num} @embedding $vector AS vector_distance]",
+                "PARAMS", 2, "vector", np.asarray(vector, dtype=current.layout.datatype).tobytes(),
                 "RETURN", len(fields), *fields, "SORTBY", "vector_distance", "ASC", "DIALECT", 2, "LIMIT", 0, num)
-        try:
-            reply = ask(live.index.name)
-        except redis.ResponseError as exc:
-            if not _is_missing_index(exc):
-                raise
-            reply = ask(self.live(fresh=True).index.name)
-        return _search_rows(reply)
+        return _search_rows(self._on_live(live, ask))
 
     @redis_errors
     def counts(self, live: LiveIndex, filters: list[str]) -> list[int]:
         """How many documents match each filter, in one round trip (a pipeline of FT.SEARCH
         LIMIT 0 0)."""
-        def ask(index_name: str) -> list[int]:
+        def ask(current: LiveIndex) -> list[int]:
             pipe = self.client.pipeline(transaction=False)
             for expression in filters:
-                pipe.execute_command("FT.SEARCH", index_name, expression, "LIMIT", 0, 0, "DIALECT", 2)
+                pipe.execute_command("FT.SEARCH", current.index.name, expression, "LIMIT", 0, 0, "DIALECT", 2)
             return [_total(reply) for reply in pipe.execute()]
-        try:
-            return ask(live.index.name)
-        except redis.ResponseError as exc:
-            if not _is_missing_index(exc):
-                raise
-            return ask(self.live(fresh=True).index.name)
+        return self._on_live(live, ask)
 
     # -- building ------------------------------------------------------------------------
     @contextmanager
@@ -616,13 +610,9 @@ def _search_rows(reply: Any) -> list[dict]:
         rows = []
         for result in results:
             attributes = result.get(b"extra_attributes", result.get("extra_attributes", {}))
-            rows.append({_decoded(k): _decoded(v) for k, v in attributes.items()})
+            rows.append({text(k): text(v) for k, v in attributes.items()})
         return rows
     return [{text(k): text(v) for k, v in zip(fields[::2], fields[1::2])} for fields in reply[2::2]]
-
-
-def _decoded(value: Any) -> str:
-    return value.decode() if type(value) is bytes else text(value)  # the common case first: it runs per field
 
 
 def _total(reply: Any) -> int:

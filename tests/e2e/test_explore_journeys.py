@@ -270,6 +270,14 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     page.close()
 
 
+def free_pick(page, frame) -> tuple[float, float]:
+    """Where on the page a pick not covered by another one is (to click or hover it)."""
+    spot = frame.evaluate(FREE_PICK)
+    assert spot, "every pick is covered by another one"
+    frame_box = page.locator(MAP_FRAME).bounding_box()
+    return frame_box["x"] + spot[1], frame_box["y"] + spot[2]
+
+
 def test_a_click_on_a_pick_opens_its_popup_and_changes_nothing_else(app_url, browser):
     app_url, _env = app_url
     page = new_page(browser, app_url)
@@ -278,10 +286,7 @@ def test_a_click_on_a_pick_opens_its_popup_and_changes_nothing_else(app_url, bro
     shown = picks_match_rows(page)
     before_url, before_pin = page.url, frame.evaluate(PIN)
     for _ in range(3):  # three different clicks, each must behave the same
-        spot = frame.evaluate(FREE_PICK)
-        assert spot, "every pick is covered by another one"
-        frame_box = page.locator(MAP_FRAME).bounding_box()
-        page.mouse.click(frame_box["x"] + spot[1], frame_box["y"] + spot[2])
+        page.mouse.click(*free_pick(page, frame))
         popup = frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
         text = popup.inner_text()
         lines = text.splitlines()
@@ -310,9 +315,7 @@ def test_must_have_narrows_the_picks_and_their_popups_say_so(app_url, browser):
     shown = picks_match_rows(page)
     assert len(shown) == 10 and all(r["outdoor seating"] == "yes" for r in shown), shown
     frame = map_frame(page)
-    spot = frame.evaluate(FREE_PICK)
-    box = page.locator(MAP_FRAME).bounding_box()
-    page.mouse.click(box["x"] + spot[1], box["y"] + spot[2])
+    page.mouse.click(*free_pick(page, frame))
     lines = frame.wait_for_selector(".leaflet-popup-content", timeout=10_000).inner_text().splitlines()
     row = next(r for r in shown if r["name"] == lines[0])
     assert lines[4].startswith("Outdoor seating: yes") and row["outdoor seating"] == "yes", lines
@@ -468,10 +471,8 @@ def test_a_picks_tooltip_reads_as_one_line(app_url, browser):
     page.goto(f"{app_url}/?{START}")
     frame = map_frame(page)
     shown = picks_match_rows(page)
-    spot = frame.evaluate(FREE_PICK)
-    assert spot and shown
-    frame_box = page.locator(MAP_FRAME).bounding_box()
-    page.mouse.move(frame_box["x"] + spot[1], frame_box["y"] + spot[2])
+    assert shown
+    page.mouse.move(*free_pick(page, frame))
     tip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
     box = tip.bounding_box()
     text = tip.inner_text()
