@@ -12,14 +12,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet pip==26.3
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt requirements-lightfm.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-lightfm.txt
-	$(BIN)/python -m pip install --quiet --no-build-isolation lightfm==1.17
 	touch $@
 
 setup: $(VENV)/.installed

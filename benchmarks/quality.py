@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from recsys.data.contract import Dataset, Schema
-from recsys.ml.baselines import MatrixFactorizationRecommender, PopularRecommender
+from recsys.ml.baselines import EaseRecommender, MatrixFactorizationRecommender, PopularRecommender
 from recsys.ml.evaluation import evaluate_recommender, make_split
 from recsys.ml.training import TrainConfig
 from recsys.ml.two_tower import TwoTowerRecommender
@@ -104,7 +104,7 @@ def run(names: list[str], k: int = 10) -> pd.DataFrame:
             split = make_split(data, split_name, fraction=0.2, seed=0)
             scores, seconds = {}, {}
             models = [PopularRecommender(), *(MatrixFactorizationRecommender(a) for a in ("bpr", "als", "lightfm")),
-                      TwoTowerRecommender(TrainConfig())]
+                      EaseRecommender(), TwoTowerRecommender(TrainConfig())]
             for model in models:
                 started = time.perf_counter()
                 model.fit(split.train)
@@ -112,12 +112,12 @@ def run(names: list[str], k: int = 10) -> pd.DataFrame:
                 scores[model.name] = evaluate_recommender(model, split, k=k, max_users=2000)[f"recall@{k}"]
             pop, tt = scores["most popular"], scores["two-tower"]
             best_mf = max(scores["BPR (implicit)"], scores["ALS (implicit)"], scores["LightFM (WARP)"])
-            chosen = models[-1].info.get("selection", {}).get("chosen", "")
+            chosen = models[-1].card.selection.get("chosen", "")
             rows.append({"dataset": name, "split": "warm (80/20)" if split_name == "random" else "new users (20%)",
                          "users": data.users.shape[0], "items": data.items.shape[0],
                          "interactions": len(data.interactions), "most popular": pop,
                          "BPR": scores["BPR (implicit)"], "ALS": scores["ALS (implicit)"],
-                         "LightFM": scores["LightFM (WARP)"], "two-tower": tt,
+                         "LightFM": scores["LightFM (WARP)"], "EASE^R": scores["EASE^R"], "two-tower": tt,
                          "x popular": tt / pop if pop else float("nan"),
                          "x best MF": tt / best_mf if best_mf else float("nan"),
                          "variant": chosen, "train s": seconds["two-tower"]})

@@ -68,7 +68,7 @@ def js_literal(value: object) -> str:
             raise ValueError(f"cannot put {value!r} on the map: not a finite number")
         return repr(int(value)) if isinstance(value, int) else repr(float(value))
     if isinstance(value, str):
-        units = value.encode("utf-16-be")
+        units = value.encode("utf-16-be", "surrogatepass")  # a lone surrogate is a JS string's code unit too
         out = []
         for i in range(0, len(units), 2):
             code = int.from_bytes(units[i:i + 2], "big")
@@ -92,15 +92,6 @@ def popup_lines(rec: Recommendation) -> list[str]:
     return [rec.name, ", ".join(rec.cuisines),
             f"{price_text(rec.price)} · {rec.rating:.1f}★ · {rec.distance_m:.0f} m", rec.open_until,
             *([known] if known else [])]
-
-
-def popup_html(rec: Recommendation) -> str:
-    """The popup lines as escaped HTML. Kept for callers outside the map (the map itself never
-    uses markup for text, see the module docstring)."""
-    import html
-
-    lines = [html.escape(line) for line in popup_lines(rec)]
-    return f"<b>{lines[0]}</b><br>" + "<br>".join(lines[1:])
 
 
 class _Script(MacroElement):
@@ -211,13 +202,12 @@ def base_map(center: tuple[float, float], zoom: int, restaurants: list[tuple[flo
 
 
 class _Overlay(_Script):
-    """Pin, radius circle and picks; keeps the picks' positions for ``red_markers``."""
+    """Pin, radius circle and picks."""
 
     def __init__(self, pin: tuple[float, float], radius_m: float, recs: list[Recommendation]):
         picks = [{"lat": float(r.lat), "lon": float(r.lon), "rank": rank, "lines": popup_lines(r)}
                  for rank, r in enumerate(recs, start=1)]
         super().__init__(_OVERLAY_JS, pin=[float(pin[0]), float(pin[1])], radius=float(radius_m), picks=picks)
-        self.pick_locations = [[p["lat"], p["lon"]] for p in picks]
 
 
 def overlay(pin: tuple[float, float], radius_m: float, recs: list[Recommendation]) -> folium.FeatureGroup:
@@ -234,9 +224,3 @@ def show(m: folium.Map, group: folium.FeatureGroup, key: str, height: int = 520)
     # map's real width; a zoom picked here would assume one).
     return st_folium_component(m, key=key, height=height, use_container_width=True,
                                feature_group_to_add=group, returned_objects=["last_clicked"])
-
-
-def red_markers(group: folium.FeatureGroup) -> list[dict]:
-    """The red picks of an overlay as plain dicts (what a test checks)."""
-    return [{"location": location} for child in group._children.values() if isinstance(child, _Overlay)
-            for location in child.pick_locations]

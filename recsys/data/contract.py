@@ -469,6 +469,9 @@ def replace_directory(new: Path, target: Path) -> None:
 
 
 def split_multilabel(value: object) -> list[str]:
+    """Labels from stored text ("a|b") or from a list of labels (what profile readers return)."""
     if value is None or (isinstance(value, float) and value != value):
         return []
+    if isinstance(value, (list, tuple)):
+        return [str(part).strip() for part in value if str(part).strip()]
     return [part.strip() for part in str(value).split(MULTILABEL_SEP) if part.strip()]

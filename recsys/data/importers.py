@@ -357,6 +357,10 @@ def import_osm(path: str | Path, skip_invalid: bool = False, name: str | None = 
         except HoursError as exc:
             problems.append(Problem(name, i, "opening_hours", str(exc)))
             continue
+        if not hours:  # named as OSM names it; the restaurant checks would say "hours"
+            problems.append(Problem(name, i, "opening_hours", "missing or never open: the place would never be "
+                                                               "found open; give its opening_hours tag"))
+            continue
         cuisines = [c for c in tags.get("cuisine", "").split(";") if c.strip()]
         if tags["amenity"] in ("cafe", "fast_food", "bar", "pub", "ice_cream", "biergarten"):
             cuisines.append(tags["amenity"])

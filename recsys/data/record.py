@@ -10,7 +10,10 @@ attribute is one line here plus where its values come from (importers, demo gene
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
+
+import numpy as np
 
 # Values that mean "not known" for a choice field, in any source (CSV cells, JSON, pandas).
 UNKNOWN = "unknown"
@@ -34,6 +37,10 @@ class Field:
     satisfied_by: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()  # other spellings of a choice value (OSM's "designated")
     blank: str = ""  # what is stored for an empty text value (a tag needs a word to be found)
+    # Size limits, checked where the field is validated (recsys.data.profiles): characters of a
+    # text value or of each label, and how many labels. None: no limit of its own here.
+    max_chars: int | None = None
+    max_labels: int | None = None
 
     def choice(self, value: object) -> str | None:
         """A choice field's value in its own words: a choice, UNKNOWN for an empty cell, or None
@@ -52,6 +59,37 @@ class Field:
         if "no" in self.choices and text in _FALSE:
             return "no"
         return text if text in self.choices else None
+
+    def flag(self, value: object) -> bool | None:
+        """A flag field's value as True/False, None when unknown (empty, NaN) or unreadable. A
+        CSV holds flags as text ("True", "false", "1"): this reads them back as booleans."""
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        if isinstance(value, str):
+            text = value.strip().lower()
+            return True if text in _TRUE else False if text in _FALSE else None
+        return None
+
+
+# Characters that show nothing on their own: spaces and separators, zero-width and format
+# characters (U+200B, U+FEFF), combining marks (they attach to a letter), private and unassigned
+# code points, control characters.
+_UNSEEN_CATEGORIES = frozenset(("Zs", "Zl", "Zp", "Cf", "Mn", "Me", "Mc", "Co", "Cn", "Cc"))
+
+
+def unseen_text_problem(text: str) -> str | None:
+    """Why a name would show as nothing or break on its way, or None when it is fine. A name must
+    show at least one letter, digit, punctuation mark or symbol; it may hold no control character
+    (NUL and the like are never typed text: C code and terminals cut or act on them) and no lone
+    surrogate (not Unicode text: it cannot be encoded to UTF-8 for Redis or the page)."""
+    categories = {unicodedata.category(ch) for ch in text}
+    if "Cc" in categories:
+        return "contains a control character (such as NUL or a tab); remove it"
+    if "Cs" in categories:
+        return "contains a lone surrogate, which is not valid Unicode text"
+    if categories <= _UNSEEN_CATEGORIES:
+        return "shows nothing (only spaces, zero-width or combining characters); give a visible name"
+    return None
 
 
 RESTAURANT_FIELDS: tuple[Field, ...] = (
@@ -108,18 +146,23 @@ VISIBILITY = ("public", "friends", "private")
 
 # The profile (a user of the app, or a user row of a dataset): what the user tower reads, what the
 # profile store indexes, what normalise_profile checks. Choice values are kept as typed (a dataset
-# may use its own brackets); the app's forms offer PRICE_BRACKETS and VISIBILITY.
+# may use its own brackets); the app's forms offer PRICE_BRACKETS and VISIBILITY. The size limits
+# (max_chars, max_labels) are declared here only: generous for people, and small enough that no
+# profile can bloat Redis, the name search or the user tower's input.
 PROFILE_RECORD: tuple[Field, ...] = (
     Field("user_id", "id", feature="id", index="tag"),
-    Field("name", "text", index="text"),  # also searched by its words (recsys.serving.profile_store)
-    Field("likes", "labels", feature="multilabel"),
-    Field("price_bracket", "text", feature="categorical", choices=PRICE_BRACKETS),
+    # Also searched by its words (recsys.serving.profile_store). 200: any real name (the form stops at 80).
+    Field("name", "text", index="text", max_chars=200),
+    # 200 labels of up to 100 characters: far more than the catalogue's cuisines, each a few words.
+    Field("likes", "labels", feature="multilabel", max_chars=100, max_labels=200),
+    # The choice-like texts: 200 characters, as they are short words, never essays.
+    Field("price_bracket", "text", feature="categorical", choices=PRICE_BRACKETS, max_chars=200),
     Field("home_lat", "coordinate"),  # with home_lon: the "home_lat,home_lon" geo feature
     Field("home_lon", "coordinate"),
-    Field("home_neighbourhood", "text", feature="categorical", index="tag"),
+    Field("home_neighbourhood", "text", feature="categorical", index="tag", max_chars=200),
     Field("newsletter", "flag", feature="categorical"),
     Field("notifications", "flag", feature="categorical"),
-    Field("profile_visibility", "text", feature="categorical", choices=VISIBILITY),
+    Field("profile_visibility", "text", feature="categorical", choices=VISIBILITY, max_chars=200),
     Field("data_sharing", "flag", feature="categorical"),
 )
 PROFILE_FIELDS = tuple(f.name for f in PROFILE_RECORD)

@@ -7,9 +7,19 @@ import re
 from dataclasses import field, make_dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from recsys.data.contract import MAX_FIELD_CHARS, Dataset, DatasetError, Problem, Schema, split_multilabel, validate_directory
+from recsys.data.contract import (
+    MAX_FIELD_CHARS,
+    MULTILABEL_SEP,
+    Dataset,
+    DatasetError,
+    Problem,
+    Schema,
+    split_multilabel,
+    validate_directory,
+)
 from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
 from recsys.data.hours import HoursError, WeeklyHours
 from recsys.data.ids import check_id
@@ -22,6 +32,7 @@ from recsys.data.record import (  # noqa: F401  (PRICE_BRACKETS and VISIBILITY a
     UNKNOWN,
     VISIBILITY,
     item_schema,
+    unseen_text_problem,
     user_schema,
 )
 
@@ -85,15 +96,15 @@ def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame,
                 problems.append(Problem(file, i + 1, col, f"{value:g} is not a whole number {low}..{high}"))
         items[col] = values
     for i, text in enumerate(items["hours"].map(_text)):
-        try:
-            WeeklyHours.parse(text)
-        except HoursError as exc:
-            problems.append(Problem(file, i + 1, "hours", str(exc)))
+        problem = hours_problem(text)
+        if problem:
+            problems.append(Problem(file, i + 1, "hours", problem))
     for col in ("name", "address", "hours"):
         items[col] = items[col].map(_text)
     for i, name in enumerate(items["name"]):
-        if not name:
-            problems.append(Problem(file, i + 1, "name", "is empty"))
+        problem = "is empty" if not name else unseen_text_problem(name)
+        if problem:
+            problems.append(Problem(file, i + 1, "name", problem))
     items["cuisines"] = items["cuisines"].map(lambda v: "|".join(clean_labels(split_multilabel(v))))
     for choice in CHOICE_FIELDS:  # optional: a file without the column knows nothing about it
         values = [choice.choice(v) for v in items[choice.name]] if choice.name in items.columns \
@@ -107,6 +118,23 @@ def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame,
         items["price"] = items["price"].round().astype(int)
     return items, sorted(problems, key=lambda p: (p.row or 0, REQUIRED_COLUMNS.index(p.field)
                                                  if p.field in REQUIRED_COLUMNS else -1))
+
+
+def hours_problem(text: str) -> str | None:
+    """Why opening hours cannot be kept, or None: hours that do not parse, and hours that parse
+    but are never open (empty, only ';', every day closed). A never-open place would be stored
+    and then never found by an "open now" search, with no word to anyone: it is refused instead,
+    by NewRestaurant and for that row by every importer (hours unknown are not hours)."""
+    try:
+        hours = WeeklyHours.parse(text)
+    except HoursError as exc:
+        return str(exc)
+    if hours.intervals:
+        return None
+    if not text.replace(";", "").strip():
+        return "is empty: give the opening hours, e.g. 'Mo-Su 11:00-22:00' or '24/7'"
+    return (f"{text[:60]!r} is never open (every day is closed); give the opening hours, "
+            "e.g. 'Mo-Fr 11:00-22:00' or '24/7'")
 
 
 def _number(value: object) -> object:
@@ -174,13 +202,68 @@ def _new_restaurant_fields() -> list[tuple]:
     return [*required, *optional, ("item_id", str | None, field(default=None))]
 
 
+def _typed(values: dict) -> tuple[dict, list[Problem]]:
+    """The fields of a NewRestaurant checked against their record kind, as plain Python values
+    (numpy numbers to int/float): a value of another type is a problem naming its field, never
+    converted into another meaning (the text "pizza" as the labels p, i, z, a; True as price 1;
+    b"x" as the name "b'x'"). A refused field is left out of the returned values."""
+    clean: dict = {}
+    problems: list[Problem] = []
+
+    def refuse(name: str, message: str) -> None:
+        problems.append(Problem("new restaurant", None, name, message))
+
+    for f in RESTAURANT_FIELDS:
+        if f.name not in values:
+            continue
+        value = values[f.name]
+        shown = f"{type(value).__name__} {str(value)[:40]!r}"
+        if f.kind in ("text", "hours"):
+            if value is not None and not isinstance(value, str):
+                refuse(f.name, f"must be text, got {shown}")
+                continue
+        elif f.kind == "labels":
+            if not isinstance(value, (list, tuple)):
+                refuse(f.name, f"must be a list of labels such as ['thai'], got {shown}")
+                continue
+            bad = [v for v in value if not isinstance(v, str) or MULTILABEL_SEP in v]
+            if bad:
+                refuse(f.name, f"each label must be text without '{MULTILABEL_SEP}' (the label separator; "
+                               f"give two labels as two items), got {[str(v)[:40] for v in bad[:3]]!r}")
+                continue
+            value = list(value)
+        elif f.kind == "int":
+            if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+                refuse(f.name, f"must be a whole number, got {shown}")
+                continue
+            value = int(value)
+        elif f.kind in ("float", "coordinate"):
+            if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, (bool, np.bool_)):
+                refuse(f.name, f"must be a number, got {shown}")
+                continue
+            try:
+                value = float(value)  # the row checks below name NaN, inf and the range
+            except OverflowError:  # an int beyond any float (10**400)
+                refuse(f.name, f"{str(value)[:20]}... is far outside the allowed range")
+                continue
+        clean[f.name] = value
+    return clean, problems
+
+
 def _to_row(self) -> dict:
     """The validated row this restaurant is stored as (DatasetError naming each bad field)."""
-    frame = pd.DataFrame([{**self.__dict__, "cuisines": "|".join(self.cuisines)}])
-    checked, problems = check_restaurant_rows(frame, "new restaurant")
-    if not self.cuisines or not clean_labels(self.cuisines):
+    values, problems = _typed(self.__dict__)
+    refused = {p.field for p in problems}
+    cuisines = values.get("cuisines", [])
+    # A refused field is sent as None (every column present), so the other fields are still checked.
+    frame = pd.DataFrame([{**dict.fromkeys(refused), **values, "cuisines": MULTILABEL_SEP.join(cuisines)}])
+    checked, found = check_restaurant_rows(frame, "new restaurant")
+    problems += [p for p in found if p.field not in refused]  # a refused field is named once
+    if "cuisines" not in refused and not clean_labels(cuisines):
         problems.append(Problem("new restaurant", None, "cuisines", "name at least one cuisine"))
     if problems:
+        order = [f.name for f in RESTAURANT_FIELDS]  # reported in the record's order, as a row's are
+        problems.sort(key=lambda p: order.index(p.field) if p.field in order else len(order))
         raise DatasetError([Problem(p.file, None, p.field, p.message) for p in problems])
     row = checked.iloc[0].to_dict()
     row["hours"] = WeeklyHours.parse(row["hours"]).to_text()

@@ -24,13 +24,19 @@ class Recommender(ABC):
         """Learn from ``train`` (its interactions are the only behaviour it may see)."""
 
     @abstractmethod
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
-        """float32 [len(users), len(items)]; higher is better. Users and items may be unseen."""
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
+        """float32 [len(users), len(items)]; higher is better. Users and items may be unseen.
+        ``history``: interactions (user_id, item_id[, weight, timestamp]) to read as these users'
+        history instead of what fit() saw for them: how a new user's first likes are folded in.
+        Users absent from it keep their training history; recommenders that cannot use history
+        ignore it."""
 
     def recommend(self, users: pd.DataFrame, items: pd.DataFrame, k: int,
-                  exclude: dict[str, set[str]] | None = None) -> list[list[tuple[str, float]]]:
+                  exclude: dict[str, set[str]] | None = None,
+                  history: pd.DataFrame | None = None) -> list[list[tuple[str, float]]]:
         """Top-k (item_id, score) per user, skipping each user's ``exclude`` items."""
-        return top_k(self.score(users, items), items["item_id"].to_numpy(), users["user_id"].tolist(), k, exclude)
+        return top_k(self.score(users, items, history), items["item_id"].to_numpy(), users["user_id"].tolist(),
+                     k, exclude)
 
     # Baselines keep a small JSON state; the two-tower model overrides save/load with artifacts.
     def state(self) -> dict:
@@ -79,7 +85,7 @@ class RandomRecommender(Recommender):
     def fit(self, train: Dataset) -> "RandomRecommender":
         return self
 
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
         return np.random.default_rng(self.seed).random((len(users), len(items)), dtype=np.float32)
 
     def state(self) -> dict:
@@ -101,7 +107,7 @@ class PopularRecommender(Recommender):
         self.counts = train.interactions.groupby("item_id")["weight"].sum().astype(float).to_dict()
         return self
 
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
         row = items["item_id"].map(self.counts).fillna(0.0).to_numpy(np.float32)
         return np.broadcast_to(row, (len(users), len(items))).copy()
 
@@ -176,7 +182,7 @@ class MatrixFactorizationRecommender(Recommender):
         items = np.hstack([item_f, item_b[:, None], np.ones((n_items, 1))]).astype(np.float32)
         return users, items
 
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
         out = self.popular.score(users, items)
         dim = len(next(iter(self.item_factors.values()))) if self.item_factors else 0
         item_m = np.stack([self.item_factors.get(v, np.zeros(dim, np.float32)) for v in items["item_id"]]) \
@@ -199,6 +205,120 @@ class MatrixFactorizationRecommender(Recommender):
         self.user_factors = {k: np.asarray(v, np.float32) for k, v in state["users"].items()}
         self.item_factors = {k: np.asarray(v, np.float32) for k, v in state["items"].items()}
         self.popular.load_state(state["popular"])
+
+
+class EaseRecommender(Recommender):
+    """EASE^R (Steck, WWW 2019): a closed-form item-item model, the strongest simple baseline on
+    most implicit-feedback data. B = I - P / diag(P) with P = (X^T X + lambda I)^-1 and diag(B) = 0;
+    a user's scores are their history row x B, so any history folds in without refitting (a new
+    user's first likes included). lambda is chosen on a validation share of the training
+    interactions (Recall@10) unless given. An empty history scores 0 everywhere, and a tiny
+    popularity term breaks those ties: with no history EASE^R is exactly most-popular."""
+
+    name = "EASE^R"
+    LAMBDAS = (1.0, 5.0, 20.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0)
+    MAX_ITEMS = 20_000  # a dense items x items inverse: 3.2 GB of float64 at this size
+    VALIDATION_SHARE = 0.1
+
+    def __init__(self, lam: float | None = None, seed: int = 0):
+        self.lam, self.seed = lam, seed
+        self.chosen: dict = {}  # lambda -> validation Recall@10, and the chosen one
+        self.item_ids: list[str] = []
+        self.weights = np.zeros((0, 0), np.float32)  # B
+        self.popularity = np.zeros(0, np.float32)
+        self.history: dict[str, list[str]] = {}
+
+    @staticmethod
+    def _weights(gram_eigen: tuple[np.ndarray, np.ndarray], lam: float) -> np.ndarray:
+        values, vectors = gram_eigen
+        inverse = (vectors / (values + lam)) @ vectors.T  # (X^T X + lambda I)^-1 from one eigendecomposition
+        weights = -inverse / np.diag(inverse)[None, :]
+        np.fill_diagonal(weights, 0.0)
+        return weights
+
+    @staticmethod
+    def _matrix(inter: pd.DataFrame, users: pd.Index, items: pd.Index):
+        import scipy.sparse as sp
+
+        rows, cols = users.get_indexer(inter["user_id"]), items.get_indexer(inter["item_id"])
+        keep = (rows >= 0) & (cols >= 0)
+        m = sp.csr_matrix((np.ones(keep.sum(), np.float64), (rows[keep], cols[keep])), shape=(len(users), len(items)))
+        m.data[:] = 1.0  # binary, as in the paper: repeats say "again", not "more relevant"
+        return m
+
+    def fit(self, train: Dataset) -> "EaseRecommender":
+        inter = train.interactions
+        items = pd.Index(sorted(inter["item_id"].unique()))
+        if len(items) > self.MAX_ITEMS:
+            raise ValueError(f"EASE^R needs a dense {len(items)} x {len(items)} matrix; it is limited to "
+                             f"{self.MAX_ITEMS:,} items with interactions")
+        users = pd.Index(inter["user_id"].unique())
+        self.item_ids = list(items)
+        counts = inter.groupby("item_id")["item_id"].size().reindex(items).fillna(0).to_numpy(np.float64)
+        self.popularity = (counts / max(counts.max(), 1.0)).astype(np.float32)
+        lam = self.lam
+        if lam is None:
+            lam = self._choose_lambda(inter, users, items)
+        x = self._matrix(inter, users, items)
+        gram = (x.T @ x).toarray()
+        self.weights = self._weights(np.linalg.eigh(gram), lam).astype(np.float32)
+        self.lam_used = lam
+        self.history = inter.groupby("user_id")["item_id"].agg(list).to_dict()
+        return self
+
+    def _choose_lambda(self, inter: pd.DataFrame, users: pd.Index, items: pd.Index) -> float:
+        rng = np.random.default_rng(self.seed)
+        counts = inter.groupby("user_id")["item_id"].transform("size").to_numpy()
+        held = (rng.random(len(inter)) < self.VALIDATION_SHARE) & (counts >= 2)
+        fit_part, val = inter[~held], inter[held]
+        x = self._matrix(fit_part, users, items)
+        eigen = np.linalg.eigh((x.T @ x).toarray())
+        relevant = val.groupby("user_id")["item_id"].agg(set)
+        rows = users.get_indexer(relevant.index)
+        if not len(rows):
+            self.chosen = {"chosen": self.LAMBDAS[len(self.LAMBDAS) // 2], "reason": "nothing to validate on"}
+            return self.chosen["chosen"]
+        x_val = x[rows]
+        recalls = {}
+        for lam in self.LAMBDAS:
+            scores = np.asarray(x_val @ self._weights(eigen, lam))
+            scores[x_val.nonzero()] = -np.inf  # what they saw is not recommended
+            top = np.argpartition(-scores, min(10, scores.shape[1] - 1), axis=1)[:, :10]
+            recalls[lam] = float(np.mean([len({items[c] for c in top[r]} & rel) / len(rel)
+                                          for r, rel in enumerate(relevant)]))
+        best = max(self.LAMBDAS, key=lambda lam: (recalls[lam], -lam))
+        self.chosen = {"chosen": best, "validation_recall@10": {f"{lam:g}": r for lam, r in recalls.items()}}
+        return best
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
+        own = self.history
+        if history is not None and len(history):
+            own = {**own, **history.groupby("user_id")["item_id"].agg(list).to_dict()}
+        col = {v: j for j, v in enumerate(self.item_ids)}
+        x = np.zeros((len(users), len(self.item_ids)), np.float32)
+        for r, user in enumerate(users["user_id"]):
+            cols = [col[v] for v in own.get(user, ()) if v in col]
+            x[r, cols] = 1.0
+        known = np.array([col.get(v, -1) for v in items["item_id"]], dtype=np.int64)
+        full = x @ self.weights + 1e-6 * self.popularity[None, :]  # the tie-break: empty history = most popular
+        out = np.where(known[None, :] >= 0, full[:, np.maximum(known, 0)], 0.0)
+        return out.astype(np.float32)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        np.savez(Path(path) / "ease.npz", weights=self.weights, popularity=self.popularity,
+                 item_ids=np.array(self.item_ids, dtype=str))
+        (Path(path) / "recommender.json").write_text(json.dumps(
+            {"name": self.name, "state": {"lam": getattr(self, "lam_used", self.lam), "history": self.history}}))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "EaseRecommender":
+        state = json.loads((Path(path) / "recommender.json").read_text())["state"]
+        arrays = np.load(Path(path) / "ease.npz")  # plain arrays: no pickle is read
+        model = cls(lam=state["lam"])
+        model.weights, model.popularity = arrays["weights"], arrays["popularity"]
+        model.item_ids, model.history = [str(v) for v in arrays["item_ids"]], state["history"]
+        return model
 
 
 def geo_columns(kinds: dict[str, str]) -> tuple[str, str] | None:
@@ -224,7 +344,7 @@ class NearestRecommender(Recommender):
             raise ValueError("the nearest baseline needs a geo feature on both users and items")
         return self
 
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
         ulat, ulon = (np.radians(users[c].to_numpy(float))[:, None] for c in self.user_geo)
         ilat, ilon = (np.radians(items[c].to_numpy(float))[None, :] for c in self.item_geo)
         # Equirectangular distance: exact enough for ranking within a city.
@@ -277,9 +397,14 @@ class ContentRecommender(Recommender):
         self.history = history
         return self
 
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
         item_docs = [_tokens(row, self.item_kinds) for row in _rows(items)]
-        user_docs = [_tokens(row, self.user_kinds) * 3 + self.history.get(row.user_id, []) for row in _rows(users)]
+        own = self.history
+        if history is not None and len(history):  # folded-in history: the tokens of those items
+            tokens = {row.item_id: _tokens(row, self.item_kinds) for row in _rows(items)}
+            own = {**own, **{u: [t for v in group["item_id"] for t in tokens.get(v, [])]
+                             for u, group in history.groupby("user_id")}}
+        user_docs = [_tokens(row, self.user_kinds) * 3 + own.get(row.user_id, []) for row in _rows(users)]
         vocab = {t: i for i, t in enumerate(sorted({t for doc in item_docs for t in doc}))}
         if not vocab:
             return np.zeros((len(users), len(items)), dtype=np.float32)
@@ -318,7 +443,7 @@ class OracleRecommender(Recommender):
     def fit(self, train: Dataset) -> "OracleRecommender":
         return self
 
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
         out = np.full((len(users), len(items)), -np.inf, dtype=np.float32)
         user_row = {u: i for i, u in enumerate(self.oracle["user_ids"])}
         item_col = {v: j for j, v in enumerate(items["item_id"])}

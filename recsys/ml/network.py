@@ -1,29 +1,37 @@
-"""The two-tower model: a user tower and an item tower, each an MLP over FeatureSpec inputs plus
-an optional id embedding, meeting in an L2-normalised embedding space, plus a learned item bias.
+"""The two-tower model: a user tower and an item tower meeting in an L2-normalised embedding
+space, plus a learned item bias.
 
 score(user, item) = cos(u, v) / temperature + b(item)
+
+The user tower reads the user's features (and optionally an id embedding) and their interaction
+history: each past interaction's item becomes a vector (its own history-id row plus a projection
+of its features, so a place added after training still says something), pooled as a weighted mean
+next to log(1 + history length). The same tower embeds a user with 0, 1, 3 or 100 interactions;
+a new like changes the vector at once, with no retraining.
 
 The bias (a linear function of the item's features plus a per-item term) is what lets the model
 say "this place is simply liked by more people": with in-batch softmax and logQ correction it
 learns the log-popularity that the correction takes out of the sampled loss. It is served
 exactly by an inner-product index: the item vector is [v, temperature * b, p] and the user vector
-[u, 1, 0], so their inner product is temperature * score (the same ranking). p is the item's
-log-popularity in the training data (0 for new items).
+[u, 1, w], so their inner product is temperature * score + w * p. p is the item's log-popularity
+in the training data (0 for new items); w, 0 unless validation on held-out visits says that
+leaning on raw popularity helps (popularity-driven logs), is chosen once per model.
 
-A user whose id the model has never seen (every new profile) is served [a * u, c, d] instead: the
-cold-user mix (a, c, d), which validation on held-out users chooses. (1, 1, 0) trusts the model;
-(0, 0, 1) ranks by popularity exactly, what is left when the features say nothing (a log with ids
-only), so a new user is never served worse than "most popular" would serve them."""
+A user the model knows nothing about (an unseen id and an empty history: a brand-new profile) is
+served [a * u, c, d] instead: the cold-user mix (a, c, d), which validation on held-out users
+chooses. (1, 1, 0) trusts the model; (0, 0, 1) ranks by popularity exactly, what is left when the
+features say nothing, so a new user is never served worse than "most popular" would serve them."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-# (taste, bias, popularity) weights of an unseen user's vector: the model as trained.
+# (taste, bias, popularity) weights of an unknown user's vector: the model as trained.
 DEFAULT_COLD_MIX = (1.0, 1.0, 0.0)
 
 
@@ -34,15 +42,55 @@ class TowerConfig:
     id_dim: int = 32  # per-id memory for warm users/items; 0 turns id embeddings off
     dropout: float = 0.1  # regularises the small MLPs; off in eval(), so embeddings are stable
     item_bias: bool = True  # the learned popularity term; False gives the pure-cosine model of v1
+    # Width of a pooled history item; 0 turns history off (models saved before it existed).
+    history_dim: int = 64
+    # The most recent N interactions a user vector reads: embedding time stays bounded for a user
+    # with 10,000 events, and older visits say less about taste now.
+    history_len: int = 50
 
     def to_json(self) -> dict:
         return asdict(self)
 
 
-class Tower(nn.Module):
-    """features (+ id embedding) -> MLP -> unit vector."""
+class History(nn.Module):
+    """Past interactions -> one vector: each item's history-id row plus a projection of its
+    features, pooled as a weighted mean; with log(1 + n) / log(1 + cap) so the tower knows how
+    much history it has (none is a new user)."""
 
-    def __init__(self, in_dim: int, n_ids: int, cfg: TowerConfig):
+    def __init__(self, item_dim: int, n_item_ids: int, dim: int, cap: int):
+        super().__init__()
+        self.ids = nn.Embedding(n_item_ids, dim, padding_idx=0)
+        nn.init.normal_(self.ids.weight, std=0.05)
+        with torch.no_grad():
+            self.ids.weight[0].zero_()  # an item unknown at training time: its features speak alone
+        self.features = nn.Linear(item_dim, dim, bias=False) if item_dim else None
+        self.cap = cap
+
+    @property
+    def out_dim(self) -> int:
+        return self.ids.embedding_dim + 1
+
+    def item_vectors(self, dense: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        """[m, dim]: what one past interaction with each of these items says."""
+        out = self.ids(ids)
+        if self.features is not None:
+            out = out + self.features(dense)
+        return out
+
+    def pool(self, table: torch.Tensor, rows: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """[n, dim + 1] from ``table`` [m, dim] (item vectors), ``rows`` [n, L] (rows of the table)
+        and ``weights`` [n, L] (0 where a slot is empty)."""
+        vectors = table[rows]  # [n, L, dim]
+        total = weights.sum(dim=1, keepdim=True)
+        mean = (vectors * weights[:, :, None]).sum(dim=1) / total.clamp_min(1e-6)
+        count = (weights > 0).sum(dim=1, keepdim=True).float()
+        return torch.cat([mean, torch.log1p(count) / math.log1p(self.cap)], dim=1)
+
+
+class Tower(nn.Module):
+    """features (+ id embedding) (+ pooled history) -> MLP -> unit vector."""
+
+    def __init__(self, in_dim: int, n_ids: int, cfg: TowerConfig, extra_dim: int = 0):
         super().__init__()
         self.id_embedding = nn.Embedding(n_ids, cfg.id_dim, padding_idx=0) if cfg.id_dim > 0 else None
         if self.id_embedding is not None:
@@ -50,18 +98,20 @@ class Tower(nn.Module):
             with torch.no_grad():
                 self.id_embedding.weight[0].zero_()  # unknown id: contributes nothing
         layers: list[nn.Module] = []
-        width = in_dim + (cfg.id_dim if self.id_embedding is not None else 0)
+        width = in_dim + (cfg.id_dim if self.id_embedding is not None else 0) + extra_dim
         for hidden in cfg.hidden:
             layers += [nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(cfg.dropout)]
             width = hidden
         layers.append(nn.Linear(width, cfg.embedding_dim))
         self.mlp = nn.Sequential(*layers)
 
-    def forward(self, dense: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        x = dense
+    def forward(self, dense: torch.Tensor, ids: torch.Tensor, extra: torch.Tensor | None = None) -> torch.Tensor:
+        parts = [dense]
         if self.id_embedding is not None:
-            x = torch.cat([dense, self.id_embedding(ids)], dim=1)
-        return F.normalize(self.mlp(x), dim=1)
+            parts.append(self.id_embedding(ids))
+        if extra is not None:
+            parts.append(extra)
+        return F.normalize(self.mlp(torch.cat(parts, dim=1)), dim=1)
 
 
 class TwoTower(nn.Module):
@@ -69,10 +119,13 @@ class TwoTower(nn.Module):
                  cfg: TowerConfig | None = None):
         super().__init__()
         self.cfg = cfg or TowerConfig()
-        self.user_tower = Tower(user_dim, n_user_ids, self.cfg)
+        self.history = (History(item_dim, n_item_ids, self.cfg.history_dim, self.cfg.history_len)
+                        if self.cfg.history_dim > 0 else None)
+        self.user_tower = Tower(user_dim, n_user_ids, self.cfg, self.history.out_dim if self.history else 0)
         self.item_tower = Tower(item_dim, n_item_ids, self.cfg)
         self.temperature = 1.0  # set by training; scales the bias in the exported item vectors
-        self.cold_mix = DEFAULT_COLD_MIX  # set by training: (taste, bias, popularity) weights for unseen users
+        self.cold_mix = DEFAULT_COLD_MIX  # set by training: (taste, bias, popularity) weights for unknown users
+        self.warm_popularity = 0.0  # set by training: the popularity slot's weight for everyone else
         if self.cfg.item_bias:
             # log(1 + interactions) per item id, from the training data; a buffer: counted, not learned.
             self.register_buffer("item_popularity", torch.zeros(n_item_ids))
@@ -99,26 +152,73 @@ class TwoTower(nn.Module):
             out = out + self.bias_linear(dense).squeeze(1)
         return out
 
-    def forward(self, users: dict[str, torch.Tensor], items: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        return (self.user_tower(users["dense"], users["ids"]),
-                self.item_tower(items["dense"], items["ids"]))
+    # -- the towers ----------------------------------------------------------------------
+    def users(self, users: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
+        """Unit user vectors. ``users``: "dense", "ids" and, with history, "rows" / "weights"
+        ([n, L]) that index ``table`` (the history vectors of the items they name)."""
+        pooled = None
+        if self.history is not None:
+            pooled = self.history.pool(table, users["rows"], users["weights"])
+        return self.user_tower(users["dense"], users["ids"], pooled)
 
-    def _export_user(self, dense: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        u = self.user_tower(dense, ids)
+    def items(self, items: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self.item_tower(items["dense"], items["ids"])
+
+    def history_table(self, items: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        """The history vector of every item in ``items`` (None without history)."""
+        return self.history.item_vectors(items["dense"], items["ids"]) if self.history is not None else None
+
+    # -- the losses ----------------------------------------------------------------------
+    def sampled_softmax_loss(self, u: torch.Tensor, v: torch.Tensor, positives: dict[str, torch.Tensor],
+                             targets: torch.Tensor, weights: torch.Tensor, log_q: torch.Tensor, temperature: float,
+                             negatives: dict[str, torch.Tensor] | None = None, negative_rows: torch.Tensor | None = None,
+                             n_items: int = 1) -> torch.Tensor:
+        """In-batch softmax over the batch's positives with logQ correction (an item's chance of
+        being someone else's in-batch negative is its share of interactions), the learned bias
+        added back, and optional uniform extra negatives. ``targets``: the positives' item rows."""
+        logits = (u @ v.T) / temperature + self.item_bias(positives["dense"], positives["ids"])[None, :] \
+            - log_q[targets][None, :]
+        # The same item twice in a batch is not a negative for itself (an "accidental hit").
+        same = targets[None, :] == targets[:, None]
+        logits = logits.masked_fill(same & ~torch.eye(len(targets), dtype=torch.bool, device=targets.device), -1e9)
+        if negatives is not None:
+            extra = ((u @ self.items(negatives).T) / temperature + self.item_bias(negatives["dense"], negatives["ids"])[None, :]
+                     - math.log(len(negative_rows) / n_items))  # uniform: each item drawn with probability 1/N
+            extra = extra.masked_fill(negative_rows.to(targets.device)[None, :] == targets[:, None], -1e9)
+            logits = torch.cat([logits, extra], dim=1)
+        labels = torch.arange(len(targets), device=targets.device)
+        return (F.cross_entropy(logits, labels, reduction="none") * weights).mean()
+
+    def cosine_loss(self, u: torch.Tensor, v: torch.Tensor, negatives: dict[str, torch.Tensor], random_labels: bool,
+                    generator: torch.Generator) -> torch.Tensor:
+        """The seed recipe: CosineEmbeddingLoss, positives +1 and one random item per pair as -1
+        (``random_labels``: what it really did, labels unrelated to behaviour)."""
+        left, right = torch.cat([u, u]), torch.cat([v, self.items(negatives)])
+        labels = torch.cat([torch.ones(len(u)), -torch.ones(len(u))]).to(u.device)
+        if random_labels:
+            labels = torch.where(torch.rand(len(labels), generator=generator) < 0.5, 1.0, -1.0).to(u.device)
+        return F.cosine_embedding_loss(left, right, labels, margin=0.0)
+
+    # -- exported (served) vectors -------------------------------------------------------
+    def _export_user(self, users: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
+        u = self.users(users, table)
         if not self.cfg.item_bias:
             return u
-        known = (ids != 0)[:, None]
+        known = users["ids"] != 0
+        if self.history is not None:
+            known = known | (users["weights"] > 0).any(dim=1)
+        known = known[:, None]
         taste, bias, popularity = (float(w) for w in self.cold_mix)
-        one, zero = torch.ones(len(u), 1, device=u.device), torch.zeros(len(u), 1, device=u.device)
+        one = torch.ones(len(u), 1, device=u.device)
         return torch.cat([torch.where(known, u, taste * u), torch.where(known, one, bias * one),
-                          torch.where(known, zero, popularity * one)], dim=1)
+                          torch.where(known, self.warm_popularity * one, popularity * one)], dim=1)
 
-    def _export_item(self, dense: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-        v = self.item_tower(dense, ids)
+    def _export_item(self, items: dict[str, torch.Tensor]) -> torch.Tensor:
+        v = self.items(items)
         if not self.cfg.item_bias:
             return v
-        return torch.cat([v, self.temperature * self.item_bias(dense, ids)[:, None],
-                          self.item_popularity[ids][:, None]], dim=1)
+        return torch.cat([v, self.temperature * self.item_bias(items["dense"], items["ids"])[:, None],
+                          self.item_popularity[items["ids"]][:, None]], dim=1)
 
     def set_popularity(self, ids: torch.Tensor, weights: torch.Tensor) -> None:
         """The popularity slot from training interactions: ``ids`` are item id indices (0, the
@@ -130,23 +230,26 @@ class TwoTower(nn.Module):
             self.item_popularity.copy_(torch.log1p(total.clamp_min(0.0)))
 
     @torch.no_grad()
-    def _embed(self, export, inputs: dict[str, torch.Tensor], batch_size: int) -> torch.Tensor:
+    def _embed(self, export, inputs: dict[str, torch.Tensor], batch_size: int, *extra) -> torch.Tensor:
         was_training = self.training
         if was_training:  # a served model is already in eval mode: switching walks every module
             self.eval()  # dropout off: the same input always gives the same vector
         try:
             device = next(self.parameters()).device
-            chunks = [export(inputs["dense"][i:i + batch_size].to(device), inputs["ids"][i:i + batch_size].to(device)).cpu()
-                      for i in range(0, len(inputs["ids"]), batch_size)]
+            n = len(inputs["ids"])
+            chunks = [export({k: v[i:i + batch_size].to(device) for k, v in inputs.items()}, *extra).cpu()
+                      for i in range(0, n, batch_size)]
         finally:
             if was_training:
                 self.train()
         return torch.cat(chunks) if chunks else torch.zeros(0, self.output_dim)
 
-    def embed_users(self, inputs: dict[str, torch.Tensor], batch_size: int = 8192) -> torch.Tensor:
+    def embed_users(self, inputs: dict[str, torch.Tensor], table: torch.Tensor | None = None,
+                    batch_size: int = 8192) -> torch.Tensor:
         """[n, output_dim]: the unit user vector, then [1, 0] when the model has the item bias
-        ([a * u, c, d] for a user id the model has never seen: the cold-user mix)."""
-        return self._embed(self._export_user, inputs, batch_size)
+        ([a * u, c, d] for a user it knows nothing about: the cold-user mix). ``table``: the
+        history vectors that inputs["rows"] index (see history_table)."""
+        return self._embed(self._export_user, inputs, batch_size, table)
 
     def embed_items(self, inputs: dict[str, torch.Tensor], batch_size: int = 8192) -> torch.Tensor:
         """[n, output_dim]: the unit item vector, then temperature x bias and log-popularity when

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from recsys import __version__
 from recsys.data.contract import Dataset
 from recsys.ml.baselines import Recommender
 from recsys.ml.features import FeatureSpec
+from recsys.ml.history import padded_histories
 from recsys.ml.network import TwoTower
 from recsys.ml.training import Progress, TrainConfig, train_two_tower
 
@@ -30,6 +32,43 @@ class ModelArtifactError(RuntimeError):
     """A model directory that is missing, incomplete, corrupt or made for other data."""
 
 
+@dataclass
+class ModelCard:
+    """What a trained model says about itself: read by the CLI, doctor and the Model page as
+    attributes, saved in config.json next to the train config."""
+
+    trained_at: str = ""
+    train_seconds: float = 0.0
+    best_epoch: int = 0
+    validation_recall: dict[str, float] = field(default_factory=dict)  # variant -> validation score
+    selection: dict = field(default_factory=dict)  # the chosen variant, why, and every variant's numbers
+    cold_mix: dict = field(default_factory=dict)  # the new-user mix chosen, why, and each candidate's recall
+    history: list[dict] = field(default_factory=list)  # per epoch: loss and validation recalls
+    data_problems: dict[str, int] = field(default_factory=dict)  # training events skipped, by reason
+    data_fingerprint: str = ""
+    schema: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ModelCard":
+        """Tolerant of cards written by older versions: unknown keys are dropped, wrong kinds reset."""
+        out = cls()
+        for f in fields(cls):
+            value = data.get(f.name)
+            if value is not None and isinstance(value, type(getattr(out, f.name))):
+                setattr(out, f.name, value)
+            elif isinstance(value, int) and isinstance(getattr(out, f.name), float):
+                setattr(out, f.name, float(value))
+        return out
+
+    @property
+    def best_record(self) -> dict:
+        return next((h for h in self.history if h.get("epoch") == self.best_epoch), {})
+
+
 class TwoTowerRecommender(Recommender):
     name = "two-tower"
 
@@ -39,25 +78,24 @@ class TwoTowerRecommender(Recommender):
         self.model: TwoTower | None = None
         self.user_spec: FeatureSpec | None = None
         self.item_spec: FeatureSpec | None = None
-        self.info: dict = {}
+        self.card = ModelCard()
+        self._train_events: pd.DataFrame | None = None  # what fit() saw: warm users' history when none is given
+        self._catalogue: pd.DataFrame | None = None  # the items a history may name
+        self._table: tuple[dict[str, int], torch.Tensor] | None = None  # their history vectors, by id
 
     def fit(self, train: Dataset) -> "TwoTowerRecommender":
         trained = train_two_tower(train, self.config, self.progress)
         self.model, self.user_spec, self.item_spec = trained.model, trained.user_spec, trained.item_spec
         self.config = trained.config  # the variant that won, so save/load rebuild the same towers
-        self.info = {
-            "validation_recall": trained.candidates or {"trained": trained.best_val_recall},
-            "selection": trained.selection,
-            "cold_mix": trained.cold_mix,
-            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "train_seconds": round(trained.seconds, 2),
-            "best_epoch": trained.best_epoch,
-            "history": trained.history,
-            "data_fingerprint": train.fingerprint(),
-            "schema": train.schema.to_json(),
-            "counts": {"users": len(train.users), "items": len(train.items),
-                       "interactions": len(train.interactions)},
-        }
+        self.card = ModelCard(
+            trained_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            train_seconds=round(trained.seconds, 2), best_epoch=trained.best_epoch,
+            validation_recall=trained.candidates or {"trained": trained.best_val_recall},
+            selection=trained.selection, cold_mix=trained.cold_mix, history=trained.history,
+            data_problems=trained.data_problems, data_fingerprint=train.fingerprint(), schema=train.schema.to_json(),
+            counts={"users": len(train.users), "items": len(train.items), "interactions": len(train.interactions)})
+        self._train_events = train.interactions
+        self.set_catalogue(train.items)
         return self
 
     def _require(self) -> TwoTower:
@@ -65,14 +103,59 @@ class TwoTowerRecommender(Recommender):
             raise ModelArtifactError("the model is not trained or loaded yet")
         return self.model
 
-    def embed_users(self, users: pd.DataFrame) -> np.ndarray:
-        return self._require().embed_users(self.user_spec.transform(users)).numpy()
+    # -- history -------------------------------------------------------------------------
+    @property
+    def history_len(self) -> int:
+        """How many of a user's newest events their vector reads (0: this model reads none)."""
+        return self.config.tower.history_len if self.config.tower.history_dim > 0 else 0
+
+    def set_catalogue(self, items: pd.DataFrame) -> None:
+        """The items a user's history may name (the served catalogue: places added in the app
+        included). Their history vectors are computed once, here, not per embedding."""
+        self._catalogue, self._table = items, None
+
+    def _history_table(self) -> tuple[dict[str, int], torch.Tensor]:
+        if self._table is None:
+            items = self._catalogue if self._catalogue is not None else pd.DataFrame({"item_id": []})
+            model = self._require()
+            with torch.no_grad():
+                table = model.history_table(self.item_spec.transform(items))
+            index = {str(v): i for i, v in enumerate(items["item_id"])}
+            self._table = (index, table if table is not None else torch.zeros(0, 0))
+        return self._table
+
+    def _user_inputs(self, users: pd.DataFrame,
+                     history: pd.DataFrame | None) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+        inputs = self.user_spec.transform(users)
+        if not self.history_len:
+            return inputs, None
+        own = {}
+        for source in (self._train_events, history):  # a given history replaces what fit() saw
+            if source is not None and len(source):
+                wanted = source[source["user_id"].isin(users["user_id"])]
+                own.update({u: group for u, group in wanted.groupby("user_id", sort=False)})
+        if own and self._catalogue is None:
+            raise RuntimeError("this model reads histories: call set_catalogue(items) with the items they name first")
+        index, table = self._history_table()
+        rows, weights, _ = padded_histories([own.get(u) for u in users["user_id"]], index, self.history_len)
+        if not len(table):  # an empty catalogue: nothing to read
+            table, weights = torch.zeros(1, self._require().history.ids.embedding_dim), torch.zeros_like(weights)
+        inputs.update(rows=rows, weights=weights)
+        return inputs, table
+
+    # -- embeddings ----------------------------------------------------------------------
+    def embed_users(self, users: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
+        """User vectors from their features and their history: ``history`` (interactions:
+        user_id, item_id[, weight, timestamp]) where given for a user, else what fit() saw for
+        them, else none (a new user). Only the newest ``history_len`` events count."""
+        inputs, table = self._user_inputs(users, history)
+        return self._require().embed_users(inputs, table).numpy()
 
     def embed_items(self, items: pd.DataFrame) -> np.ndarray:
         return self._require().embed_items(self.item_spec.transform(items)).numpy()
 
-    def score(self, users: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
-        return self.embed_users(users) @ self.embed_items(items).T
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
+        return self.embed_users(users, history) @ self.embed_items(items).T
 
     @property
     def dim(self) -> int:
@@ -98,7 +181,7 @@ class TwoTowerRecommender(Recommender):
             self.user_spec.save(tmp / "user_features.json")
             self.item_spec.save(tmp / "item_features.json")
             config = {"format_version": FORMAT_VERSION, "recsys_version": __version__,
-                      "train": self.config.to_json(), **self.info}
+                      "train": self.config.to_json(), **self.card.to_json()}
             (tmp / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
             if metrics is not None or (path / "metrics.json").exists():
                 existing = metrics if metrics is not None else json.loads((path / "metrics.json").read_text())
@@ -158,15 +241,16 @@ class TwoTowerRecommender(Recommender):
             raise ModelArtifactError(f"the weights in {path / 'model.pt'} lack finite popularity counts (item_popularity) "
                                      "that its cold-user mix uses; retrain the model")
         model.temperature, model.cold_mix = out.config.temperature, tuple(out.config.cold_mix)
+        model.warm_popularity = out.config.warm_popularity
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
-        out.info = {k: v for k, v in config.items() if k not in ("train", "format_version")}
+        out.card = ModelCard.from_json(config)
         out.path = path
         return out
 
     def check_schema(self, dataset: Dataset) -> None:
         """Serving a dataset needs the columns this model was trained on."""
-        trained = self.info.get("schema")
+        trained = self.card.schema
         if not trained or trained == dataset.schema.to_json():
             return
         diffs = []
@@ -193,6 +277,6 @@ def seed_recipe_baseline() -> TwoTowerRecommender:
     from recsys.ml.network import TowerConfig
 
     model = TwoTowerRecommender(TrainConfig(loss="cosine", random_labels=True, epochs=3, val_fraction=0.0,
-                                            tower=TowerConfig(id_dim=0)))
+                                            tower=TowerConfig(id_dim=0, history_dim=0)))
     model.name = "seed recipe (cosine, random labels)"
     return model

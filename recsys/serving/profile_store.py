@@ -15,6 +15,7 @@ from redisvl.query import FilterQuery
 from redisvl.query.filter import FilterExpression
 from redisvl.utils.token_escaper import TokenEscaper
 
+from recsys.data.contract import MULTILABEL_SEP, split_multilabel
 from recsys.data.ids import MAX_ID_LENGTH
 from recsys.data.record import PROFILE_RECORD
 from recsys.serving.connection import redis_errors, text
@@ -117,8 +118,10 @@ class UserStore:
 
     @redis_errors
     def get(self, user_id: str) -> dict | None:
+        """The stored profile with the record's own types (see as_record), so what a reader gets
+        can be given back to RecommenderService.save_profile as it is; None when there is none."""
         doc = self.client.json().get(self.key(user_id))
-        return doc
+        return as_record(doc) if doc is not None else None
 
     @redis_errors
     def delete(self, user_id: str) -> bool:
@@ -167,7 +170,28 @@ def _has_word_prefixes(name: str, words: list[str]) -> bool:
     return all(any(h.startswith(w) for h in have) for w in words)
 
 
+def as_record(doc: dict) -> dict:
+    """A stored profile as the record types it: flags True/False (None: unknown), likes a list of
+    labels, coordinates floats; other keys (embedding, created, ...) unchanged. Documents hold
+    likes as "a|b" text (what the user tower reads), and the demo users' flags were stored as
+    the CSV's text ("True") before put_many stored booleans: both are read here, at the boundary."""
+    out = dict(doc)
+    for field in PROFILE_RECORD:
+        if field.name not in out:
+            continue
+        value = out[field.name]
+        if field.kind == "flag":
+            out[field.name] = field.flag(value)
+        elif field.kind == "labels":
+            out[field.name] = [str(v) for v in value] if isinstance(value, list) else split_multilabel(value)
+        elif field.kind == "coordinate" and isinstance(value, int) and not isinstance(value, bool):
+            out[field.name] = float(value)  # JSON writes 37.0 as 37
+    return out
+
+
 def _jsonable(profile: dict) -> dict:
+    """A profile as stored: plain JSON values, flags as booleans (a dataset row from a CSV holds
+    them as text), likes as the "a|b" text the user tower reads."""
     out = {}
     for key, value in profile.items():
         if isinstance(value, (np.floating, np.integer)):
@@ -177,4 +201,9 @@ def _jsonable(profile: dict) -> dict:
         if isinstance(value, np.bool_):
             value = bool(value)
         out[key] = value
+    for field in PROFILE_RECORD:
+        if field.name in out and field.kind == "flag":
+            out[field.name] = field.flag(out[field.name])
+        elif field.name in out and field.kind == "labels" and isinstance(out[field.name], (list, tuple)):
+            out[field.name] = MULTILABEL_SEP.join(out[field.name])
     return out

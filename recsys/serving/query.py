@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -17,6 +17,10 @@ from recsys.data.restaurants import PRICE_RANGE, RATING_RANGE
 MAX_RADIUS_M = 50_000
 MAX_K = 100
 WIDER_RADII_M = (250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
+# The instants a query may be at, in UTC: the calendar (years 1 to 9999) less a year at each end,
+# so moving the time into any zone, and the week ahead that "open until" looks at, stay inside it
+# (at the very edge, datetime raises OverflowError there).
+WHEN_RANGE = (datetime(2, 1, 1, tzinfo=timezone.utc), datetime(9999, 1, 1, tzinfo=timezone.utc))
 
 
 @dataclass
@@ -131,14 +135,34 @@ def _is_whole(value: object) -> bool:
 
 
 def _plain(value: int | float | np.number) -> int | float:
-    return value.item() if isinstance(value, np.generic) else value
+    """A plain int or float (RedisVL's filters take nothing else). Not ``.item()``: a longdouble's
+    item() is a longdouble again."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
 
 
 def _parse_when(value: object) -> datetime | None:
-    """None (now), a timezone-aware datetime, or an ISO-8601 string with an offset; a naive time
-    is refused because which zone it means is a guess (the hours are checked to the minute)."""
+    """None (now), a timezone-aware datetime, or an ISO-8601 string with an offset, within
+    WHEN_RANGE; a naive time is refused because which zone it means is a guess (the hours are
+    checked to the minute)."""
     if value is None:
         return None
+    parsed = _aware_when(value)
+    try:
+        inside = WHEN_RANGE[0] <= parsed < WHEN_RANGE[1]
+    except OverflowError:  # a custom tzinfo whose offset pushes it past the calendar
+        inside = False
+    if not inside:
+        raise ValueError(f"when={value!r} is out of range: give a time from the year {WHEN_RANGE[0].year} "
+                         f"to {WHEN_RANGE[1].year - 1} (in UTC)")
+    return parsed
+
+
+def _aware_when(value: object) -> datetime:
+    """``value`` as a timezone-aware datetime, or ValueError saying what it is instead."""
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())

@@ -395,11 +395,6 @@ class RestaurantStore:
             return ask(self.live(fresh=True))
 
     @redis_errors
-    def query(self, query, live: LiveIndex | None = None):
-        """Run a RedisVL query on the live version."""
-        return self._on_live(live, lambda current: current.index.query(query))
-
-    @redis_errors
     def knn(self, live: LiveIndex, vector: np.ndarray, expression: str, num: int) -> list[dict]:
         """The ``num`` restaurants nearest to ``vector`` among those passing ``expression`` (a
         RediSearch filter), best first: the layout's return fields plus vector_distance, as text.

@@ -11,16 +11,19 @@ APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 
 class MapStub:
-    """Stands in for st_folium: records what would be drawn, returns a scripted click."""
+    """Stands in for st_folium: records what would be drawn (the red picks, read from the overlay
+    script streamlit-folium would send the browser), returns a scripted click."""
 
     def __init__(self):
         self.calls: list[dict] = []
         self.click: tuple[float, float] | None = None
 
     def __call__(self, m, key=None, feature_group_to_add=None, **kwargs):
-        from ui.map_view import red_markers
+        from tests.map_script import overlay_script, script_data
 
-        self.calls.append({"red": red_markers(feature_group_to_add), "center": kwargs.get("center")})
+        picks = script_data(overlay_script(m, feature_group_to_add), "picks")
+        self.calls.append({"red": [{"location": [p["lat"], p["lon"]], "lines": p["lines"]} for p in picks],
+                           "center": kwargs.get("center")})
         if self.click:
             return {"last_clicked": {"lat": self.click[0], "lng": self.click[1]}}
         return {"last_clicked": None}

@@ -31,7 +31,8 @@ def test_explore_shows_red_markers_for_the_ranked_list(app):
     assert not app.exception
     table = results_table(app)
     assert len(table) == 10
-    assert len(app.map_stub.last_red) == 10  # one red marker per recommendation
+    assert len(app.map_stub.last_red) == 10  # one red marker per recommendation, in the table's order
+    assert [red["lines"][0] for red in app.map_stub.last_red] == list(table["name"])
     assert widget(app, "number_input", "w_lat").value == 37.7599
 
 

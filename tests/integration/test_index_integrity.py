@@ -87,11 +87,11 @@ class Reader:
         self._thread.start()
 
     def _run(self) -> None:
-        from redisvl.query import CountQuery
-
         while not self._stop.is_set():
-            try:  # the app's own path: a version dropped under it is re-read, never an error
-                self.counts.append(int(self.store.query(CountQuery())))
+            try:  # the app's own path (Searcher: the cached live version, then a count on it): a
+                # version dropped under it is re-read, never an error
+                live = self.store.live(fresh=False)
+                self.counts.append(self.store.counts(live, ["*"])[0])
             except Exception as exc:  # noqa: BLE001 - any error a user would see is a failure
                 self.errors.append(f"{type(exc).__name__}: {exc}")
             time.sleep(0.002)

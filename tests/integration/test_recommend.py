@@ -110,11 +110,60 @@ def test_results_carry_reason_distance_and_open_until(service):
         assert abs(r.distance_m - geodesic((37.7599, -122.4148), (r.lat, r.lon)).meters) < 1
 
 
-def test_stored_user_gets_recommendations(service):
-    user = service.dataset().users.iloc[0]
-    results = service.recommend(Query(lat=user.home_lat, lon=user.home_lon, radius_m=3000, k=5, open_only=False),
-                                user_id=user.user_id)
-    assert len(results.items) == 5
+def stored_vector_ranking(service, query: Query, user_id: str) -> tuple[list[str], np.ndarray]:
+    """The exact answer for a stored user, computed here from what Redis holds: the user's stored
+    vector (their profile document) against the stored vector of every restaurant passing the
+    query's filters (within the radius by the WGS84 geodesic, not dismissed), by inner product.
+    Returns the ids best first and their scores."""
+    stored = service.client.json().get(service.users.key(user_id), "$.embedding")
+    vector = np.asarray(stored[0], dtype=np.float64)
+    items = service.catalogue()
+    dismissed = set(service.feedback.dismissed(user_id))
+    keep = [i for i, row in enumerate(items.itertuples())
+            if geodesic((query.lat, query.lon), (row.lat, row.lon)).meters <= query.radius_m
+            and row.item_id not in dismissed]
+    ids = items["item_id"].iloc[keep].tolist()
+    scores = service.restaurants.embeddings(ids).astype(np.float64) @ vector
+    order = np.argsort(-scores, kind="stable")
+    return [ids[j] for j in order], scores[order]
+
+
+def test_a_stored_users_ranking_is_the_exact_ranking_of_their_stored_vector(service):
+    """A stored user is ranked by their stored vector: two users with different vectors get
+    different lists, and each list is, in order and score, the exact inner-product ranking of that
+    user's stored vector over the restaurants passing the filters. (A service that ignored the
+    stored vector, with a zero vector, another user's or one made again from the profile, fails here.)"""
+    query = Query(lat=37.7599, lon=-122.4148, radius_m=2000, k=8, open_only=False)
+    k = query.k
+    chosen: list[tuple[str, list[str], np.ndarray]] = []
+    for user_id in service.dataset().users["user_id"][:40]:
+        ids, scores = stored_vector_ranking(service, query, user_id)
+        # Only users whose top k+1 are clearly apart, so the order is exact and not a float tie.
+        if len(ids) > k and np.all(-np.diff(scores[:k + 1]) > 1e-3) and all(ids[:k] != c[1][:k] for c in chosen):
+            chosen.append((user_id, ids, scores))
+        if len(chosen) == 2:
+            break
+    assert len(chosen) == 2, "no two stored users with distinct, untied rankings to compare"
+    (first, *_), (second, *_) = chosen
+    first_doc, second_doc = service.users.get(first), service.users.get(second)
+    assert first_doc["embedding"] != second_doc["embedding"]
+    got = {}
+    for user_id, ids, scores in chosen:
+        results = service.recommend(query, user_id=user_id)
+        got[user_id] = [r.item_id for r in results.items]
+        assert got[user_id] == ids[:k], user_id
+        assert np.allclose([r.score for r in results.items], scores[:k], atol=1e-4), user_id
+    assert got[first] != got[second]
+    # The vector is the stored one, not one made again from the profile: a profile whose stored
+    # vector is replaced in Redis (not through the model) is ranked as the user whose vector it holds.
+    doc = service.save_profile({"name": "Stored Vector", "likes": ["bbq"], "home_lat": 37.76, "home_lon": -122.41})
+    try:
+        own = [r.item_id for r in service.recommend(query, user_id=doc["user_id"]).items]
+        target, target_doc = (first, first_doc) if own != got[first] else (second, second_doc)
+        service.client.json().set(service.users.key(doc["user_id"]), "$.embedding", target_doc["embedding"])
+        assert [r.item_id for r in service.recommend(query, user_id=doc["user_id"]).items] == got[target] != own
+    finally:
+        service.users.delete(doc["user_id"])
 
 
 def test_new_restaurant_is_recommendable_without_retraining(service):

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 import torch
 
-from recsys.ml.baselines import ContentRecommender, PopularRecommender, RandomRecommender
+from recsys.ml.baselines import (
+    ContentRecommender,
+    EaseRecommender,
+    MatrixFactorizationRecommender,
+    PopularRecommender,
+    RandomRecommender,
+)
 from recsys.ml.evaluation import evaluate_recommender, make_split, ranking_metrics
 from recsys.ml.features import FeatureSpec
 from recsys.ml.network import TowerConfig
@@ -60,8 +66,11 @@ class RecommenderContract:
         data, model = fitted
         model.save(tmp_path / "m")
         again = type(model).load(tmp_path / "m")
-        np.testing.assert_allclose(again.score(data.users.head(4), data.items),
-                                   model.score(data.users.head(4), data.items), rtol=1e-5, atol=1e-6)
+        if hasattr(again, "set_catalogue"):  # a history names items: the loaded model is told which
+            again.set_catalogue(data.items)
+        history = data.interactions  # a user's history is an input, not part of an artifact
+        np.testing.assert_allclose(again.score(data.users.head(4), data.items, history),
+                                   model.score(data.users.head(4), data.items, history), rtol=1e-5, atol=1e-6)
 
 
 class TestRandom(RecommenderContract):
@@ -79,6 +88,49 @@ class TestContent(RecommenderContract):
 
     def make(self):
         return ContentRecommender()
+
+
+class TestEase(RecommenderContract):
+    min_same_category = 0.95  # item-item weights stay inside the category
+
+    def make(self):
+        return EaseRecommender()
+
+
+class TestBPR(RecommenderContract):
+    min_same_category = 0.9
+
+    def make(self):
+        return MatrixFactorizationRecommender("bpr")
+
+
+class TestALS(RecommenderContract):
+    min_same_category = 0.9
+
+    def make(self):
+        return MatrixFactorizationRecommender("als")
+
+
+class TestLightFM(RecommenderContract):
+    min_same_category = 0.9
+
+    def make(self):
+        return MatrixFactorizationRecommender("lightfm")
+
+
+def test_ease_folds_in_a_new_users_history_and_is_most_popular_without_one():
+    data = category_dataset()
+    ease = EaseRecommender().fit(data)
+    newcomers = pd.DataFrame({"user_id": ["new-red", "new-none"]})
+    red = data.items[data.items["category"] == "red"]["item_id"].head(3)
+    history = pd.DataFrame({"user_id": "new-red", "item_id": red})
+    ranked = [[i for i, _ in row] for row in ease.recommend(newcomers, data.items, k=5, history=history,
+                                                          exclude={"new-red": set(red)})]
+    category = dict(zip(data.items["item_id"], data.items["category"]))
+    assert {category[i] for i in ranked[0]} == {"red"}
+    popular = PopularRecommender().fit(data)
+    assert ranked[1] == [i for i, _ in popular.recommend(newcomers.tail(1), data.items, k=5)[0]]
+    assert ease.chosen["chosen"] in EaseRecommender.LAMBDAS  # lambda came from validation
 
 
 class TestTwoTower(RecommenderContract):
@@ -152,11 +204,13 @@ def test_models_saved_before_the_popularity_slot_load_and_rank_as_before(tmp_pat
     config["train"].pop("cold_mix")
     (path / "config.json").write_text(json.dumps(config))
     old = TwoTowerRecommender.load(path)
+    old.set_catalogue(data.items)
     assert old.config.cold_mix == (1.0, 1.0, 0.0)
     items = old.embed_items(data.items)
     np.testing.assert_array_equal(items[:, -1], 0.0)  # no popularity: the ranking is the model's own
-    np.testing.assert_allclose(old.score(data.users, data.items), model.score(data.users, data.items)
-                               - model.embed_users(data.users)[:, -1:] * model.embed_items(data.items)[:, -1],
+    history = data.interactions
+    np.testing.assert_allclose(old.score(data.users, data.items, history), model.score(data.users, data.items, history)
+                               - model.embed_users(data.users, history)[:, -1:] * model.embed_items(data.items)[:, -1],
                                rtol=1e-5, atol=1e-5)
 
 
@@ -173,7 +227,7 @@ def test_unknown_values_embed_without_error():
 def test_cosine_baseline_loss_trains():
     data = category_dataset()
     model = TwoTowerRecommender(TrainConfig(loss="cosine", epochs=3, batch_size=64, tower=FAST.tower)).fit(data)
-    assert len(model.info["history"]) >= 1
+    assert len(model.card.history) >= 1
 
 
 def test_feature_spec_kinds_and_round_trip(tmp_path):
@@ -212,32 +266,39 @@ def test_ranking_metrics_known_values():
     assert m["coverage"] == 0.3
 
 
-def test_id_embeddings_are_kept_where_features_say_nothing():
+def test_where_features_say_nothing_history_carries_the_taste():
     data = category_dataset(n_users=160, per_user=10)
-    data.users["likes"] = "unknown"  # the user features no longer reveal the taste; history does
-    model = TwoTowerRecommender(FAST).fit(data)
-    scores = model.info["validation_recall"]
-    assert max(scores["features + ids"], scores["ids only"]) > scores["features only"]
-    assert model.info["selection"]["chosen"] != "features only" and model.config.tower.id_dim > 0
+    data.users["likes"] = "unknown"  # the user features no longer reveal the taste; the history does
+    split = make_split(data, "random", fraction=0.2, seed=0)
+    model = TwoTowerRecommender(FAST).fit(split.train)
+    assert set(model.card.validation_recall) == {"features + history", "features + history + ids"}
+    assert evaluate_recommender(model, split, k=12)["recall@12"] >= 0.9
+    # The same user with no history is a new user: the list no longer knows their category.
+    newcomers = split.train.users.assign(user_id=lambda f: "new-" + f["user_id"])
+    ranked = [[i for i, _ in row] for row in model.recommend(newcomers, data.items, k=5)]
+    assert same_category_share(ranked, data.users, data.items) < 0.5
 
 
 def test_features_only_variant_is_saved_and_loaded_as_trained(tmp_path):
     data = category_dataset()
     model = TwoTowerRecommender(FAST).fit(data)
     again = TwoTowerRecommender.load(model.save(tmp_path / "m"))
+    again.set_catalogue(data.items)
     assert again.config.tower.id_dim == model.config.tower.id_dim
-    np.testing.assert_allclose(again.embed_users(data.users), model.embed_users(data.users), rtol=1e-5, atol=1e-6)
+    assert again.config.tower.history_dim == model.config.tower.history_dim > 0
+    np.testing.assert_allclose(again.embed_users(data.users, data.interactions), model.embed_users(data.users),
+                               rtol=1e-5, atol=1e-6)
 
 
 def test_a_variant_far_behind_the_best_stops_after_prune_after_epochs():
     from dataclasses import replace
 
-    from recsys.ml.training import _train_once
+    from recsys.ml.training import TrainingData, fit
 
-    data = category_dataset()
     cfg = replace(FAST, epochs=12, patience=12, prune_after=2)
-    free = _train_once(data, cfg, None)
-    behind = _train_once(data, cfg, None, leader=10.0)  # no recall reaches half of 10
+    data = TrainingData.build(category_dataset(), cfg).for_variant(cfg)
+    free = fit(data, cfg, None)
+    behind = fit(data, cfg, None, leader=10.0)  # no recall reaches half of 10
     assert len(free.history) > 2 and not free.pruned
     assert len(behind.history) == 2 and "stopped after epoch 2" in behind.pruned
 

@@ -79,7 +79,7 @@ def test_a_csv_without_the_columns_imports_them_as_unknown(tmp_path):
 
 def _osm(tmp_path: Path, tags: dict) -> pd.DataFrame:
     element = {"type": "node", "id": 1, "lat": 37.77, "lon": -122.42,
-               "tags": {"amenity": "restaurant", "name": "Osm Place", "cuisine": "thai", **tags}}
+               "tags": {"amenity": "restaurant", "name": "Osm Place", "cuisine": "thai", "opening_hours": "24/7", **tags}}
     path = tmp_path / "osm.json"
     path.write_text(json.dumps({"elements": [element]}))
     return import_file(path).dataset.items
@@ -96,7 +96,7 @@ def test_osm_tags_reach_the_record(tmp_path, tags, expected):
 
 def _tripadvisor(tmp_path: Path, **flags) -> Path:
     record = {"id": "ta1", "name": "Ta Place", "address": "1 Main St", "latitude": 37.77, "longitude": -122.42,
-              "cuisine": ["thai"], "price": "$$", "rating": 4.0, **flags}
+              "cuisine": ["thai"], "price": "$$", "rating": 4.0, "hours": {"monday": [["11:00", "22:00"]]}, **flags}
     path = tmp_path / "ta.json"
     path.write_text(json.dumps({"restaurants": [record]}))
     return path

@@ -12,7 +12,9 @@ from recsys.data.geo import LAT_RANGE
 from recsys.data.profiles import normalise_profile
 from tests import hostile
 
-HOSTILE_NAMES = [*hostile.SHOWABLE_TEXTS, *hostile.QUERY_TEXTS, "  padded  "]
+# Every catalogue name a profile keeps: the 10,000-character one is over the name limit (refused below).
+LONG_TEXT = hostile.LONG_TEXT
+HOSTILE_NAMES = [*(t for t in hostile.SHOWABLE_TEXTS if t != LONG_TEXT), *hostile.QUERY_TEXTS, "  padded  "]
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
@@ -114,3 +116,71 @@ def test_profile_text_fields_have_a_length_limit():
     with pytest.raises(ValueError, match="profile_visibility.*200"):
         normalise_profile({"name": "x", "profile_visibility": "x" * 100_000})
     assert normalise_profile({"name": "x", "price_bracket": "middle"})["price_bracket"] == "middle"
+
+
+# -- issue 19 item 10: size limits, declared once in the profile record ---------------------------
+
+def _limit(field: str, attribute: str) -> int:
+    from recsys.data.record import PROFILE_RECORD
+
+    value = getattr(next(f for f in PROFILE_RECORD if f.name == field), attribute)
+    assert isinstance(value, int) and value > 0, (field, attribute)
+    return value
+
+
+@pytest.mark.parametrize("name", ["x" * 1_000_000, "word " * 100_000, LONG_TEXT])
+def test_a_name_over_the_record_limit_is_refused_naming_field_and_limit(name):
+    limit = _limit("name", "max_chars")
+    with pytest.raises(ValueError, match="name") as err:
+        normalise_profile({"name": name})
+    assert f"{limit:,}" in str(err.value) and len(str(err.value)) < 500  # the text is not echoed back
+
+
+def test_a_name_at_the_limit_is_kept():
+    name = "n" * _limit("name", "max_chars")
+    assert normalise_profile({"name": name})["name"] == name
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["list", "text"])
+def test_too_many_likes_are_refused_naming_field_and_limit(as_text):
+    limit = _limit("likes", "max_labels")
+    likes = [f"like{i}" for i in range(5_000)]
+    with pytest.raises(ValueError, match="likes") as err:
+        normalise_profile({"likes": "|".join(likes) if as_text else likes})
+    assert f"{limit:,}" in str(err.value) and len(str(err.value)) < 500
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["list", "text"])
+def test_a_like_over_the_limit_is_refused_naming_field_and_limit(as_text):
+    limit = _limit("likes", "max_chars")
+    huge = "x" * 1_000_000
+    with pytest.raises(ValueError, match="likes") as err:
+        normalise_profile({"likes": f"pizza|{huge}" if as_text else ["pizza", huge]})
+    assert f"{limit:,}" in str(err.value) and len(str(err.value)) < 500
+
+
+def test_likes_at_the_limits_are_kept():
+    likes = [f"{i:03d}".ljust(_limit("likes", "max_chars"), "x") for i in range(_limit("likes", "max_labels"))]
+    assert normalise_profile({"likes": likes})["likes"] == "|".join(likes)
+
+
+def test_the_text_fields_read_their_limit_from_the_record():
+    for field in ("price_bracket", "home_neighbourhood", "profile_visibility"):
+        limit = _limit(field, "max_chars")
+        assert normalise_profile({field: "y" * limit})[field] == "y" * limit
+        with pytest.raises(ValueError, match=f"{field}.*{limit:,}"):
+            normalise_profile({field: "y" * (limit + 1)})
+
+
+# -- issue 19 item 9: a name nobody can see -------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["\u200b", "\u200b\u200b", "\x00", "\u0301\u0300", " \u200b\u0301 ", "Joe\x00s"])
+def test_an_invisible_profile_name_is_refused_naming_the_field(name):
+    with pytest.raises(ValueError, match="name"):
+        normalise_profile({"name": name})
+
+
+@pytest.mark.parametrize("name", [b"Maria", 123, ["Maria"]])
+def test_a_name_that_is_not_text_is_refused(name):
+    with pytest.raises(ValueError, match="name must be text"):
+        normalise_profile({"name": name})

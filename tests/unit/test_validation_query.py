@@ -112,3 +112,58 @@ def test_must_have_accepts_the_record_filters_only():
     for bad in (["wifi"], "wheelchair", [1], ["<b>x</b>"]):
         with pytest.raises(ValueError, match="must_have"):
             query(must_have=bad).validate()
+
+
+# -- issue 19 item 14: times at the calendar's edges, numpy scalars of every kind -------------------
+
+@pytest.mark.parametrize("when", [
+    "0001-01-01T00:00+00:00", "0001-01-01T00:00+05:00", "0001-01-02T00:00-08:00", "9999-12-31T23:59-08:00",
+    "9999-12-31T12:00+00:00", "9999-06-01T00:00-01:00", datetime(1, 1, 1, tzinfo=timezone.utc),
+    datetime(9999, 12, 31, 20, 0, tzinfo=timezone(timedelta(hours=-5))), datetime.max.replace(tzinfo=SF),
+])
+def test_times_at_the_calendars_edges_are_refused_naming_when(when):
+    q = query(when=when)
+    with pytest.raises(ValueError, match="invalid query") as err:
+        q.validate()
+    assert "when" in str(err.value) and "year" in str(err.value)
+
+
+# The first and last minutes in range (in UTC), written in the zones furthest from it.
+@pytest.mark.parametrize("when", ["0002-01-01T00:00+00:00", "0001-12-31T12:00-12:00", "0002-01-01T14:00+14:00",
+                                  "9998-12-31T23:59+00:00", "9999-01-01T13:59+14:00", "9998-12-31T11:59-12:00"])
+def test_the_first_and_last_accepted_times_work_in_every_zone(when):
+    from recsys.data.hours import WeeklyHours, minute_of_week
+
+    q = query(when=when)
+    q.validate()
+    hours = WeeklyHours.parse("Mo-Su 10:00-20:00")
+    for tz in ("America/Los_Angeles", "Pacific/Kiritimati", "Etc/GMT+12", None):
+        minute_of_week(q.when, tz)
+        hours.open_until_text(q.when, tz)  # the week ahead is still inside the calendar
+        q.when.astimezone(ZoneInfo(tz or "UTC")).strftime("%a %H:%M")
+
+
+@pytest.mark.parametrize("changes,expected", [
+    ({"min_rating": np.longdouble(3)}, {"min_rating": 3.0}),
+    ({"min_rating": np.float16(4.5)}, {"min_rating": 4.5}),
+    ({"min_rating": np.int8(4)}, {"min_rating": 4}),
+    ({"radius_m": np.longdouble(1500)}, {"radius_m": 1500.0}),
+    ({"radius_m": np.uint16(900)}, {"radius_m": 900}),
+    ({"lat": np.longdouble(37.5), "lon": np.float16(-122.0)}, {"lat": 37.5, "lon": -122.0}),
+    ({"k": np.uint64(5), "price_min": np.uint8(1), "price_max": np.int16(4)}, {"k": 5, "price_min": 1, "price_max": 4}),
+])
+def test_numpy_scalars_of_every_kind_become_plain_python(changes, expected):
+    q = query(**changes)
+    q.validate()
+    for name, value in expected.items():
+        got = getattr(q, name)
+        assert got == value and type(got) is type(value), (name, got, type(got))
+
+
+def test_a_longdouble_rating_reaches_redisvl_as_a_plain_float():
+    """The TypeError came from RedisVL's numeric filter, which takes int or float only."""
+    from redisvl.query.filter import Num
+
+    q = query(min_rating=np.longdouble(3), radius_m=np.longdouble(800))
+    q.validate()
+    assert str(Num("rating") >= q.min_rating) == "@rating:[3.0 +inf]"

@@ -1,0 +1,205 @@
+"""Untrusted text on the Explore map (issue 19 item 16): restaurant names, cuisines and hours reach
+the browser only through ``js_literal``, inside the scripts streamlit-folium builds, and are shown
+with ``textContent``. Every hostile text of the catalogue ("Text shown in HTML, JavaScript or
+Markdown", tests/hostile.py) must come back exactly as typed and never run or become markup.
+
+Checked twice: in Python (the literal's grammar, decoded by hand and as JSON, and an HTML parser
+reading it inside a <script>), and by running it in Node: the literals themselves, and the real
+map scripts against a stand-in for Leaflet and the DOM (tests/map_script.py)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+from html.parser import HTMLParser
+
+import pytest
+
+from recsys.serving.search import Recommendation
+from tests.hostile import HOSTILE_TEXTS
+from tests.map_script import NODE, map_script, overlay_script, run_in_node, script_data
+from ui import map_view
+from ui.map_view import js_literal
+
+pytestmark = pytest.mark.unit
+needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+# The catalogue's texts, plus the dangerous characters alone (a lone surrogate is a valid
+# JavaScript string, and a name read back from JSON can hold one).
+TEXTS = HOSTILE_TEXTS + ["\u2028", "\u2029", "`", "${", "}", "</", "</SCRIPT >", "<!--", "-->", "\\", '"', "'",
+                         "\n\r\t\x00", "_x_", "\ud83d", "\udc4d"]
+# Characters that end or change a JavaScript string, a template literal, a <script> element or
+# an HTML attribute, or that streamlit-folium's regular expressions rewrite (``_[a-z0-9]+``).
+NEVER_RAW = ["<", ">", "/", "`", "$", "{", "}", "'", "&", "=", "_", "\n", "\r", "\u2028", "\u2029", "\x00"]
+LITERAL = re.compile(r'"(?:[A-Za-z0-9 ]|\\u[0-9a-f]{4})*"')
+# Raw fragments of the hostile texts that must not appear anywhere in a script the map sends (their
+# words may: letters stay letters).
+NEVER_IN_SCRIPT = ["</", "<script", "<img", "<svg", "onerror=", "onload=", "${", "`", "window.__pwn", "\u2028",
+                   "\u2029", "{{7"]
+
+
+def utf16_hex(text: str) -> str:
+    return text.encode("utf-16-be", "surrogatepass").hex()
+
+
+def decode_by_hand(literal: str) -> str:
+    """What a JavaScript engine makes of a literal of LITERAL's grammar: each character as it is,
+    each \\uXXXX one UTF-16 code unit."""
+    units = [int(t[2:], 16) if t.startswith("\\u") else ord(t) for t in re.findall(r"\\u[0-9a-f]{4}|.", literal[1:-1])]
+    return b"".join(u.to_bytes(2, "big") for u in units).decode("utf-16-be", "surrogatepass")
+
+
+class _Events(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.events: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.events.append(("start", tag))
+
+    def handle_endtag(self, tag):
+        self.events.append(("end", tag))
+
+    def handle_data(self, data):
+        self.events.append(("data", data))
+
+    def handle_comment(self, data):
+        self.events.append(("comment", data))
+
+
+def html_events(page: str) -> list[tuple]:
+    parser = _Events()
+    parser.feed(page)
+    parser.close()
+    return parser.events
+
+
+# -- js_literal on every hostile text ------------------------------------------------------------
+
+@pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
+def test_js_literal_is_plain_escapes_that_decode_to_exactly_the_text(text):
+    out = js_literal(text)
+    assert LITERAL.fullmatch(out), out[:200]  # a JavaScript (and JSON) string literal, ASCII only
+    assert decode_by_hand(out) == text
+    assert json.loads(out) == text
+
+
+@pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
+def test_js_literal_can_never_end_a_script_element_or_a_template_literal(text):
+    out = js_literal(text)
+    assert [c for c in NEVER_RAW if c in out] == []
+    page = f"<script>var x = {out};</script><p>after</p>"
+    assert html_events(page) == [("start", "script"), ("data", f"var x = {out};"), ("end", "script"),
+                                 ("start", "p"), ("data", "after"), ("end", "p")]
+
+
+@needs_node
+def test_js_literal_evaluates_back_to_exactly_the_text_in_javascript():
+    """Node parses each literal as written: as an expression, inside a template literal (where
+    ``${`` would run and a backtick would end it) and through JSON.parse; each gives the text back
+    code unit for code unit, and nothing in them ran."""
+    hex_of = "s => Array.from({length: s.length}, (_, i) => s.charCodeAt(i).toString(16).padStart(4, '0')).join('')"
+    rows = []
+    for text in TEXTS:
+        out = js_literal(text)
+        rows.append(f"[hex({out}), hex(`{out}`), hex(JSON.parse({json.dumps(out)}))]")
+    program = f"const hex = {hex_of};\nconst rows = [\n" + ",\n".join(rows) + "\n];\n" \
+              "process.stdout.write(JSON.stringify({rows: rows, pwn: typeof globalThis.__pwn}));"
+    done = subprocess.run([NODE, "-"], input=program, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert result["pwn"] == "undefined"
+    for text, (expression, template, parsed) in zip(TEXTS, result["rows"], strict=True):
+        want = utf16_hex(text)
+        assert expression == want and parsed == want, text[:80]
+        assert template == utf16_hex('"' + text + '"'), text[:80]  # the quotes and the text, inert
+
+
+def test_js_literal_values_other_than_text():
+    assert js_literal(None) == "null" and js_literal(True) == "true" and js_literal(False) == "false"
+    assert js_literal(7) == "7" and js_literal(-0.0) == "-0.0" and js_literal(1e308) == "1e+308"
+    value = {"lat": 37.7, "lon": -122.4, "rank": 1, "lines": ["a</script>", "", "`${x}`"], "n": None}
+    out = js_literal(value)
+    assert json.loads(out) == value and "<" not in out and "`" not in out and "$" not in out
+    assert json.loads(js_literal({1: "k"})) == {"1": "k"}  # keys are text too
+    assert json.loads(js_literal(("a", 1))) == ["a", 1]
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match="not a finite number"):
+            js_literal([1, bad])
+    for bad in (b"bytes", object(), {1, 2}):
+        with pytest.raises(TypeError, match="cannot put a"):
+            js_literal(bad)
+
+
+# -- the scripts the map really sends ------------------------------------------------------------
+
+def rec(name: str, cuisines: list[str], open_until: str, lat: float = 37.76, lon: float = -122.42) -> Recommendation:
+    return Recommendation(dict(item_id="x", name=name, address="", lat=lat, lon=lon, cuisines=cuisines, price=2,
+                               rating=4.0), distance_m=10.0, score=1.0, open_until=open_until, reason="")
+
+
+def hostile_recs() -> list[Recommendation]:
+    return [rec(text, [text, "pizza"], text, 37.70 + i * 1e-3, -122.45 + i * 1e-3) for i, text in enumerate(TEXTS)]
+
+
+def _raw_fragments(script: str) -> list[str]:
+    lower = script.lower()
+    return [f for f in NEVER_IN_SCRIPT if f.lower() in lower]
+
+
+def test_the_overlay_script_carries_every_popup_field_as_data_only():
+    recs = hostile_recs()
+    m = map_view.base_map((37.77, -122.42), 13, [])
+    script = overlay_script(m, map_view.overlay((37.76, -122.42), 1500, recs))
+    assert _raw_fragments(script) == []
+    picks = script_data(script, "picks")
+    assert [p["rank"] for p in picks] == list(range(1, len(recs) + 1))
+    for pick, r in zip(picks, recs, strict=True):
+        assert (pick["lat"], pick["lon"]) == (r.lat, r.lon)
+        name, cuisines, _, open_until = pick["lines"]
+        assert name == r.name and cuisines == f"{r.name}, pizza" and open_until == r.open_until
+
+
+def test_every_popup_field_is_escaped_where_the_map_puts_it():
+    """Moved from the popup_html test (the map never called popup_html): markup in the name, a
+    cuisine and the hours reaches the overlay script only as escapes."""
+    script = overlay_script(map_view.base_map((37.77, -122.42), 13, []),
+                            map_view.overlay((0.0, 0.0), 100, [rec("<script>x</script>", ["<i>c</i>"], "<b>late</b>")]))
+    assert "<script>" not in script and "<i>" not in script and "<b>late" not in script
+    assert script_data(script, "picks")[0]["lines"][:2] == ["<script>x</script>", "<i>c</i>"]
+
+
+@needs_node
+def test_the_overlay_shows_every_hostile_field_as_text_when_it_runs():
+    recs = hostile_recs()
+    m = map_view.base_map((37.77, -122.42), 13, [])
+    drawn = run_in_node(overlay_script(m, map_view.overlay((37.76, -122.42), 1500, recs)))
+    assert drawn["markup"] == [] and drawn["pwn"] == "undefined"
+    pin, *picks = drawn["markers"]
+    assert pin["at"] == [37.76, -122.42] and pin["tooltips"][0]["text"] == "Your pin"
+    assert len(picks) == len(recs)
+    for rank, (pick, r) in enumerate(zip(picks, recs, strict=True), start=1):
+        assert pick["at"] == [r.lat, r.lon]
+        assert [t["text"] for t in pick["tooltips"]] == [f"{rank}. {r.name}"]
+        (popup,) = pick["popups"]
+        assert [(c["tag"], c["text"]) for c in popup["children"]] == [
+            ("b", r.name), ("div", f"{r.name}, pizza"), ("div", "$$ · 4.0★ · 10 m"), ("div", r.open_until)]
+
+
+def test_the_base_map_script_carries_every_name_as_data_only():
+    points = [(37.70 + i * 1e-3, -122.45, text) for i, text in enumerate(TEXTS)]
+    script = map_script(map_view.base_map((37.77, -122.42), 13, points))
+    assert _raw_fragments(script) == []
+    assert script_data(script, "rows") == [[lat, lon, name] for lat, lon, name in points]
+
+
+@needs_node
+def test_the_base_map_shows_every_name_as_text_when_it_runs():
+    points = [(37.70 + i * 1e-3, -122.45, text) for i, text in enumerate(TEXTS)]
+    drawn = run_in_node(map_script(map_view.base_map((37.77, -122.42), 13, points)))
+    assert drawn["markup"] == [] and drawn["pwn"] == "undefined"
+    dots = [d for d in drawn["markers"] if d["placeName"] is not None]
+    assert [d["placeName"] for d in dots] == TEXTS
+    assert [[t["text"] for t in d["tooltips"]] for d in dots] == [[text] for text in TEXTS]
