@@ -56,8 +56,8 @@ def quality(dataset, model: TwoTowerRecommender) -> None:
             f"{tt / max(recall['content-only'], 1e-9):.1f}x content")
         row("quality", f"Recall@10 seed recipe, {split}", f"{recall['seed recipe (cosine, random labels)']:.4f}")
         if split == "random":
-            row("training", "train demo model to best val recall (s)", f"{candidate.info['train_seconds']:.1f}",
-                "target 60 s", f"best epoch {candidate.info['best_epoch']}")
+            row("training", "train demo model to best val recall (s)", f"{candidate.card.train_seconds:.1f}",
+                "target 60 s", f"best epoch {candidate.card.best_epoch}")
 
 
 def scaled_catalogue(items: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from ui.state import (
     DEFAULT_CENTER,
     HOODS,
     MAX_HOW_MANY,
+    MAX_SESSION_FEEDBACK,
     PRICE_LABELS,
     RADIUS_STEPS_M,
     from_params,
@@ -109,7 +110,8 @@ with controls:
             st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key="adhoc_bracket")
 
 view = view_from_widgets(ss, user_id)
-ss[ADHOC_KEPT] = {"adhoc_likes": list(view.likes), "adhoc_bracket": view.bracket}
+ss[ADHOC_KEPT] = {"adhoc_likes": list(view.likes), "adhoc_bracket": view.bracket,
+                  "adhoc_liked": list(view.liked), "adhoc_hidden": list(view.hidden)}
 if not user_id:
     profile = view.profile()
 sync_url(view)
@@ -123,7 +125,8 @@ try:
     if more_like:
         results = guard(service.more_like, more_like, query)
     else:
-        results = guard(service.recommend, query, user_id=user_id or None, profile=profile)
+        results = guard(service.recommend, query, user_id=user_id or None, profile=profile,
+                        **({} if user_id else {"liked": view.liked, "hidden": view.hidden}))
 except (ValueError, LookupError) as exc:
     st.warning(str(exc))
 if results is not None:
@@ -202,6 +205,15 @@ if results is not None:
                                            ("liked", "Liked it", ":material/thumb_up:"),
                                            ("not_for_me", "Not for me", ":material/thumb_down:")):
                     if st.button(label, key=f"fb-{event}", icon=icon):
-                        if guard(service.record_feedback, user_id or "anonymous", target, event):
+                        if user_id:  # a saved profile: its history and vector change in Redis
+                            done = guard(service.record_feedback, user_id, target, event)
+                        else:  # the ad-hoc profile: its session feedback lives in the view (and the link)
+                            keep, drop = ("adhoc_hidden", "adhoc_liked") if event == "not_for_me" \
+                                else ("adhoc_liked", "adhoc_hidden")
+                            ss[keep] = [*[i for i in ss.get(keep, []) if i != target], target][-MAX_SESSION_FEEDBACK:]
+                            ss[drop] = [i for i in ss.get(drop, []) if i != target]
+                            done = True
+                        if done:
                             # the toast renders Markdown, so it names the pick by rank, not by its name
                             st.toast(f"Recorded “{label}” for pick {list(names).index(target) + 1}.")
+                            st.rerun()  # the picks follow at once: re-ranked, a "not for me" gone

@@ -7,31 +7,31 @@ import re
 import pandas as pd
 import streamlit as st
 
+from recsys.ml.evaluation import CURVE_KEY
 from recsys.ml.training import TrainConfig, describe_cold_mix
 from ui.router import start_page
 from ui.services import guard
 
 service = start_page("Model")
 model = service.model
-info = model.info
+card = model.card
 tower = model.config.tower
 
 st.subheader("Model card")
-counts = info.get("counts", {})
+counts = card.counts
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Model id", service.loaded.model_id)
 c2.metric("Trained on", f"{counts.get('interactions', 0):,} visits")
-c3.metric("Training time", f"{info.get('train_seconds', 0):.1f} s")
-c4.metric("Best epoch", info.get("best_epoch", "?"))
-selection = info.get("selection") or {}
-kind = {"features + ids": f"features + id embeddings {tower.id_dim}-d", "features only": "features only",
-        "ids only": f"ids only (matrix factorisation, {tower.id_dim}-d ids)"}.get(
-    selection.get("chosen", ""), f"id embeddings {tower.id_dim}-d" if tower.id_dim else "features only")
+c3.metric("Training time", f"{card.train_seconds:.1f} s")
+c4.metric("Best epoch", card.best_epoch or "?")
+selection = card.selection
+kind = ("features" + (f" + the newest {tower.history_len} visits ({tower.history_dim}-d each)" if tower.history_dim else "")
+        + (f" + id embeddings {tower.id_dim}-d" if tower.id_dim else ""))
 bias = ("a learned item bias (popularity) added to the score, served with the items' log-popularity as two "
         "extra vector slots"
         if tower.item_bias else "no item bias (pure cosine)")
-st.caption(f"Trained {info.get('trained_at', '?')} on {counts.get('users', '?')} users × {counts.get('items', '?')} "
-           f"restaurants (data fingerprint `{info.get('data_fingerprint', '?')}`); loaded from `{service.loaded.path}`. "
+st.caption(f"Trained {card.trained_at or '?'} on {counts.get('users', '?')} users × {counts.get('items', '?')} "
+           f"restaurants (data fingerprint `{card.data_fingerprint or '?'}`). "
            f"Two towers (MLP {tower.hidden}, {kind}) → {tower.embedding_dim}-d unit vectors, {bias}; "
            f"in-batch softmax with logQ correction, temperature {model.config.temperature}.")
 if selection:
@@ -41,12 +41,9 @@ if selection:
              "stopped early": v.get("pruned", "")}
             for name, v in selection.get("variants", {}).items()]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    if selection.get("skipped_for_time"):
-        st.caption(f"Not trained (time budget of {selection.get('budget_seconds', 0):.0f} s): "
-                   + ", ".join(selection["skipped_for_time"]) + ".")
 if tower.item_bias:
     # What is served comes from the validated config; the card's record is only shown as text.
-    cold = info.get("cold_mix") if isinstance(info.get("cold_mix"), dict) else {}
+    cold = card.cold_mix
     recalls = cold.get("val_cold") if isinstance(cold.get("val_cold"), dict) else {}
     tried = ", ".join(f"({mix}) {recall:.4f}" for mix, recall in recalls.items()  # numbers only reach Markdown
                       if re.fullmatch(r"[0-9.,e+-]{1,40}", str(mix)) and isinstance(recall, (int, float))
@@ -58,7 +55,7 @@ if tower.item_bias:
         st.text(cold["reason"])
 with st.expander("Training configuration and history"):
     st.json(model.config.to_json())
-    history = pd.DataFrame(info.get("history", []))
+    history = pd.DataFrame(card.history)
     if not history.empty:
         curves = [c for c in ("val_recall", "val_warm", "val_cold") if c in history]
         st.line_chart(history.set_index("epoch")[curves] if curves else history.set_index("epoch"))
@@ -72,6 +69,16 @@ split_names = {"random": "warm users (random holdout)", "cold-users": "cold-star
                "time": "latest visits (time split)"}
 for split, rows in metrics.items():
     table = pd.DataFrame(rows)
+    if split == CURVE_KEY:
+        st.markdown("**Cold-start curve**: new users' Recall@10 after their first n visits (held-out users; "
+                    "their first n visits given as history, the rest to be found)")
+        metric = next((c for c in table.columns if c.startswith("recall@")), None)
+        if metric and {"revealed", "model"} <= set(table.columns):
+            wide = table.pivot(index="revealed", columns="model", values=metric)
+            left, right = st.columns([2, 3])
+            left.dataframe(wide.reset_index(), hide_index=True, width="stretch")
+            right.line_chart(wide, x_label="visits revealed", y_label=f"Recall@{metric.split('@')[1]}")
+        continue
     metric = next((c for c in table.columns if c.startswith("recall@")), None)
     st.markdown(f"**{split_names.get(split, split)}**")
     left, right = st.columns([3, 2])
@@ -112,8 +119,8 @@ if submitted:
     bar.empty()
     if loaded:
         st.session_state["model_retrained"] = (
-            f"Now serving model {loaded.model_id} ({loaded.model.info.get('selection', {}).get('chosen', 'trained')}, "
-            f"best epoch {loaded.model.info.get('best_epoch')}); its metrics against the baselines are above.")
+            f"Now serving model {loaded.model_id} ({loaded.model.card.selection.get('chosen', 'trained')}, "
+            f"best epoch {loaded.model.card.best_epoch}); its metrics against the baselines are above.")
         st.rerun()  # the card, the metrics and the sidebar all show the new model
 
 

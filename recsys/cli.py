@@ -105,17 +105,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     model = TwoTowerRecommender(cfg, progress).fit(dataset)
     bar.close()
     model.save(args.out)
-    best = model.info["history"][model.info["best_epoch"] - 1] if model.info["best_epoch"] else {}
-    variants = ", ".join(f"{name} {score:.4f}" for name, score in model.info["validation_recall"].items())
-    print(f"trained in {model.info['train_seconds']:.1f} s; best epoch {model.info['best_epoch']} "
-          f"(validation recall@{cfg.eval_k} {best.get('val_recall', float('nan')):.4f}; {variants}); "
-          f"saved to {args.out}")
+    card = model.card
+    variants = ", ".join(f"{name} {score:.4f}" for name, score in card.validation_recall.items())
+    skipped = "; ".join(f"{n} {reason}" for reason, n in card.data_problems.items())
+    print(f"trained in {card.train_seconds:.1f} s; best epoch {card.best_epoch} "
+          f"(validation recall@{cfg.eval_k} {card.best_record.get('val_recall', float('nan')):.4f}; {variants}); "
+          + (f"events skipped: {skipped}; " if skipped else "") + f"saved to {args.out}")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recsys.data.demo import load_oracle
-    from recsys.ml.evaluation import baselines, compare, make_split
+    from recsys.ml.baselines import EaseRecommender, PopularRecommender
+    from recsys.ml.evaluation import CURVE_KEY, baselines, cold_start_curve, compare, make_split
     from recsys.ml.two_tower import TwoTowerRecommender, seed_recipe_baseline
 
     dataset = _load_any_dataset(args.dataset)
@@ -131,11 +133,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                         max_users=args.max_users, on_model=lambda name: print(f"  fitting {name}", file=sys.stderr))
         tables.append(table)
         print(table.to_markdown(index=False, floatfmt=".4f"))
+    print("cold-start curve: held-out users given their first n interactions as history", file=sys.stderr)
+    curve = cold_start_curve(dataset, [PopularRecommender(), EaseRecommender(), TwoTowerRecommender(trained.config)],
+                             k=args.k, max_users=args.max_users,
+                             on_model=lambda name: print(f"  fitting {name}", file=sys.stderr))
+    print(curve.pivot(index="revealed", columns="model", values=f"recall@{args.k}").reset_index()
+          .to_markdown(index=False, floatfmt=".4f"))
     if not args.no_write:
         path = Path(args.model) / "metrics.json"
         metrics = json.loads(path.read_text()) if path.is_file() else {}
         for table in tables:
             metrics[table["split"].iat[0]] = table.to_dict("records")
+        metrics[CURVE_KEY] = curve.to_dict("records")
         path.write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return 0
 
@@ -163,9 +172,10 @@ def cmd_recommend_batch(args: argparse.Namespace) -> int:
         exclude = dataset.interactions.groupby("user_id")["item_id"].agg(set).to_dict()
     rows = []
     item_vectors = model.embed_items(dataset.items)
+    model.set_catalogue(dataset.items)  # a user's history is their interactions in the dataset
     for start in range(0, len(users), 2048):
         chunk = users.iloc[start:start + 2048]
-        scores = model.embed_users(chunk) @ item_vectors.T
+        scores = model.embed_users(chunk, dataset.interactions) @ item_vectors.T
         ranked = top_k(scores, dataset.items["item_id"].to_numpy(), chunk["user_id"].tolist(), args.k, exclude)
         rows += [(user, rank, item, score) for user, row in zip(chunk["user_id"], ranked)
                  for rank, (item, score) in enumerate(row, start=1)]

@@ -78,7 +78,7 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
             checks.append(Check("orphaned index data", False, str(exc), "free disk space, then run doctor again"))
     try:
         model = TwoTowerRecommender.load(settings.model_dir)
-        checks.append(Check("model", True, f"{settings.model_dir} (trained {model.info.get('trained_at', '?')}, "
+        checks.append(Check("model", True, f"{settings.model_dir} (trained {model.card.trained_at or '?'}, "
                                            f"dim {model.dim})"))
     except ModelArtifactError as exc:
         checks.append(Check("model", False, str(exc), "run `make model` to retrain the shipped demo model"))

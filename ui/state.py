@@ -15,6 +15,7 @@ from recsys.serving.query_link import (  # noqa: F401  (the names pages use, in 
     DEFAULT_CENTER,
     HOODS,
     MAX_HOW_MANY,
+    MAX_SESSION_FEEDBACK,
     PRICE_LABELS,
     RADIUS_STEPS_M,
     View,
@@ -30,9 +31,13 @@ WIDGETS = {"lat": "w_lat", "lon": "w_lon", "radius_m": "w_radius", "day": "w_day
            "open_only": "w_open", "must_have": "w_need", "likes": "adhoc_likes", "bracket": "adhoc_bracket"}
 
 
+# View fields kept in session state without a widget: an ad-hoc profile's feedback this session.
+SESSION = {"liked": "adhoc_liked", "hidden": "adhoc_hidden"}
+
+
 def view_to_widgets(view: View, labels: set[str]) -> dict:
-    """Widget values that show ``view`` (likes limited to the labels the catalogue offers)."""
-    values = {key: getattr(view, name) for name, key in WIDGETS.items()}
+    """Widget (and session) values that show ``view`` (likes limited to the labels the catalogue offers)."""
+    values = {key: getattr(view, name) for name, key in {**WIDGETS, **SESSION}.items()}
     values["w_time"] = dtime(*(int(x) for x in view.time.split(":")))
     values["adhoc_likes"] = [like for like in view.likes if like in labels]
     return values
@@ -46,7 +51,8 @@ def view_from_widgets(state, user: str) -> View:
                 day=int(values["day"]), time=values["time"].strftime("%H:%M"), price=(int(price[0]), int(price[1])),
                 min_rating=float(values["min_rating"]), cuisines=list(values["cuisines"]), k=int(values["k"]),
                 open_only=bool(values["open_only"]), must_have=list(values["must_have"]), user=user,
-                likes=list(values["likes"]), bracket=values["bracket"])
+                likes=list(values["likes"]), bracket=values["bracket"],
+                liked=list(state.get(SESSION["liked"], [])), hidden=list(state.get(SESSION["hidden"], [])))
 
 
 def sync_url(view: View) -> None:

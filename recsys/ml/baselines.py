@@ -321,6 +321,90 @@ class EaseRecommender(Recommender):
         return model
 
 
+class SegmentPopularRecommender(Recommender):
+    """"Popular among users like you": the most interacted items among training users who share
+    this user's value of one profile field (categorical or multi-label), the field chosen on
+    held-out users; users with an unknown value get the global counts. What a new user's list
+    must at least match wherever a profile field says something."""
+
+    name = "segment popular"
+    VALIDATION_SHARE = 0.2
+
+    def __init__(self, column: str | None = None, seed: int = 0):
+        self.column, self.seed = column, seed
+        self.counts: dict[str, dict[str, float]] = {}  # value -> item -> count
+        self.values: dict[str, list[str]] = {}  # user -> their values of the column (training users)
+        self.popular = PopularRecommender()
+        self.chosen: dict = {}
+
+    @staticmethod
+    def _values(frame: pd.DataFrame, column: str) -> pd.Series:
+        return frame.set_index("user_id")[column].map(split_multilabel)
+
+    def _fit_column(self, inter: pd.DataFrame, users: pd.DataFrame, column: str) -> dict[str, dict[str, float]]:
+        values = self._values(users, column)
+        joined = inter.assign(value=inter["user_id"].map(values)).explode("value").dropna(subset=["value"])
+        return {v: g.groupby("item_id")["weight"].sum().to_dict() for v, g in joined.groupby("value")}
+
+    def fit(self, train: Dataset) -> "SegmentPopularRecommender":
+        self.popular.fit(train)
+        candidates = [c for c, kind in train.schema.users.items() if kind in ("categorical", "multilabel")]
+        column = self.column
+        if column is None and candidates:
+            column = self._choose(train, candidates)
+        self.column = column
+        if column is not None:
+            self.counts = self._fit_column(train.interactions, train.users, column)
+            self.values = self._values(train.users, column).to_dict()
+        return self
+
+    def _choose(self, train: Dataset, candidates: list[str]) -> str | None:
+        rng = np.random.default_rng(self.seed)
+        users = train.interactions["user_id"].unique()
+        held = set(rng.choice(users, size=max(1, int(len(users) * self.VALIDATION_SHARE)), replace=False))
+        is_held = train.interactions["user_id"].isin(held)
+        part = train.with_interactions(train.interactions[~is_held])
+        relevant = train.interactions[is_held].groupby("user_id")["item_id"].agg(set)
+        people = train.users.set_index("user_id").loc[relevant.index].reset_index()
+        recalls = {}
+        for column in [None, *candidates]:
+            model = SegmentPopularRecommender(column=column) if column else PopularRecommender()
+            if column:
+                model.popular.fit(part)
+                model.counts, model.values = self._fit_column(part.interactions, part.users, column), {}
+                model.column = column
+            else:
+                model.fit(part)
+            ranked = model.recommend(people, train.items, 10)
+            recalls[column or "(none: most popular)"] = float(np.mean(
+                [len({i for i, _ in row} & rel) / len(rel) for row, rel in zip(ranked, relevant)]))
+        best = max(recalls, key=lambda c: (recalls[c], c == "(none: most popular)"))
+        self.chosen = {"chosen": best, "validation_recall@10": recalls}
+        return None if best == "(none: most popular)" else best
+
+    def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
+        out = self.popular.score(users, items)
+        if self.column is None or self.column not in users.columns:
+            return out
+        scale = max(max(self.popular.counts.values(), default=1.0), 1.0)
+        rows: dict[str, np.ndarray] = {}  # value -> its counts over these items, built once per call
+        for r, labels in enumerate(users[self.column].map(split_multilabel)):
+            known = [v for v in labels if v in self.counts]
+            if known:  # segment counts first, the global ones (scaled below 1) break ties
+                for v in known:
+                    if v not in rows:
+                        rows[v] = items["item_id"].map(self.counts[v]).fillna(0.0).to_numpy(np.float32)
+                out[r] = sum(rows[v] for v in known) + out[r] / (scale + 1.0)
+        return out
+
+    def state(self) -> dict:
+        return {"column": self.column, "counts": self.counts, "popular": self.popular.state()}
+
+    def load_state(self, state: dict) -> None:
+        self.column, self.counts = state["column"], state["counts"]
+        self.popular.load_state(state["popular"])
+
+
 def geo_columns(kinds: dict[str, str]) -> tuple[str, str] | None:
     for col, kind in kinds.items():
         if kind == "geo":

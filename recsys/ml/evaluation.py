@@ -18,16 +18,20 @@ import pandas as pd
 from recsys.data.contract import Dataset
 from recsys.ml.baselines import (
     ContentRecommender,
+    EaseRecommender,
     MatrixFactorizationRecommender,
     NearestRecommender,
     OracleRecommender,
     PopularRecommender,
     RandomRecommender,
     Recommender,
+    SegmentPopularRecommender,
     geo_columns,
 )
 
 SPLITS = ("random", "time", "cold-users", "cold-items")
+CURVE_REVEALS = (0, 1, 3, 5, 10)  # interactions revealed to a new user's history on the cold-start curve
+CURVE_KEY = "cold-start curve"  # the curve's rows' key in metrics.json
 
 
 @dataclass
@@ -113,8 +117,9 @@ def evaluate_recommender(model: Recommender, split: Split, k: int = 10, exclude_
 
 def baselines(dataset: Dataset, oracle: dict | None = None,
               seed_recipe: Callable[[], Recommender] | None = None) -> list[Recommender]:
-    models: list[Recommender] = [RandomRecommender(), PopularRecommender(), ContentRecommender(),
-                                 MatrixFactorizationRecommender("bpr"), MatrixFactorizationRecommender("als")]
+    models: list[Recommender] = [RandomRecommender(), PopularRecommender(), SegmentPopularRecommender(),
+                                 ContentRecommender(), MatrixFactorizationRecommender("bpr"),
+                                 MatrixFactorizationRecommender("als"), EaseRecommender()]
     if geo_columns(dataset.schema.users) and geo_columns(dataset.schema.items):
         models.append(NearestRecommender())
     if seed_recipe is not None:
@@ -146,12 +151,58 @@ def quick_evaluation(dataset: Dataset, candidate: Callable[[], Recommender], k: 
                      on_model: Callable[[str, str], None] | None = None) -> dict[str, list[dict]]:
     """metrics.json for a freshly trained model: ``candidate()`` (a new, unfitted copy of its
     recipe) refitted on each quick split's training part and compared with the baselines that
-    need no extra data (most popular, content-only, BPR, ALS). {split: [row per model]}."""
-    models = [PopularRecommender(), ContentRecommender(), MatrixFactorizationRecommender("bpr"),
-              MatrixFactorizationRecommender("als")]
+    need no extra data (most popular, segment popular, content-only, BPR, ALS, EASE^R), and the
+    cold-start curve. {split or CURVE_KEY: [row per model (and n revealed)]}."""
+    models = [PopularRecommender(), SegmentPopularRecommender(), ContentRecommender(),
+              MatrixFactorizationRecommender("bpr"), MatrixFactorizationRecommender("als"), EaseRecommender()]
     out = {}
     for split in QUICK_SPLITS:
         table = compare(dataset, [*models, candidate()], split, k=k, max_users=max_users,
                         on_model=(lambda name, s=split: on_model(s, name)) if on_model else None)
         out[split] = table.to_dict("records")
+    curve = cold_start_curve(dataset, [PopularRecommender(), EaseRecommender(), candidate()], k=k, max_users=max_users,
+                             on_model=(lambda name: on_model(CURVE_KEY, name)) if on_model else None)
+    out[CURVE_KEY] = curve.to_dict("records")
     return out
+
+
+def cold_start_curve(dataset: Dataset, models: list[Recommender], reveals: tuple[int, ...] = CURVE_REVEALS,
+                     k: int = 10, fraction: float = 0.2, seed: int = 0, max_users: int | None = 2000,
+                     on_model: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Recall@K of brand-new users as they act: a share of users is held out entirely, each
+    model is fitted without them, then each held-out user's first n interactions (by time where
+    the log has times, else in a seeded random order) are given as their history and the rest
+    are to be found, for every n of ``reveals``. Only users with more than max(reveals)
+    interactions count, so every point of the curve is the same people. One row per model and n."""
+    split = make_split(dataset, "cold-users", fraction=fraction, seed=seed)
+    events = split.test
+    if dataset.has_timestamps:
+        events = events.sort_values(["user_id", "timestamp"], kind="stable")
+    else:
+        events = events.sample(frac=1.0, random_state=seed).sort_values("user_id", kind="stable")
+    counts = events.groupby("user_id")["item_id"].transform("size")
+    events = events[counts > max(reveals)]
+    users = split.train.users.set_index("user_id").loc[events["user_id"].unique()].reset_index()
+    if max_users and len(users) > max_users:
+        users = users.sample(max_users, random_state=seed).reset_index(drop=True)
+        events = events[events["user_id"].isin(users["user_id"])]
+    order = events.groupby("user_id").cumcount()
+    rows = []
+    for model in models:
+        if on_model:
+            on_model(model.name)
+        model.fit(split.train)
+        for n in reveals:
+            revealed, rest = events[order < n], events[order >= n]
+            relevant = rest.groupby("user_id")["item_id"].agg(set)
+            exclude = revealed.groupby("user_id")["item_id"].agg(set).to_dict()
+            ranked = []
+            for start in range(0, len(users), 1024):
+                chunk = users.iloc[start:start + 1024]
+                ranked += [[item for item, _ in row]
+                           for row in model.recommend(chunk, split.candidates, k, exclude, history=revealed)]
+            metrics = ranking_metrics(ranked, [relevant.get(u, set()) or {"-"} for u in users["user_id"]], k,
+                                      len(split.candidates))
+            rows.append({"model": model.name, "revealed": n, f"recall@{k}": metrics[f"recall@{k}"],
+                         "users": len(users)})
+    return pd.DataFrame(rows)

@@ -119,7 +119,7 @@ class TwoTowerRecommender(Recommender):
             items = self._catalogue if self._catalogue is not None else pd.DataFrame({"item_id": []})
             model = self._require()
             with torch.no_grad():
-                table = model.history_table(self.item_spec.transform(items))
+                table = model.history_table(self.item_spec.transform(items), with_taste=True)
             index = {str(v): i for i, v in enumerate(items["item_id"])}
             self._table = (index, table if table is not None else torch.zeros(0, 0))
         return self._table
@@ -139,7 +139,8 @@ class TwoTowerRecommender(Recommender):
         index, table = self._history_table()
         rows, weights, _ = padded_histories([own.get(u) for u in users["user_id"]], index, self.history_len)
         if not len(table):  # an empty catalogue: nothing to read
-            table, weights = torch.zeros(1, self._require().history.ids.embedding_dim), torch.zeros_like(weights)
+            width = self.config.tower.history_dim + self.config.tower.embedding_dim
+            table, weights = torch.zeros(1, width), torch.zeros_like(weights)
         inputs.update(rows=rows, weights=weights)
         return inputs, table
 
@@ -241,7 +242,7 @@ class TwoTowerRecommender(Recommender):
             raise ModelArtifactError(f"the weights in {path / 'model.pt'} lack finite popularity counts (item_popularity) "
                                      "that its cold-user mix uses; retrain the model")
         model.temperature, model.cold_mix = out.config.temperature, tuple(out.config.cold_mix)
-        model.warm_popularity = out.config.warm_popularity
+        model.warm_popularity, model.feedback_weight = out.config.warm_popularity, out.config.feedback_weight
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
         out.card = ModelCard.from_json(config)

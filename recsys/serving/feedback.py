@@ -17,6 +17,7 @@ import redis
 
 from recsys.data.ids import check_id
 from recsys.serving.connection import redis_errors, text
+from recsys.serving.profile_store import UserStore, history_event
 
 FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
 MAX_EVENTS_ENV = "RECSYS_FEEDBACK_MAXLEN"
@@ -58,8 +59,10 @@ def valid_ids(members, key: str) -> list[str]:
 class FeedbackLog:
     """Feedback events in a Redis Stream; exported as interactions for the next training."""
 
-    def __init__(self, client: redis.Redis, namespace: str = "sfrec", max_events: int | None = None):
+    def __init__(self, client: redis.Redis, namespace: str = "sfrec", max_events: int | None = None,
+                 history: UserStore | None = None):
         self.client = client
+        self.history = history  # where each user's own history is kept (recsys.serving.profile_store)
         self.key = f"{namespace}:feedback"
         self.exported_key = f"{namespace}:feedback:exported"  # id of the last event export-feedback wrote
         self.ns = namespace
@@ -77,14 +80,18 @@ class FeedbackLog:
         if event not in FEEDBACK_EVENTS:
             raise ValueError(f"unknown feedback {event!r}; expected one of {', '.join(FEEDBACK_EVENTS)}")
         pipe = self.client.pipeline(transaction=True)
-        pipe.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event, "ts": f"{time.time():.3f}"})
+        now = time.time()
+        pipe.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event, "ts": f"{now:.3f}"})
+        if self.history is not None:  # the user's own history: what their vector is made from, at once
+            self.history.push_history(pipe, user_id, [history_event(item_id, FEEDBACK_EVENTS[event], now)])
         if event == "not_for_me":
             pipe.sadd(self.dismissed_key(user_id), item_id)
         else:
             pipe.srem(self.dismissed_key(user_id), item_id)
         pipe.xlen(self.key)
         pipe.get(self.exported_key)
-        entry, _, length, exported = pipe.execute()
+        replies = pipe.execute()
+        entry, length, exported = replies[0], replies[-2], replies[-1]
         if length > self.max_events and exported:
             self._trim(length - self.max_events, text(exported))
         return text(entry)

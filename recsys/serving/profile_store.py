@@ -3,11 +3,13 @@ current embedding and the model that produced it."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import datetime, timezone
 
 import numpy as np
+import pandas as pd
 import redis
 from redisvl.exceptions import RedisVLError
 from redisvl.index import SearchIndex
@@ -32,6 +34,34 @@ MAX_WORD_CHARS = 64  # longer words are stored and sent cut to this; the whole w
 # The profile fields Redis indexes (the record says which); a search lists these of each match.
 INDEXED = {f.name: f.index for f in PROFILE_RECORD if f.index}
 _TAG_ESCAPER = TokenEscaper(re.compile(TokenEscaper.TAG_ESCAPED_CHARS))
+# Events kept per user (a Redis list, newest last): far more than a user vector reads (the
+# model's history_len, 50 by default), so a run of "not for me" never empties what it reads,
+# and bounded, so a user with 10,000 events costs what one with 1,000 does.
+MAX_HISTORY_KEPT = 1000
+
+
+def history_event(item_id: str, weight: float, timestamp: float) -> str:
+    """One stored history event: weight 0 is "not for me" (it cancels earlier events of that item)."""
+    return json.dumps({"item_id": item_id, "weight": float(weight), "timestamp": float(timestamp)})
+
+
+def history_frame(user_id: str, raw: list) -> pd.DataFrame:
+    """A user's stored events as interactions (user_id, item_id, weight, timestamp), oldest first;
+    an item whose newest event is "not for me" is left out altogether. Unreadable entries are
+    skipped (nothing a reader can do about them, and they must not break an embedding)."""
+    events = []
+    for entry in raw or ():
+        try:
+            event = json.loads(entry)
+            events.append((str(event["item_id"]), float(event["weight"]), float(event["timestamp"])))
+        except (ValueError, KeyError, TypeError):
+            continue
+    frame = pd.DataFrame(events, columns=["item_id", "weight", "timestamp"])
+    if frame.empty:
+        return frame.assign(user_id=pd.Series(dtype=str))
+    last = frame.groupby("item_id")["weight"].transform("last")
+    frame = frame[last > 0]
+    return frame.assign(user_id=user_id)[["user_id", "item_id", "weight", "timestamp"]]
 
 
 def name_words(text: str) -> list[str]:
@@ -64,6 +94,35 @@ class UserStore:
 
     def key(self, user_id: str) -> str:
         return f"{self.ns}:user:{user_id}"
+
+    def history_key(self, user_id: str) -> str:
+        return f"{self.ns}:history:{user_id}"
+
+    @redis_errors
+    def histories(self, user_ids: list[str], newest: int) -> dict[str, pd.DataFrame]:
+        """Each user's newest events (at most 4 x ``newest``, so "not for me" entries cannot crowd
+        out what the model reads), in one round trip."""
+        if not user_ids or newest <= 0:
+            return {u: history_frame(u, []) for u in user_ids}
+        pipe = self.client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.lrange(self.history_key(user_id), -4 * newest, -1)
+        return {u: history_frame(u, raw) for u, raw in zip(user_ids, pipe.execute())}
+
+    def push_history(self, pipe, user_id: str, events: list[str]) -> None:
+        """Queue ``events`` (history_event strings) onto a user's history in ``pipe``, capped."""
+        if events:
+            pipe.rpush(self.history_key(user_id), *events)
+            pipe.ltrim(self.history_key(user_id), -MAX_HISTORY_KEPT, -1)
+
+    @redis_errors
+    def set_embedding(self, user_id: str, embedding: np.ndarray, model_version: str) -> bool:
+        """Replace a stored profile's vector (after its history changed); False if there is no profile."""
+        key = self.key(user_id)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.execute_command("JSON.SET", key, "$.embedding", json.dumps([float(x) for x in embedding]), "XX")
+        pipe.execute_command("JSON.SET", key, "$.model_version", json.dumps(model_version), "XX")
+        return bool(pipe.execute()[0])
 
     @redis_errors
     def ensure_index(self) -> None:
@@ -125,7 +184,7 @@ class UserStore:
 
     @redis_errors
     def delete(self, user_id: str) -> bool:
-        return bool(self.client.delete(self.key(user_id)))
+        return bool(self.client.delete(self.key(user_id), self.history_key(user_id)))
 
     @redis_errors
     def count(self) -> int:

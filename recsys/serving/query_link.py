@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from recsys.data.city import CITY
 from recsys.data.hours import DAYS
+from recsys.data.ids import check_id
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS, PRICE_RANGE, RATING_RANGE
 from recsys.serving.query import MAX_K, MAX_RADIUS_M, WIDER_RADII_M, Query
@@ -27,6 +28,9 @@ RADIUS_STEPS_M = tuple(sorted({*WIDER_RADII_M, 750, 1_500, 3_000, 7_500, 15_000,
 assert max(RADIUS_STEPS_M) == MAX_RADIUS_M and set(WIDER_RADII_M) <= set(RADIUS_STEPS_M)
 MAX_HOW_MANY = min(50, MAX_K)  # a link's (and the "How many" slider's) most picks; the search allows MAX_K
 DEFAULT_LIKES = ("italian", "cocktails")
+# Places an ad-hoc profile's link may carry as liked or hidden: the newest this many (a link must
+# stay a link, and the user tower reads far fewer).
+MAX_SESSION_FEEDBACK = 30
 DEFAULT_BRACKET = "middle"
 
 
@@ -51,6 +55,8 @@ class View:
     # The ad-hoc profile (used when no saved profile is chosen)
     likes: list[str] = field(default_factory=lambda: list(DEFAULT_LIKES))
     bracket: str = DEFAULT_BRACKET
+    liked: list[str] = field(default_factory=list)  # places liked or visited this session: its history
+    hidden: list[str] = field(default_factory=list)  # places marked "not for me" this session
 
     def when(self, tz: str) -> datetime:
         """The next moment (from today) that has this weekday and time, in ``tz``."""
@@ -161,6 +167,13 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
             view.bracket = params["bracket"]
         else:
             bad.append("bracket")
+    for name in ("liked", "hidden"):
+        if params.get(name):
+            try:
+                ids = [check_id(i, name) for i in params[name].split(",")]
+                setattr(view, name, list(dict.fromkeys(ids))[-MAX_SESSION_FEEDBACK:])
+            except ValueError:
+                bad.append(name)
     return view, list(dict.fromkeys(bad)), notes  # a parameter is named once, however it failed
 
 
@@ -179,4 +192,7 @@ def to_params(view: View) -> dict[str, str]:
     else:  # the ad-hoc profile travels with the link, so a new tab ranks the same way
         params["likes"] = ",".join(view.likes)
         params["bracket"] = view.bracket
+        for name in ("liked", "hidden"):
+            if getattr(view, name):
+                params[name] = ",".join(getattr(view, name)[-MAX_SESSION_FEEDBACK:])
     return params

@@ -102,10 +102,14 @@ def _format_distance(metres: float) -> str:
     return f"{metres:.0f} m away" if metres < 1000 else f"{metres / 1000:.1f} km away"
 
 
-def explain(item: dict, distance_m: float, open_until: str, likes: list[str]) -> str:
-    """A one-line reason a person can read: taste, distance, hours."""
+def explain(item: dict, distance_m: float, open_until: str, likes: list[str], liked: list[dict] | None = None) -> str:
+    """A one-line reason a person can read: what they did (a liked or visited place of the same
+    kitchen, newest first), taste, distance, hours."""
     shared = [c for c in item["cuisines"] if c in set(likes)]
-    if shared:
+    because = next((place for place in liked or () if set(place["cuisines"]) & set(item["cuisines"])), None)
+    if because is not None:
+        first = f"because you liked {because['name']}"
+    elif shared:
         first = f"matches your taste for {', '.join(shared[:2])}"
     elif item["rating"] >= 4.5:
         first = f"highly rated ({item['rating']:.1f}★)"
@@ -130,14 +134,17 @@ class Searcher:
         self.tz = tz
 
     def search(self, vector: np.ndarray, query: Query, likes: list[str] | None = None,
-               known_cuisines: list[str] | None = None) -> Results:
+               known_cuisines: list[str] | None = None, liked: list[dict] | None = None) -> Results:
+        """The k best places for ``vector`` that pass every filter of ``query``. ``likes`` (the
+        profile's cuisines) and ``liked`` (places from the user's history: name, cuisines) only
+        shape the reasons."""
         started = time.perf_counter()
         query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(known_cuisines)
         query.when = query.when or datetime.now(ZoneInfo(self.tz))
         live = self.store.live(fresh=False)
         found = self._within(live, vector, query)
-        items = [self._recommendation(row, distance, query, likes or []) for row, distance in found[:query.k]]
+        items = [self._recommendation(row, distance, query, likes or [], liked) for row, distance in found[:query.k]]
         matches = len(found) if len(found) < query.k else len(items)
         suggest = (lambda: self._why_few(live, query, matches)) if len(found) < query.k else None
         return Results(items=items, matches=matches, latency_ms=(time.perf_counter() - started) * 1000,
@@ -160,12 +167,13 @@ class Searcher:
                 return kept
             wanted = min(wanted * 4, MAX_CANDIDATES)
 
-    def _recommendation(self, row: dict, distance: float, query: Query, likes: list[str]) -> Recommendation:
+    def _recommendation(self, row: dict, distance: float, query: Query, likes: list[str],
+                        liked: list[dict] | None = None) -> Recommendation:
         item = parse_item(row)
         open_until = parse_hours(item["hours"]).open_until_text(query.when, self.tz) if query.open_only \
             else "hours not checked"
         return Recommendation(item, distance_m=round(distance, 1), score=round(1.0 - float(row["vector_distance"]), 4),
-                              open_until=open_until, reason=explain(item, distance, open_until, likes))
+                              open_until=open_until, reason=explain(item, distance, open_until, likes, liked))
 
     def _why_few(self, live: LiveIndex, query: Query, matches: int) -> tuple[str, int | None]:
         when = query.when.astimezone(ZoneInfo(self.tz)).strftime("%a %H:%M")

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -27,9 +28,17 @@ from recsys.data.record import PROFILE_FIELDS
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
 from recsys.ml.training import TrainConfig
 from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
-from recsys.serving.connection import check, client_url, connect, redis_errors, resolve_url, text
+from recsys.serving.connection import (
+    RedisUnavailableError,
+    check,
+    client_url,
+    connect,
+    redis_errors,
+    resolve_url,
+    text,
+)
 from recsys.serving.feedback import FeedbackLog, valid_ids
-from recsys.serving.profile_store import UserStore
+from recsys.serving.profile_store import UserStore, as_record, history_event, history_frame
 from recsys.serving.query import Query
 from recsys.serving.search import Results, Searcher
 from recsys.serving.status import IndexSummary, RedisStatus, redis_status
@@ -45,7 +54,10 @@ def _decoded(reply):
 
 # The layout of the served vectors (recsys.ml.network): part of the model id, so stored vectors of
 # another layout (an older release) are re-embedded and re-indexed, never mixed with new ones.
-VECTOR_LAYOUT = b"taste+bias+popularity"
+VECTOR_LAYOUT = b"taste+bias+popularity+history"
+ADHOC_USER = "ad-hoc"  # the user id an ad-hoc profile is embedded under (unknown to every model)
+LIKED_REASONS = 5  # recent places a reason may name ("because you liked ...")
+CATALOGUE_RECHECK_S = 1.0  # how stale the catalogue histories are read against may be (this process's own adds reset it)
 EMBEDDED_PROFILES_KEPT = 1024  # ad-hoc profiles whose vectors are remembered (a few KiB each)
 
 
@@ -102,11 +114,13 @@ class RecommenderService:
         self.restaurants = RestaurantStore(client, settings.namespace,
                                            layout=Layout(settings.storage, settings.vector_dtype))
         self.users = UserStore(client, settings.namespace)
-        self.feedback = FeedbackLog(client, settings.namespace)
+        self.feedback = FeedbackLog(client, settings.namespace, history=self.users)
         self.searcher = Searcher(self.restaurants, settings.timezone)
         self._cuisines: list[str] | None = None
         self._dataset: Dataset | None = None
         self._embedded: OrderedDict[tuple, np.ndarray] = OrderedDict()  # ad-hoc profile -> vector
+        self._served: tuple[str, pd.DataFrame] | None = None  # (catalogue version, catalogue) the model reads
+        self._served_checked = 0.0
         self._embed_lock = threading.Lock()  # one service serves every Streamlit session's thread
 
     @classmethod
@@ -186,7 +200,7 @@ class RecommenderService:
                 "model_id": loaded.model_id, "model_dir": str(loaded.path),
                 "dataset_fingerprint": dataset.fingerprint(), "dataset_dir": str(self.settings.dataset_dir)},
                 progress=progress)
-            self.loaded = loaded
+            self.loaded, self._served = loaded, None
             self._cuisines = None
             # Places added or updated in the app while the build ran went into the old version:
             # carry them into the new one, embedded by the new model.
@@ -220,6 +234,7 @@ class RecommenderService:
         self.users.ensure_index()
         if not self.client.get(self._users_marker):
             rows = dataset.users.to_dict("records")
+            by_user = dict(tuple(dataset.interactions.groupby("user_id", sort=False)))
             for start in range(0, len(rows), 2000):
                 chunk = rows[start:start + 2000]
                 pipe = self.client.pipeline(transaction=False)
@@ -228,7 +243,14 @@ class RecommenderService:
                 new = [{k: row.get(k) for k in PROFILE_FIELDS if k in row}
                        for row, exists in zip(chunk, pipe.execute()) if not exists]
                 if new:
-                    self.users.put_many(new, self.model.embed_users(pd.DataFrame(new)), self.loaded.model_id)
+                    # Their visits in the dataset are where their history starts.
+                    pipe = self.client.pipeline(transaction=False)
+                    for profile in new:
+                        events = by_user.get(profile["user_id"])
+                        if events is not None:
+                            self.users.push_history(pipe, profile["user_id"], _history_events(events))
+                    pipe.execute()
+                    self.users.put_many(new, self._embed_profiles(new), self.loaded.model_id)
             self.client.set(self._users_marker, "1")
         stale = self._stale_profiles()
         for start in range(0, len(stale), 500):
@@ -246,8 +268,7 @@ class RecommenderService:
                     docs = [(k, d) for k, d in docs if d.get("model_version") != self.loaded.model_id]
                     if not docs:
                         return
-                    frame = pd.DataFrame([{f: d.get(f) for f in PROFILE_FIELDS} for _, d in docs])
-                    vectors = self.model.embed_users(frame)
+                    vectors = self._embed_profiles([{f: d.get(f) for f in PROFILE_FIELDS} for _, d in docs])
                     pipe.multi()
                     for (key, _), vector in zip(docs, vectors):
                         pipe.execute_command("JSON.SET", key, "$.embedding", json.dumps([float(x) for x in vector]))
@@ -259,15 +280,57 @@ class RecommenderService:
 
     # -- profiles ------------------------------------------------------------------------
     def save_profile(self, profile: dict) -> dict:
-        """Create or update a profile; its embedding is recomputed by the user tower at once."""
+        """Create or update a profile; its embedding is recomputed by the user tower at once,
+        from the profile and the user's history. Returns the stored profile; once the write has
+        succeeded it never raises (a failed read-back returns what was written), so a caller
+        that sees an error knows nothing was saved."""
         profile = normalise_profile(profile)
         self._follow_live_model()
         existing = self.users.get(profile["user_id"])
         if existing:
             profile["created"] = existing.get("created")
-        embedding = self.model.embed_users(pd.DataFrame([profile]))
+        embedding = self._embed_profiles([profile])
         self.users.put_many([profile], embedding, self.loaded.model_id)
-        return self.users.get(profile["user_id"])
+        try:
+            return self.users.get(profile["user_id"]) or as_record(profile)
+        except RedisUnavailableError:
+            log.warning("profile %s was saved; reading it back failed", profile["user_id"])
+            return as_record({**profile, "embedding": [float(x) for x in embedding[0]],
+                              "model_version": self.loaded.model_id})
+
+    # -- what the user tower reads: the profile and the user's history ----------------------
+    def _served_catalogue(self) -> pd.DataFrame:
+        """The catalogue the model reads histories against, rebuilt when the catalogue changes
+        (asked at most once a second, as the live index version is: queries stay one round trip)."""
+        now = time.monotonic()
+        if self._served is not None and now - self._served_checked < CATALOGUE_RECHECK_S:
+            return self._served[1]
+        version = self.catalogue_version()
+        if self._served is None or self._served[0] != version:
+            self._served = (version, self.catalogue())
+            self.model.set_catalogue(self._served[1])
+        self._served_checked = now
+        return self._served[1]
+
+    def _embed_profiles(self, profiles: list[dict], histories: dict[str, pd.DataFrame] | None = None) -> np.ndarray:
+        """User vectors for stored profiles: their fields plus their stored history (or
+        ``histories`` where given). The one way a stored user's vector is made: on save, on
+        feedback, on a rebuild and on a model change."""
+        if self.model.history_len:
+            self._served_catalogue()
+            if histories is None:
+                histories = self.users.histories([p["user_id"] for p in profiles], self.model.history_len)
+        events = [h for h in (histories or {}).values() if len(h)]
+        history = pd.concat(events, ignore_index=True) if events else None
+        return self.model.embed_users(pd.DataFrame(profiles), history)
+
+    def _reembed_user(self, user_id: str) -> bool:
+        """The stored user's vector again, from their profile and history as they are now."""
+        doc = self.users.get(user_id)
+        if not doc:
+            return False
+        vector = self._embed_profiles([{f: doc.get(f) for f in PROFILE_FIELDS}])[0]
+        return self.users.set_embedding(user_id, vector, self.loaded.model_id)
 
     def _follow_live_model(self) -> None:
         """Serve with the model whose vectors the live index holds: another process (a retrain,
@@ -286,22 +349,30 @@ class RecommenderService:
                               "which this process cannot load; restart the app or rebuild the index "
                               "(`python -m recsys index --force`)")
         log.info("the live index moved to model %s: serving with it", live.model_id)
-        self.loaded = loaded
+        self.loaded, self._served = loaded, None
         self._cuisines = None
 
-    def embed_profile(self, profile: dict) -> np.ndarray:
-        """The user tower's vector for a profile that is not stored (an ad-hoc one), remembered by
-        content for the model that made it: Explore asks again on every rerun."""
+    def embed_profile(self, profile: dict, liked: list[str] | tuple[str, ...] = ()) -> np.ndarray:
+        """The user tower's vector for a profile that is not stored (an ad-hoc one) with the
+        places ``liked`` in this session as its history, remembered by content for the model that
+        made it: Explore asks again on every rerun."""
         clean = normalise_profile(profile)
         if "user_id" not in profile:
             clean.pop("user_id")  # normalise_profile made one up; the model has never seen it
-        key = (self.loaded.model_id, tuple(sorted(clean.items())))
+        liked = tuple(dict.fromkeys(check_id(i, "liked") for i in liked))
+        key = (self.loaded.model_id, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in clean.items())),
+               liked, self.catalogue_version() if liked else "")
         with self._embed_lock:
             vector = self._embedded.get(key)
             if vector is not None:
                 self._embedded.move_to_end(key)
                 return vector.copy()
-        vector = self.model.embed_users(pd.DataFrame([clean]))[0]
+        history = None
+        if liked and self.model.history_len:
+            self._served_catalogue()
+            history = pd.DataFrame({"user_id": ADHOC_USER, "item_id": list(liked), "weight": 2.0,
+                                    "timestamp": np.arange(len(liked), dtype=float)})
+        vector = self.model.embed_users(pd.DataFrame([{**clean, "user_id": ADHOC_USER}]), history)[0]
         with self._embed_lock:
             self._embedded[key] = vector
             while len(self._embedded) > EMBEDDED_PROFILES_KEPT:
@@ -314,35 +385,51 @@ class RecommenderService:
             self._cuisines = self.restaurants.cuisines()
         return self._cuisines
 
-    def recommend(self, query: Query, user_id: str | None = None, profile: dict | None = None) -> Results:
-        """For a stored user (their stored embedding) or an ad-hoc profile (embedded now)."""
+    def recommend(self, query: Query, user_id: str | None = None, profile: dict | None = None,
+                  liked: list[str] | tuple[str, ...] = (), hidden: list[str] | tuple[str, ...] = ()) -> Results:
+        """For a stored user (their stored embedding, made from their profile and history) or an
+        ad-hoc profile (embedded now, with the places ``liked`` this session as its history and
+        the ``hidden`` ones left out)."""
         if (user_id is None) == (profile is None):
             raise ValueError("give exactly one of user_id or profile")
         self._follow_live_model()
         query = replace(query)  # our own copy: the caller's query is never changed
         query.validate(self.cuisines())  # before exclude_ids is extended below
         if user_id is not None:
-            vector, likes, dismissed = self._stored_user(check_id(user_id, "user_id"))
-            if dismissed:
-                query.exclude_ids = list(dict.fromkeys([*query.exclude_ids, *dismissed]))
+            vector, likes, dismissed, liked = self._stored_user(check_id(user_id, "user_id"))
         else:
-            vector = self.embed_profile(profile)
+            vector = self.embed_profile(profile, liked)
             likes = split_multilabel(normalise_profile(profile).get("likes"))  # checked above: no error here
-        return self.searcher.search(vector, query, likes, self.cuisines())
+            dismissed, liked = [check_id(i, "hidden") for i in hidden], list(liked)
+        if dismissed:
+            query.exclude_ids = list(dict.fromkeys([*query.exclude_ids, *dismissed]))
+        return self.searcher.search(vector, query, likes, self.cuisines(), liked=self._liked_places(liked))
+
+    def _liked_places(self, item_ids: list[str]) -> list[dict]:
+        """Name and cuisines of the places a user liked or visited, newest first, for "because you
+        liked ..." (only those still in the catalogue)."""
+        if not item_ids:
+            return []
+        rows = self._served_catalogue().set_index("item_id")
+        known = [i for i in dict.fromkeys(reversed(item_ids)) if i in rows.index][:LIKED_REASONS]
+        return [{"item_id": i, "name": str(rows.at[i, "name"]), "cuisines": split_multilabel(rows.at[i, "cuisines"])}
+                for i in known]
 
     @redis_errors
-    def _stored_user(self, user_id: str) -> tuple[np.ndarray, list[str], list[str]]:
-        """A stored user's vector, likes and "not for me" ids, in one round trip (read on every
-        query: a "not for me" from any process counts at once)."""
+    def _stored_user(self, user_id: str) -> tuple[np.ndarray, list[str], list[str], list[str]]:
+        """A stored user's vector, likes, "not for me" ids and the places in their recent history,
+        in one round trip (read on every query: feedback from any process counts at once)."""
         pipe = self.client.pipeline(transaction=False)
         pipe.json().get(self.users.key(user_id), "$.embedding", "$.likes")
         pipe.smembers(self.feedback.dismissed_key(user_id))
-        doc, members = pipe.execute()
+        pipe.lrange(self.users.history_key(user_id), -LIKED_REASONS * 4, -1)
+        doc, members, recent = pipe.execute()
         if not doc or not doc.get("$.embedding"):
             raise LookupError(f"no profile with user_id {user_id!r}")
         likes = (doc.get("$.likes") or [None])[0]
         return (np.array(doc["$.embedding"][0], dtype=np.float32), split_multilabel(likes),
-                valid_ids(members, self.feedback.dismissed_key(user_id)))
+                valid_ids(members, self.feedback.dismissed_key(user_id)),
+                history_frame(user_id, recent)["item_id"].tolist())
 
     def more_like(self, item_ids: list[str], query: Query, likes: list[str] | None = None) -> Results:
         """Query vector = the normalised mean of 1-3 chosen restaurants' embeddings."""
@@ -371,7 +458,9 @@ class RecommenderService:
         others = all_users[all_users["user_id"] != user_id]
         users = pd.concat([others.sample(n=min(n_users, len(others)), random_state=0), chosen], ignore_index=True)
         shown = self.model.embed_items(items)
-        result = project(shown, self.model.embed_users(users), self.model.config.tower.embedding_dim, top_k)
+        self._served_catalogue()
+        result = project(shown, self.model.embed_users(users, self.dataset().interactions),
+                         self.model.config.tower.embedding_dim, top_k)
         keep = np.zeros(len(items), dtype=bool)
         keep[np.random.default_rng(0).permutation(len(items))[:n_items]] = True
         keep[result.picks] = True  # every pick is drawn, sampled or not
@@ -482,7 +571,13 @@ class RecommenderService:
 
     @redis_errors
     def record_feedback(self, user_id: str, item_id: str, event: str) -> str:
-        return self.feedback.record(user_id, item_id, event)
+        """Record a "been there", "liked" or "not for me": kept for the next training, added to the
+        user's history and, for a stored profile, their vector made again from it in this same
+        call, so the next recommend() already reflects it. Returns the event's id."""
+        self._follow_live_model()
+        entry = self.feedback.record(user_id, item_id, event)
+        self._reembed_user(check_id(user_id, "user_id"))
+        return entry
 
     @redis_errors
     def redis_status(self) -> RedisStatus:
@@ -503,6 +598,7 @@ class RecommenderService:
     @redis_errors
     def _catalogue_changed(self) -> None:
         self.client.incr(f"{self.settings.namespace}:catalogue_changes")
+        self._served_checked = 0.0  # this process's own add is read at once
 
     @redis_errors
     def catalogue_version(self) -> str:
@@ -510,3 +606,13 @@ class RecommenderService:
         version, changes = self.client.hget(self.restaurants.meta_key, "version"), \
             self.client.get(f"{self.settings.namespace}:catalogue_changes")
         return ":".join(text(v or 0) for v in (version, changes))
+
+
+def _history_events(events: pd.DataFrame) -> list[str]:
+    """A dataset user's interactions as stored history events, oldest first."""
+    if "timestamp" in events and events["timestamp"].notna().all():
+        events = events.sort_values("timestamp", kind="stable")
+    weights = events["weight"] if "weight" in events else pd.Series(1.0, index=events.index)
+    stamps = events["timestamp"] if "timestamp" in events else pd.Series(0.0, index=events.index)
+    return [history_event(str(i), float(w), float(t) if pd.notna(t) else 0.0)
+            for i, w, t in zip(events["item_id"], weights, stamps)]

@@ -368,8 +368,8 @@ def _calls(service) -> dict[str, int]:
 
 def test_a_warm_query_is_one_search_and_a_stored_user_one_more_round_trip(service):
     """Issue 15: the common case is one FT.SEARCH and nothing else (no count, no version read
-    when it was read a moment ago); a stored user adds one pipelined read of vector, likes and
-    "not for me"; an ad-hoc profile asked again is not embedded again."""
+    when it was read a moment ago); a stored user adds one pipelined read of vector, likes,
+    "not for me" and recent history; an ad-hoc profile asked again is not embedded again."""
     query = Query(lat=37.7599, lon=-122.4148, radius_m=3000, k=5, open_only=False)
     profile = {"likes": ["pizza"], "price_bracket": "middle"}
     service.recommend(query, profile=profile)  # warm: version read, profile embedded
@@ -383,7 +383,8 @@ def test_a_warm_query_is_one_search_and_a_stored_user_one_more_round_trip(servic
     assert service.recommend(query, user_id=doc["user_id"]).items
     calls = _calls(service)
     assert calls.get("FT.SEARCH") == 1 and calls.get("json.get") == 1 and calls.get("smembers") == 1, calls
-    assert sum(calls.values()) == 3 + calls.get("config|resetstat", 0), calls  # nothing else
+    assert calls.get("lrange") == 1, calls  # their recent history, for "because you liked ..." (issue 21)
+    assert sum(calls.values()) == 4 + calls.get("config|resetstat", 0), calls  # nothing else
 
 
 def test_fewer_than_k_counts_every_wider_radius_in_one_pipeline_when_asked(service):

@@ -1,0 +1,115 @@
+"""Issue 21: what a person does shapes their picks at once. A like or "been there" re-embeds the
+stored user from their new history in the same call (no retraining), the reason names the liked
+place, "not for me" removes the pick, an ad-hoc profile's session likes count the same way, and a
+stored user's vector is always the user tower applied to their profile and stored history: on
+save, on feedback and when profiles are re-embedded after a model change."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from recsys.data.contract import split_multilabel
+from recsys.serving.profile_store import MAX_HISTORY_KEPT, history_event
+from recsys.serving.query import Query
+
+pytestmark = pytest.mark.integration
+
+
+def wide_query(service, k: int = 10) -> Query:
+    """Every place of the small demo city, open or not: the ranking alone decides."""
+    items = service.catalogue()
+    return Query(lat=float(items["lat"].mean()), lon=float(items["lon"].mean()), radius_m=20_000, open_only=False, k=k)
+
+
+def share(results, label: str) -> float:
+    return sum(label in r.cuisines for r in results.items) / max(len(results.items), 1)
+
+
+def a_kitchen_the_list_lacks(service, results) -> tuple[str, list[str]]:
+    """A cuisine with plenty of places that the current top list barely shows, and three of its places."""
+    items = service.catalogue()
+    counts = Counter(label for value in items["cuisines"] for label in split_multilabel(value))
+    shown = {r.item_id for r in results.items}
+    for label, count in counts.most_common():
+        if count >= 15 and share(results, label) <= 0.1:
+            places = [i for i, c in zip(items["item_id"], items["cuisines"])
+                      if label in split_multilabel(c) and i not in shown]
+            return label, places[:3]
+    raise AssertionError("the demo catalogue has no kitchen missing from the list")
+
+
+def stored_vector(service, user_id: str) -> np.ndarray:
+    return np.asarray(service.get_profile(user_id)["embedding"], dtype=np.float32)
+
+
+def test_three_likes_re_embed_the_user_at_once_and_move_the_picks_toward_that_kitchen(service):
+    user = service.save_profile({"name": "Hana History", "likes": ["pizza"], "price_bracket": "middle"})["user_id"]
+    query = wide_query(service, k=30)
+    before, vector_before = service.recommend(query, user_id=user), stored_vector(service, user)
+    label, places = a_kitchen_the_list_lacks(service, before)
+    for place in places:
+        service.record_feedback(user, place, "liked")
+    after = service.recommend(query, user_id=user)
+    assert not np.allclose(stored_vector(service, user), vector_before)  # the stored vector moved
+    assert share(after, label) > share(before, label), (label, share(before, label), share(after, label))
+    liked_names = set(service.catalogue().set_index("item_id").loc[places, "name"])
+    reasons = [r.reason for r in after.items if label in r.cuisines]
+    assert any(any(f"because you liked {name}" in reason for name in liked_names) for reason in reasons), reasons
+
+
+def test_the_stored_vector_is_the_tower_on_profile_and_history(service):
+    """One code path: what feedback stored equals embedding the profile with its history now."""
+    user = service.save_profile({"name": "Ivo Inference", "likes": ["thai"], "price_bracket": "budget"})["user_id"]
+    items = service.catalogue()["item_id"].tolist()
+    for place in items[:4]:
+        service.record_feedback(user, place, "been_there")
+    doc = service.get_profile(user)
+    history = pd.DataFrame({"user_id": user, "item_id": items[:4], "weight": 1.0, "timestamp": np.arange(4.0)})
+    expected = service.model.embed_users(pd.DataFrame([{**doc, "likes": "|".join(doc["likes"])}]), history)[0]
+    np.testing.assert_allclose(stored_vector(service, user), expected, rtol=1e-5, atol=1e-6)
+    # A model change re-embeds every stored profile the same way: mark it stale and re-sync.
+    service.client.execute_command("JSON.SET", service.users.key(user), "$.model_version", '"an-older-model"')
+    service.client.execute_command("JSON.SET", service.users.key(user), "$.embedding",
+                                   str([0.0] * len(expected)))
+    service.ensure_indexed()
+    np.testing.assert_allclose(stored_vector(service, user), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_not_for_me_removes_the_pick_at_once_and_a_later_like_brings_it_back(service):
+    user = service.save_profile({"name": "Nell Nope", "likes": ["mexican"], "price_bracket": "middle"})["user_id"]
+    query = wide_query(service)
+    top = service.recommend(query, user_id=user).items[0].item_id
+    service.record_feedback(user, top, "not_for_me")
+    assert top not in [r.item_id for r in service.recommend(query, user_id=user).items]
+    service.record_feedback(user, top, "liked")
+    assert service.feedback.dismissed(user) == []
+
+
+def test_an_ad_hoc_profiles_session_likes_move_its_picks_and_hidden_ones_go(service):
+    profile = {"likes": ["pizza"], "price_bracket": "middle"}
+    query = wide_query(service, k=30)
+    before = service.recommend(query, profile=profile)
+    label, places = a_kitchen_the_list_lacks(service, before)
+    after = service.recommend(query, profile=profile, liked=places)
+    assert share(after, label) > share(before, label), (label, share(before, label), share(after, label))
+    assert any(r.reason.startswith("because you liked") for r in after.items)
+    hidden = after.items[0].item_id
+    assert hidden not in [r.item_id for r in service.recommend(query, profile=profile, liked=places, hidden=[hidden]).items]
+    with pytest.raises(ValueError, match="liked"):
+        service.recommend(query, profile=profile, liked=["a,b"])  # "," is the tag separator: never an id
+
+
+def test_feedback_on_unknown_items_and_a_huge_history_still_embed(service):
+    user = service.save_profile({"name": "Max Many", "likes": ["sushi"], "price_bracket": "upscale"})["user_id"]
+    items = service.catalogue()["item_id"].tolist()
+    pipe = service.client.pipeline(transaction=False)
+    service.users.push_history(pipe, user, [history_event(items[i % len(items)], 1.0, i) for i in range(10_000)])
+    pipe.execute()
+    assert service.client.llen(service.users.history_key(user)) == MAX_HISTORY_KEPT  # bounded
+    service.record_feedback(user, "deleted-place-123", "liked")  # an id the catalogue does not have
+    vector = stored_vector(service, user)
+    assert np.isfinite(vector).all() and service.recommend(wide_query(service), user_id=user).items
