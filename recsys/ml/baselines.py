@@ -95,6 +95,13 @@ class RandomRecommender(Recommender):
         self.seed = int(state["seed"])
 
 
+def interaction_counts(interactions: pd.DataFrame) -> pd.Series:
+    """Positive interactions per item, each counted once whatever its weight: 1,000 plays by one
+    listener are one listener (summing weights let a few heavy users decide what is "popular")."""
+    positive = interactions["weight"] > 0 if "weight" in interactions else slice(None)
+    return interactions[positive].groupby("item_id").size().astype(float)
+
+
 class PopularRecommender(Recommender):
     """Most interactions in training first; the same list for everyone."""
 
@@ -104,7 +111,7 @@ class PopularRecommender(Recommender):
         self.counts: dict[str, float] = {}
 
     def fit(self, train: Dataset) -> "PopularRecommender":
-        self.counts = train.interactions.groupby("item_id")["weight"].sum().astype(float).to_dict()
+        self.counts = interaction_counts(train.interactions).to_dict()
         return self
 
     def score(self, users: pd.DataFrame, items: pd.DataFrame, history: pd.DataFrame | None = None) -> np.ndarray:
@@ -344,7 +351,7 @@ class SegmentPopularRecommender(Recommender):
     def _fit_column(self, inter: pd.DataFrame, users: pd.DataFrame, column: str) -> dict[str, dict[str, float]]:
         values = self._values(users, column)
         joined = inter.assign(value=inter["user_id"].map(values)).explode("value").dropna(subset=["value"])
-        return {v: g.groupby("item_id")["weight"].sum().to_dict() for v, g in joined.groupby("value")}
+        return {v: interaction_counts(g).to_dict() for v, g in joined.groupby("value")}
 
     def fit(self, train: Dataset) -> "SegmentPopularRecommender":
         self.popular.fit(train)

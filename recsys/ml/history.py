@@ -115,21 +115,27 @@ class EventLog:
 def padded_histories(histories: list[pd.DataFrame | None], item_row: dict[str, int],
                      cap: int) -> tuple[torch.Tensor, torch.Tensor, int]:
     """(rows, weights, unknown) [n, cap] for serving: each user's newest ``cap`` events whose item
-    is in ``item_row`` (the catalogue the table was built from). ``unknown``: events naming items
-    not there (deleted or never indexed), skipped."""
+    is in ``item_row`` (the catalogue the table was built from), newest last. ``unknown``: events
+    naming items not there (deleted or never indexed), skipped. One vectorised pass for all users."""
     rows = np.zeros((len(histories), cap), dtype=np.int64)
     weights = np.zeros((len(histories), cap), dtype=np.float32)
-    unknown = 0
-    for r, events in enumerate(histories):
-        if events is None or not len(events):
-            continue
-        events = time_order(events)
-        found = events["item_id"].astype(str).map(item_row)
-        unknown += int(found.isna().sum())
-        w = event_weights(events["weight"] if "weight" in events else np.ones(len(events)))
-        keep = found.notna().to_numpy() & (w > 0)
-        found, w = found.to_numpy()[keep][-cap:], w[keep][-cap:]
-        if len(found):
-            rows[r, cap - len(found):] = found.astype(np.int64)
-            weights[r, cap - len(found):] = w
+    frames = [h.assign(_user=r) for r, h in enumerate(histories) if h is not None and len(h)]
+    if not frames or cap <= 0:
+        return torch.from_numpy(rows), torch.from_numpy(weights), 0
+    events = pd.concat(frames, ignore_index=True)
+    found = events["item_id"].astype(str).map(item_row)
+    unknown = int(found.isna().sum())
+    w = event_weights(events["weight"] if "weight" in events else np.ones(len(events)))
+    keep = found.notna().to_numpy() & (w > 0)
+    user = events["_user"].to_numpy()[keep]
+    timed = "timestamp" in events and events["timestamp"].notna().all()
+    stamps = events["timestamp"].to_numpy(float)[keep] if timed else np.arange(len(events))[keep]
+    order = np.lexsort((stamps, user))  # by user, then time (or as given)
+    user, item, w = user[order], found.to_numpy()[keep][order].astype(np.int64), w[keep][order]
+    counts = np.bincount(user, minlength=len(histories))
+    first = np.concatenate([[0], np.cumsum(counts)])[user]
+    from_end = counts[user] - (np.arange(len(user)) - first)  # 1 for a user's newest event
+    newest = from_end <= cap
+    rows[user[newest], cap - from_end[newest]] = item[newest]
+    weights[user[newest], cap - from_end[newest]] = w[newest]
     return torch.from_numpy(rows), torch.from_numpy(weights), unknown

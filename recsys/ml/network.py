@@ -235,7 +235,8 @@ class TwoTower(nn.Module):
 
     def set_popularity(self, ids: torch.Tensor, weights: torch.Tensor) -> None:
         """The popularity slot from training interactions: ``ids`` are item id indices (0, the
-        unknown id, is never counted), ``weights`` their interaction weights."""
+        unknown id, is never counted), ``weights`` what each counts (1 for a positive: see
+        recsys.ml.baselines.interaction_counts)."""
         if self.cfg.item_bias:
             total = torch.zeros_like(self.item_popularity).index_add_(0, ids.to(self.item_popularity.device),
                                                                       weights.to(self.item_popularity))

@@ -25,7 +25,7 @@ import torch
 
 from recsys.data.contract import ID_COLUMNS, Dataset
 from recsys.ml.features import FeatureSpec
-from recsys.ml.history import EventLog, time_order
+from recsys.ml.history import EventLog, event_weights, time_order
 from recsys.ml.network import DEFAULT_COLD_MIX, TowerConfig, TwoTower
 
 # (epoch, max_epochs, {"epoch", "loss", "val_recall", "val_warm", "val_cold", "variant"})
@@ -212,7 +212,7 @@ def _train_variants(dataset: Dataset, cfg: TrainConfig, progress: Progress | Non
     # too, so a new user's popularity ranking is exactly the most-popular baseline's.
     ids = torch.as_tensor(chosen.item_spec.transform(data.clean[["item_id"]])["ids"])
     weights = data.clean["weight"].to_numpy(np.float32) if "weight" in data.clean else np.ones(len(data.clean), np.float32)
-    chosen.model.set_popularity(ids, torch.from_numpy(weights))
+    chosen.model.set_popularity(ids, torch.from_numpy((weights > 0).astype(np.float32)))
     chosen.data_problems = data.problems
     chosen.seconds = time.monotonic() - started
     return chosen
@@ -283,7 +283,7 @@ class TrainingData:
     train: pd.DataFrame  # what the model learns from (clean less the validation hold-outs)
     log: EventLog
     targets: torch.Tensor  # [n_events] item row of each event (in log order)
-    weights: torch.Tensor  # [n_events] each event's weight as given (what popularity counts)
+    weights: torch.Tensor  # [n_events] each event's weight as given
     target_weights: torch.Tensor  # [n_events] loss weight, mean 1
     validation: dict[str, ValidationSet | None]
     problems: dict[str, int]
@@ -304,6 +304,9 @@ class TrainingData:
         log, order = EventLog.build(train, u_rows, i_rows, len(users))
         weights = train["weight"].to_numpy(np.float32)[order] if "weight" in train else np.ones(len(train), np.float32)
         weights = np.nan_to_num(weights, nan=0.0, posinf=0.0)
+        # A positive's loss weight grows with log(1 + weight), as a history event's does: a song
+        # played 1,000 times must not outweigh a thousand listeners.
+        loss_weights = event_weights(weights)
         seen_by_user = train.groupby("user_id")["item_id"].agg(list).to_dict()
 
         def validation_set(held: pd.DataFrame) -> ValidationSet | None:
@@ -317,7 +320,7 @@ class TrainingData:
 
         return cls(dataset=dataset, clean=inter, train=train, log=log, targets=torch.from_numpy(i_rows[order].astype(np.int64)),
                    weights=torch.from_numpy(weights),
-                   target_weights=torch.from_numpy(weights / max(float(weights.mean()), 1e-9)),
+                   target_weights=torch.from_numpy(loss_weights / max(float(loss_weights.mean()), 1e-9)),
                    validation={"val_warm": validation_set(val_inter), "val_cold": validation_set(cold_inter)},
                    problems=problems)
 
@@ -354,7 +357,7 @@ def fit(data: TrainingData, cfg: TrainConfig, progress: Progress | None = None, 
     # Small data: smaller batches, so an epoch still has enough steps to learn from.
     batch_size = max(2, min(cfg.batch_size, max(64, n_events // 32)))
     users_of_event = data.log.user_of(torch.arange(n_events))
-    model.set_popularity(item_x["ids"][data.targets], data.weights)  # the same counts as the most-popular baseline
+    model.set_popularity(item_x["ids"][data.targets], (data.weights > 0).float())  # counts, as most-popular's
     # logQ: the chance an item shows up as an in-batch negative is its share of interactions.
     counts = torch.bincount(data.targets, minlength=n_items).float() + 1.0
     log_q = torch.log(counts / counts.sum()).to(device)

@@ -479,3 +479,47 @@ def test_a_picks_tooltip_reads_as_one_line(app_url, browser):
     assert any(r["name"] in text for r in shown), text  # it names a listed place
     assert box["width"] > box["height"] and box["height"] < 60, (box, text)  # one short line, not a column
     page.close()
+
+
+def feedback(page, rank_name: str, button: str) -> None:
+    """Pick ``rank_name`` ("3. Name") in "Feedback on" and press ``button``, as a person does."""
+    choose(page, "Feedback on", rank_name)
+    page.locator('[data-testid="stMain"] button').filter(has_text=button).first.click()
+
+
+def test_likes_and_not_for_me_on_an_ad_hoc_profile_move_the_picks_at_once(app_url, browser):
+    """Issue 21: three likes re-rank at once toward the liked places, a reason says "because you
+    liked ...", "not for me" removes its pick at once; both live in the link, and every other part
+    of the view survives."""
+    app_url, _env = app_url
+    page, first = open_explore(app_url, browser, START + "&likes=italian&bracket=middle")
+    before = params(page)
+    liked = []
+    for rank in (6, 8, 10):  # places down the list: the likes must pull their kind up
+        row = rows(page)[rank - 1]
+        liked.append(row["name"])
+        feedback(page, f"{rank}. {row['name']}", "Liked it")
+        page.wait_for_function(f"() => (new URLSearchParams(location.search).get('liked') || '').split(',').length"
+                               f" === {len(liked)}", timeout=60_000)
+        settle(page)
+        changed_only(before, params(page), "liked")
+    after = picks_match_rows(page)
+    assert [r["name"] for r in after] != [r["name"] for r in first]  # re-ranked without a reload
+    assert any(r["why"].startswith("because you liked ") and r["why"].split("because you liked ")[1].split(";")[0]
+               in liked for r in after), [r["why"] for r in after]
+    top_liked = [r["name"] for r in after if r["name"] in liked]
+    assert top_liked, "a liked place should still be in the list after it was liked"
+    # "Not for me" on the first pick: gone at once, named in the link.
+    gone = after[0]["name"]
+    feedback(page, f"1. {gone}", "Not for me")
+    page.wait_for_function("() => !!new URLSearchParams(location.search).get('hidden')", timeout=60_000)
+    settle(page)
+    now = picks_match_rows(page)
+    assert gone not in [r["name"] for r in now]
+    changed_only(before, params(page), "liked", "hidden")
+    # The link reproduces it: a fresh tab shows the same list.
+    again, shown = open_explore(app_url, browser, urlsplit(page.url).query)
+    assert [r["name"] for r in shown] == [r["name"] for r in now]
+    assert not page.watch.errors, page.watch.errors
+    again.close()
+    page.close()

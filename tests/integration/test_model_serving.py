@@ -14,7 +14,8 @@ def test_knn_top_k_and_scores_equal_the_model_score(service):
     model = service.model
     assert model.config.tower.item_bias and model.dim == model.config.tower.embedding_dim + 2
     user = service.dataset().users.iloc[[3]]
-    expected = model.score(user, catalogue)[0]
+    # A stored user's vector is the tower on their profile and their history (the dataset's visits).
+    expected = model.score(user, catalogue, service.dataset().interactions)[0]
     order = np.argsort(-expected)[:10]
     query = Query(lat=37.76, lon=-122.44, radius_m=50_000, k=10, open_only=False)
     results = service.recommend(query, user_id=str(user["user_id"].iat[0]))
@@ -47,7 +48,7 @@ def test_the_embedding_map_shows_the_chosen_user_and_their_exact_picks(service):
     assert groups[f"user: {user['name']}"] == 1 and groups["top-10 pick"] == 10
     assert groups["other users"] == 50 and groups["restaurant"] >= 190
     catalogue = service.catalogue()
-    scores = service.model.score(service.dataset().users.iloc[[5]], catalogue)[0]
+    scores = service.model.score(service.dataset().users.iloc[[5]], catalogue, service.dataset().interactions)[0]
     best = set(catalogue["name"].to_numpy()[np.argsort(-scores)[:10]])
     assert set(frame.loc[frame["group"] == "top-10 pick", "name"]) == best
     assert 0 < explained <= 1

@@ -127,3 +127,25 @@ def test_the_store_reads_csv_text_back_as_the_records_types(redis_client, namesp
     bare = store.get("d2")
     assert bare["likes"] == [] and bare["newsletter"] is None
     assert normalise_profile(bare)["likes"] == ""
+
+
+def test_a_save_whose_read_back_fails_reports_the_write_not_an_error(service, monkeypatch):
+    """Issue 19 item 13: save_profile raised RedisUnavailableError after its write had succeeded
+    (the read-back failed), so a caller would retry a write that happened. Now the write's own
+    outcome decides: it returns what was written, and the profile is there."""
+    from recsys.serving.connection import RedisUnavailableError
+
+    real_get, calls = service.users.get, []
+
+    def read_fails_after_the_write(user_id):
+        calls.append(user_id)
+        if len(calls) > 1:  # the first read looks for an existing profile; the second is the read-back
+            raise RedisUnavailableError("redis://127.0.0.1:1/0", "connection lost (simulated after the write)", "retry")
+        return real_get(user_id)
+
+    monkeypatch.setattr(service.users, "get", read_fails_after_the_write)
+    saved = service.save_profile({"name": "Wanda Write", "likes": ["thai"], "price_bracket": "budget"})
+    monkeypatch.undo()
+    assert saved["name"] == "Wanda Write" and saved["likes"] == ["thai"] and len(saved["embedding"]) == service.model.dim
+    stored = service.get_profile(saved["user_id"])
+    assert stored["name"] == "Wanda Write" and stored["embedding"] == pytest.approx(saved["embedding"])

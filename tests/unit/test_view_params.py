@@ -98,11 +98,14 @@ def test_a_view_becomes_one_valid_query_that_carries_every_filter():
 
 
 def test_every_view_field_but_the_profile_choice_has_one_widget():
-    from ui.state import WIDGETS, view_from_widgets, view_to_widgets
+    from ui.state import SESSION, WIDGETS, view_from_widgets, view_to_widgets
 
-    assert set(WIDGETS) == set(View.__dataclass_fields__) - {"user"}
+    # Every field is a widget, or (an ad-hoc profile's session feedback) a session value.
+    assert set(WIDGETS) | set(SESSION) == set(View.__dataclass_fields__) - {"user"}
+    assert not set(WIDGETS) & set(SESSION)
     view = View(lat=37.76, lon=-122.41, radius_m=3000, day=2, time="08:45", price=(1, 2), cuisines=["pizza"],
-                likes=["pizza", "not-offered"], bracket="high", must_have=["outdoor_seating"])
+                likes=["pizza", "not-offered"], bracket="high", must_have=["outdoor_seating"],
+                liked=["r1", "r 2"], hidden=["r3"])
     widgets = view_to_widgets(view, LABELS)
     assert widgets["adhoc_likes"] == ["pizza"]  # only labels the catalogue offers become chips
     back = view_from_widgets(widgets, "u1")
@@ -131,3 +134,17 @@ def test_each_unreadable_parameter_is_named_once():
     """Found by a new user: ?lat=99&lon=-122.4 warned "lat, lat"."""
     _, bad, _ = parse(lat="99", lon="-122.4", radius="abc")
     assert bad == ["lat", "radius"]
+
+
+def test_an_ad_hoc_profiles_session_feedback_travels_in_the_link_and_bad_ids_are_named():
+    """Issue 21: the places an ad-hoc profile liked or hid this session are part of its link."""
+    view = View(liked=["r1", "r 2", "Joe's <b>"], hidden=["r3"])
+    params = to_params(view)
+    assert params["liked"] == "r1,r 2,Joe's <b>" and params["hidden"] == "r3"
+    back, bad, _ = from_params(params, TZ, LABELS)
+    assert (back.liked, back.hidden, bad) == (view.liked, view.hidden, [])
+    assert "liked" not in to_params(View(user="u1", liked=["r1"]))  # a saved profile keeps its own in Redis
+    _, bad, _ = from_params({**params, "liked": "r1,,r2", "hidden": "x" * 500}, TZ, LABELS)
+    assert bad == ["liked", "hidden"]
+    many = from_params({"liked": ",".join(f"r{i}" for i in range(100))}, TZ, LABELS)[0]
+    assert many.liked == [f"r{i}" for i in range(70, 100)]  # the newest MAX_SESSION_FEEDBACK
