@@ -54,7 +54,7 @@ def main() -> None:
         for label, user in ((f"demo user ({service.users.histories([demo_user], 1000)[demo_user].shape[0]} events)",
                              demo_user), (f"user with {MAX_HISTORY_KEPT:,} stored events (10,000 written)", heavy)):
             like = iter(items * (args.repeats // len(items) + 2))
-            p50, p95 = _timed(lambda u=user: service.record_feedback(u, next(like), "liked"), args.repeats)
+            p50, p95 = _timed(lambda u=user, it=like: service.record_feedback(u, next(it), "liked"), args.repeats)
             r50, r95 = _timed(lambda u=user: service.recommend(query, user_id=u), args.repeats)
             rows.append({"what": f"like + re-embed, {label}", "p50 ms": p50, "p95 ms": p95,
                          "recommend() p50 ms (same user)": r50, "target": "20 ms"})
