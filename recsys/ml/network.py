@@ -78,13 +78,17 @@ class History(nn.Module):
         return out
 
     def pool(self, table: torch.Tensor, rows: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """[n, dim + 1] from ``table`` [m, dim] (item vectors), ``rows`` [n, L] (rows of the table)
-        and ``weights`` [n, L] (0 where a slot is empty)."""
-        vectors = table[rows]  # [n, L, dim]
-        total = weights.sum(dim=1, keepdim=True)
-        mean = (vectors * weights[:, :, None]).sum(dim=1) / total.clamp_min(1e-6)
+        """[n, dim + 1]: the weighted mean (see weighted_mean) and log(1 + n) / log(1 + cap)."""
         count = (weights > 0).sum(dim=1, keepdim=True).float()
-        return torch.cat([mean, torch.log1p(count) / math.log1p(self.cap)], dim=1)
+        return torch.cat([weighted_mean(table, rows, weights), torch.log1p(count) / math.log1p(self.cap)], dim=1)
+
+
+def weighted_mean(table: torch.Tensor, rows: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """[n, dim] from ``table`` [m, dim] (item vectors), ``rows`` [n, L] (rows of the table) and
+    ``weights`` [n, L] (0 where a slot is empty); zeros for an empty history."""
+    vectors = table[rows]  # [n, L, dim]
+    total = weights.sum(dim=1, keepdim=True)
+    return (vectors * weights[:, :, None]).sum(dim=1) / total.clamp_min(1e-6)
 
 
 class Tower(nn.Module):
@@ -142,6 +146,11 @@ class TwoTower(nn.Module):
                 nn.init.zeros_(self.bias_linear.bias)
 
     @property
+    def history_width(self) -> int:
+        """Columns of a history table that the learned branch reads (the rest: item tastes)."""
+        return self.cfg.history_dim if self.history is not None else 0
+
+    @property
     def output_dim(self) -> int:
         """Width of the exported vectors (the Redis vector size): two more with the bias (its
         slot and the popularity slot)."""
@@ -162,7 +171,7 @@ class TwoTower(nn.Module):
         ([n, L]) that index ``table`` (the history vectors of the items they name)."""
         pooled = None
         if self.history is not None:
-            pooled = self.history.pool(table[:, :self.cfg.history_dim], users["rows"], users["weights"])
+            pooled = self.history.pool(table[:, :self.history_width], users["rows"], users["weights"])
         return self.user_tower(users["dense"], users["ids"], pooled)
 
     def items(self, items: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -172,8 +181,8 @@ class TwoTower(nn.Module):
         """The history vector of every item in ``items`` (None without history); ``with_taste``
         appends each item's own unit taste vector (the item tower's), which serving's feedback
         term reads."""
-        if self.history is None:
-            return None
+        if self.history is None:  # no learned history branch: the feedback term still reads tastes
+            return self.items(items) if with_taste else None
         table = self.history.item_vectors(items["dense"], items["ids"])
         return torch.cat([table, self.items(items)], dim=1) if with_taste else table
 
@@ -211,14 +220,14 @@ class TwoTower(nn.Module):
     # -- exported (served) vectors -------------------------------------------------------
     def _export_user(self, users: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
         u = self.users(users, table)
-        if self.history is not None and self.feedback_weight > 0 and table.shape[1] > self.cfg.history_dim:
+        if "rows" in users and self.feedback_weight > 0 and table is not None and table.shape[1] > self.history_width:
             # Toward the places they chose: u + w * (weighted mean of those places' taste), renormalised.
-            taste = self.history.pool(table[:, self.cfg.history_dim:], users["rows"], users["weights"])[:, :-1]
+            taste = weighted_mean(table[:, self.history_width:], users["rows"], users["weights"])
             u = F.normalize(u + self.feedback_weight * taste, dim=1)
         if not self.cfg.item_bias:
             return u
         known = users["ids"] != 0
-        if self.history is not None:
+        if "weights" in users:  # a history makes a user known, whatever branch reads it
             known = known | (users["weights"] > 0).any(dim=1)
         known = known[:, None]
         taste, bias, popularity = (float(w) for w in self.cold_mix)

@@ -107,7 +107,8 @@ class TwoTowerRecommender(Recommender):
     @property
     def history_len(self) -> int:
         """How many of a user's newest events their vector reads (0: this model reads none)."""
-        return self.config.tower.history_len if self.config.tower.history_dim > 0 else 0
+        reads = self.config.tower.history_dim > 0 or self.config.feedback_weight > 0
+        return self.config.tower.history_len if reads else 0
 
     def set_catalogue(self, items: pd.DataFrame) -> None:
         """The items a user's history may name (the served catalogue: places added in the app
@@ -139,7 +140,7 @@ class TwoTowerRecommender(Recommender):
         index, table = self._history_table()
         rows, weights, _ = padded_histories([own.get(u) for u in users["user_id"]], index, self.history_len)
         if not len(table):  # an empty catalogue: nothing to read
-            width = self.config.tower.history_dim + self.config.tower.embedding_dim
+            width = self._require().history_width + self.config.tower.embedding_dim
             table, weights = torch.zeros(1, width), torch.zeros_like(weights)
         inputs.update(rows=rows, weights=weights)
         return inputs, table
