@@ -340,7 +340,6 @@ class SegmentPopularRecommender(Recommender):
     def __init__(self, column: str | None = None, seed: int = 0):
         self.column, self.seed = column, seed
         self.counts: dict[str, dict[str, float]] = {}  # value -> item -> count
-        self.values: dict[str, list[str]] = {}  # user -> their values of the column (training users)
         self.popular = PopularRecommender()
         self.chosen: dict = {}
 
@@ -362,7 +361,6 @@ class SegmentPopularRecommender(Recommender):
         self.column = column
         if column is not None:
             self.counts = self._fit_column(train.interactions, train.users, column)
-            self.values = self._values(train.users, column).to_dict()
         return self
 
     def _choose(self, train: Dataset, candidates: list[str]) -> str | None:
@@ -375,13 +373,7 @@ class SegmentPopularRecommender(Recommender):
         people = train.users.set_index("user_id").loc[relevant.index].reset_index()
         recalls = {}
         for column in [None, *candidates]:
-            model = SegmentPopularRecommender(column=column) if column else PopularRecommender()
-            if column:
-                model.popular.fit(part)
-                model.counts, model.values = self._fit_column(part.interactions, part.users, column), {}
-                model.column = column
-            else:
-                model.fit(part)
+            model = (SegmentPopularRecommender(column=column) if column else PopularRecommender()).fit(part)
             ranked = model.recommend(people, train.items, 10)
             recalls[column or "(none: most popular)"] = float(np.mean(
                 [len({i for i, _ in row} & rel) / len(rel) for row, rel in zip(ranked, relevant)]))

@@ -508,13 +508,21 @@ def _choose_warm_popularity(model: TwoTower, data: TrainingData, cfg: TrainConfi
     (the smallest on a tie)."""
     held = data.validation["val_warm"]
     item_emb = model.embed_items(data.item_x)
-    recalls = {}
-    for weight in WARM_POPULARITY:
-        model.warm_popularity = weight
-        recalls[weight] = recall_at_k(_embed_validation_users(model, data, held, cfg), item_emb, held.seen,
-                                      held.relevant, cfg.eval_k)
-    model.warm_popularity = max(WARM_POPULARITY, key=lambda w: (recalls[w], -w))
-    return replace(cfg, warm_popularity=model.warm_popularity)
+    best = _smallest_best(model, "warm_popularity", WARM_POPULARITY, lambda: recall_at_k(
+        _embed_validation_users(model, data, held, cfg), item_emb, held.seen, held.relevant, cfg.eval_k))
+    return replace(cfg, warm_popularity=best)
+
+
+def _smallest_best(model: TwoTower, attribute: str, grid: tuple[float, ...], score: Callable[[], float]) -> float:
+    """Set ``attribute`` of the model to each value of ``grid`` in turn and keep the one whose
+    ``score()`` is highest (the smallest on a tie); the model is left with it."""
+    scores = {}
+    for value in grid:
+        setattr(model, attribute, value)
+        scores[value] = score()
+    best = max(grid, key=lambda v: (scores[v], -v))
+    setattr(model, attribute, best)
+    return best
 
 
 def _choose_feedback_weight(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> TrainConfig:
@@ -545,15 +553,15 @@ def _choose_feedback_weight(model: TwoTower, data: TrainingData, cfg: TrainConfi
     item_emb = model.embed_items(data.item_x)
     table = _served_table(model, data)
     warm = data.validation["val_warm"]
-    recalls = {}
-    for weight in FEEDBACK_WEIGHTS:  # new users after a few visits, and warm users with all of theirs
-        model.feedback_weight = weight
+
+    def score() -> float:  # new users after a few visits, and warm users with all of theirs
         parts = [recall_at_k(model.embed_users(inputs, table), item_emb, seen, relevant, cfg.eval_k)]
         if warm is not None:
             parts.append(recall_at_k(_embed_validation_users(model, data, warm, cfg), item_emb, warm.seen,
                                      warm.relevant, cfg.eval_k))
-        recalls[weight] = float(np.mean(parts))
-    model.feedback_weight = max(max(FEEDBACK_WEIGHTS, key=lambda w: (recalls[w], -w)), cfg.feedback_floor)
+        return float(np.mean(parts))
+
+    model.feedback_weight = max(_smallest_best(model, "feedback_weight", FEEDBACK_WEIGHTS, score), cfg.feedback_floor)
     return replace(cfg, feedback_weight=model.feedback_weight)
 
 

@@ -26,6 +26,7 @@ from recsys.data.importers import import_file, place_id
 from recsys.data.profiles import normalise_profile
 from recsys.data.record import PROFILE_FIELDS
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
+from recsys.ml.history import time_order
 from recsys.ml.training import TrainConfig
 from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
 from recsys.serving.connection import (
@@ -119,7 +120,7 @@ class RecommenderService:
         self._cuisines: list[str] | None = None
         self._dataset: Dataset | None = None
         self._embedded: OrderedDict[tuple, np.ndarray] = OrderedDict()  # ad-hoc profile -> vector
-        self._served: tuple[str, pd.DataFrame] | None = None  # (catalogue version, catalogue) the model reads
+        self._served: tuple[str, pd.DataFrame] | None = None  # (version, catalogue by item_id) the model reads
         self._served_checked = 0.0
         self._embed_lock = threading.Lock()  # one service serves every Streamlit session's thread
 
@@ -299,29 +300,30 @@ class RecommenderService:
                               "model_version": self.loaded.model_id})
 
     # -- what the user tower reads: the profile and the user's history ----------------------
-    def _served_catalogue(self) -> pd.DataFrame:
-        """The catalogue the model reads histories against, rebuilt when the catalogue changes
-        (asked at most once a second, as the live index version is: queries stay one round trip)."""
+    def _served_catalogue(self) -> tuple[str, pd.DataFrame]:
+        """(version, catalogue by item_id) that the model reads histories against, rebuilt when the
+        catalogue changes (asked at most once a second, as the live index version is: queries
+        stay one round trip)."""
         now = time.monotonic()
         if self._served is not None and now - self._served_checked < CATALOGUE_RECHECK_S:
-            return self._served[1]
+            return self._served
         version = self.catalogue_version()
         if self._served is None or self._served[0] != version:
-            self._served = (version, self.catalogue())
-            self.model.set_catalogue(self._served[1])
+            items = self.catalogue()
+            self.model.set_catalogue(items)
+            self._served = (version, items.set_index("item_id", drop=False))
         self._served_checked = now
-        return self._served[1]
+        return self._served
 
-    def _embed_profiles(self, profiles: list[dict], histories: dict[str, pd.DataFrame] | None = None) -> np.ndarray:
-        """User vectors for stored profiles: their fields plus their stored history (or
-        ``histories`` where given). The one way a stored user's vector is made: on save, on
-        feedback, on a rebuild and on a model change."""
+    def _embed_profiles(self, profiles: list[dict]) -> np.ndarray:
+        """User vectors for stored profiles: their fields plus their stored history. The one way
+        a stored user's vector is made: on save, on feedback, on a rebuild and on a model change."""
+        history = None
         if self.model.history_len:
             self._served_catalogue()
-            if histories is None:
-                histories = self.users.histories([p["user_id"] for p in profiles], self.model.history_len)
-        events = [h for h in (histories or {}).values() if len(h)]
-        history = pd.concat(events, ignore_index=True) if events else None
+            stored = self.users.histories([p["user_id"] for p in profiles], self.model.history_len)
+            events = [h for h in stored.values() if len(h)]
+            history = pd.concat(events, ignore_index=True) if events else None
         return self.model.embed_users(pd.DataFrame(profiles), history)
 
     def _reembed_user(self, user_id: str) -> bool:
@@ -360,16 +362,16 @@ class RecommenderService:
         if "user_id" not in profile:
             clean.pop("user_id")  # normalise_profile made one up; the model has never seen it
         liked = tuple(dict.fromkeys(check_id(i, "liked") for i in liked))
+        reads_history = bool(liked and self.model.history_len)
         key = (self.loaded.model_id, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in clean.items())),
-               liked, self.catalogue_version() if liked else "")
+               liked, self._served_catalogue()[0] if reads_history else "")
         with self._embed_lock:
             vector = self._embedded.get(key)
             if vector is not None:
                 self._embedded.move_to_end(key)
                 return vector.copy()
         history = None
-        if liked and self.model.history_len:
-            self._served_catalogue()
+        if reads_history:
             history = pd.DataFrame({"user_id": ADHOC_USER, "item_id": list(liked), "weight": 2.0,
                                     "timestamp": np.arange(len(liked), dtype=float)})
         vector = self.model.embed_users(pd.DataFrame([{**clean, "user_id": ADHOC_USER}]), history)[0]
@@ -410,7 +412,7 @@ class RecommenderService:
         liked ..." (only those still in the catalogue)."""
         if not item_ids:
             return []
-        rows = self._served_catalogue().set_index("item_id")
+        rows = self._served_catalogue()[1]
         known = [i for i in dict.fromkeys(reversed(item_ids)) if i in rows.index][:LIKED_REASONS]
         return [{"item_id": i, "name": str(rows.at[i, "name"]), "cuisines": split_multilabel(rows.at[i, "cuisines"])}
                 for i in known]
@@ -610,8 +612,7 @@ class RecommenderService:
 
 def _history_events(events: pd.DataFrame) -> list[str]:
     """A dataset user's interactions as stored history events, oldest first."""
-    if "timestamp" in events and events["timestamp"].notna().all():
-        events = events.sort_values("timestamp", kind="stable")
+    events = time_order(events)
     weights = events["weight"] if "weight" in events else pd.Series(1.0, index=events.index)
     stamps = events["timestamp"] if "timestamp" in events else pd.Series(0.0, index=events.index)
     return [history_event(str(i), float(w), float(t) if pd.notna(t) else 0.0)
