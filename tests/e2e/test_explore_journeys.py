@@ -523,3 +523,34 @@ def test_likes_and_not_for_me_on_an_ad_hoc_profile_move_the_picks_at_once(app_ur
     assert not page.watch.errors, page.watch.errors
     again.close()
     page.close()
+
+
+def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_text(app_url, browser):
+    """Issue 21's new entry points under the catalogue's hostile inputs: a liked place's name lands
+    in the reason as literal text (never markup or script), and `liked=` / `hidden=` ids that
+    break the id rule are named as unreadable, never run or widened."""
+    from recsys.data.restaurants import NewRestaurant
+    from tests.e2e.conftest import service_for
+
+    app_url, env = app_url
+    service = service_for(env)
+    names = ["<img src=x onerror=\"window.__pwn=1\">", "A ${window.__pwn=1} B", "` + alert(1) + `",
+             "</script><script>window.__pwn=1</script>", "Line\u2028Sep Diner"]
+    ids = [service.add_restaurant(NewRestaurant(name=name, address=f"{i} Liked St", lat=37.7600 + i * 0.0003,
+                                                lon=-122.4150, cuisines=["pizza"], price=2, rating=4.5, hours="24/7"))
+           for i, name in enumerate(names)]
+    liked = ",".join(ids)
+    # Wide enough that the grid draws its "why" column (it draws only the columns in view).
+    page, shown = open_explore(app_url, browser, START + f"&likes=pizza&bracket=middle&liked={liked}", width=2600)
+    reasons = " ".join(r["why"] for r in shown)
+    assert "because you liked " in reasons
+    assert any(f"because you liked {name}" in reasons for name in names), reasons
+    assert page.evaluate("window.__pwn") is None and map_frame(page).evaluate("window.__pwn") is None
+    assert not page.watch.dialogs and not page.watch.errors, (page.watch.dialogs, page.watch.errors)
+    page.close()
+    # Ids the rule refuses (a control character, too long) are named, and the rest of the view holds.
+    page = new_page(browser, app_url)
+    page.goto(f"{app_url}/?{START}&liked=r%00x&hidden={'z' * 500}")
+    page.get_by_text("Ignored unreadable link parameter(s): liked, hidden.").wait_for(timeout=60_000)
+    assert picks_match_rows(page) and page.get_by_text("Traceback").count() == 0
+    page.close()
