@@ -575,10 +575,16 @@ class RecommenderService:
     def record_feedback(self, user_id: str, item_id: str, event: str) -> str:
         """Record a "been there", "liked" or "not for me": kept for the next training, added to the
         user's history and, for a stored profile, their vector made again from it in this same
-        call, so the next recommend() already reflects it. Returns the event's id."""
+        call, so the next recommend() already reflects it. Returns the event's id; once the event
+        is written it never raises (a failed re-embedding is logged, and the next feedback or save
+        makes the vector from the whole history)."""
         self._follow_live_model()
         entry = self.feedback.record(user_id, item_id, event)
-        self._reembed_user(check_id(user_id, "user_id"))
+        try:
+            self._reembed_user(check_id(user_id, "user_id"))
+        except RedisUnavailableError:  # the event is recorded: an error now would make the caller record it twice
+            log.warning("feedback %s for %s was recorded; re-embedding the profile failed (the next one will)",
+                        entry, user_id)
         return entry
 
     @redis_errors

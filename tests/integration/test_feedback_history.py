@@ -113,3 +113,25 @@ def test_feedback_on_unknown_items_and_a_huge_history_still_embed(service):
     service.record_feedback(user, "deleted-place-123", "liked")  # an id the catalogue does not have
     vector = stored_vector(service, user)
     assert np.isfinite(vector).all() and service.recommend(wide_query(service), user_id=user).items
+
+
+def test_feedback_whose_re_embedding_fails_reports_the_recorded_event_not_an_error(service, monkeypatch):
+    """The pattern of issue 19 item 13 on the new path: the event was written, then reading the
+    profile back to re-embed it failed; the caller must not be told the feedback failed (a retry
+    would record it twice). The next feedback re-embeds from the whole history."""
+    from recsys.serving.connection import RedisUnavailableError
+
+    user = service.save_profile({"name": "Rita Retry", "likes": ["thai"], "price_bracket": "middle"})["user_id"]
+    place = service.catalogue()["item_id"].iat[0]
+
+    def gone(_user_id):
+        raise RedisUnavailableError("redis://127.0.0.1:1/0", "connection lost (simulated)", "retry")
+
+    monkeypatch.setattr(service.users, "get", gone)
+    entry = service.record_feedback(user, place, "liked")
+    monkeypatch.undo()
+    events = service.feedback.events()
+    assert entry and list(events[events["user_id"] == user]["item_id"]) == [place]  # recorded once
+    before = stored_vector(service, user)
+    service.record_feedback(user, service.catalogue()["item_id"].iat[1], "liked")
+    assert not np.allclose(stored_vector(service, user), before)
