@@ -90,6 +90,9 @@ st.subheader("Retrain")
 st.caption("Trains on the current dataset (every variant, chosen on validation), scores the new model against "
            "the baselines on a warm-user and a new-user split, builds a new index version with the new vectors, "
            "and switches to it only once it is complete: recommendations keep working meanwhile.")
+if service.settings.model_dir is not None:
+    st.caption(f"RECSYS_MODEL_DIR is set ({service.settings.model_dir.name}): a retrained model serves until the "
+               "app restarts, then the set model serves again. Unset it to keep a retrained one.")
 if "model_retrained" in st.session_state:
     st.success(st.session_state.pop("model_retrained"))
 with st.form("retrain"):

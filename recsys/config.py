@@ -23,7 +23,7 @@ def _int_env(name: str, default: int) -> int:
         raise ValueError(f"{name} {value!r}: not a whole number") from None
 
 
-def _path_env(name: str, default: Path) -> Path:
+def _path_env(name: str, default: Path | None) -> Path | None:
     value = os.environ.get(name)
     return Path(value).expanduser().resolve() if value else default
 
@@ -36,8 +36,9 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: _path_env("RECSYS_DATA_DIR", PROJECT_ROOT / "data"))
     # The dataset the app indexes on first start (a contract directory).
     dataset_dir: Path = field(default_factory=lambda: _path_env("RECSYS_DATASET_DIR", DEMO_DATASET_DIR))
-    # The model used when no retrained model has been activated.
-    model_dir: Path = field(default_factory=lambda: _path_env("RECSYS_MODEL_DIR", SHIPPED_MODEL_DIR))
+    # The model to serve. Unset: the one the index serves (a retrain's), else the shipped one; set,
+    # it wins on the next start or `index` (recsys.serving.service.model_to_serve).
+    model_dir: Path | None = field(default_factory=lambda: _path_env("RECSYS_MODEL_DIR", None))
     # Opening hours are wall-clock times in this zone; "now" is taken here too.
     timezone: str = field(default_factory=lambda: os.environ.get("RECSYS_TIMEZONE", CITY.timezone))
     # 0 picks a free port; a fixed one helps when other tools must find the embedded server.

@@ -20,10 +20,11 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
     from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
     from recsys.serving.connection import RedisUnavailableError, connect, redact_url, resolve_url, text
     from recsys.serving.redis_server import server_processes
+    from recsys.serving.service import model_to_serve
     from recsys.serving.store import RestaurantStore
 
     checks: list[Check] = []
-    active_model = None  # the model the index serves, when a retrain made another one live
+    index_meta: dict = {}  # what the index was built with (its model), when Redis answers
     if not settings.redis_url:
         servers = server_processes(settings.redis_data_dir)
         if len(servers) > 1:  # cannot happen with the server lock; left by older versions
@@ -63,7 +64,7 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
                             "and check that the directory is writable"))
         store = RestaurantStore(client, settings.namespace)
         status = store.status()
-        active_model = status.meta.get("model_dir")
+        index_meta = status.meta
         checks.append(Check("restaurant index", status.version is not None and status.documents > 0
                             and status.prefix_ok,
                             f"v{status.version}: {status.documents} restaurants, model {status.meta.get('model_id', '?')}"
@@ -76,16 +77,20 @@ def run_checks(settings: Settings, notify=None) -> list[Check]:
                                 else ("removed: " + report.describe()) if report else "none"))
         except RedisUnavailableError as exc:
             checks.append(Check("orphaned index data", False, str(exc), "free disk space, then run doctor again"))
+    served, why = model_to_serve(settings, index_meta)
     try:
-        model = TwoTowerRecommender.load(settings.model_dir)
-        checks.append(Check("model", True, f"{settings.model_dir} (trained {model.card.trained_at or '?'}, "
+        model = TwoTowerRecommender.load(served)
+        checks.append(Check("model", True, f"{served} ({why}; trained {model.card.trained_at or '?'}, "
                                            f"dim {model.dim})"))
     except ModelArtifactError as exc:
-        checks.append(Check("model", False, str(exc), "run `make model` to retrain the shipped demo model"))
-    if active_model and Path(active_model) != Path(settings.model_dir):  # a retrained model is the live one
+        checks.append(Check("model", False, str(exc), "run `make model` to retrain the shipped demo model"
+                            if why != "RECSYS_MODEL_DIR" else "point RECSYS_MODEL_DIR at a trained model, or unset it"))
+    live = index_meta.get("model_dir")
+    if live and Path(live) != served:  # the index serves another model until the next start or `index`
         try:
-            TwoTowerRecommender.load(active_model)
-            checks.append(Check("active model", True, f"{active_model} (retrained; the index serves it)"))
+            TwoTowerRecommender.load(live)
+            checks.append(Check("active model", True, f"the index serves {live}; the next start (or `python -m "
+                                f"recsys index`) rebuilds it with {served}, because RECSYS_MODEL_DIR is set"))
         except ModelArtifactError as exc:
             checks.append(Check("active model", False, str(exc),
                                 "the app falls back to the shipped model; retrain on the Model page, or "

@@ -94,6 +94,16 @@ class LoadedModel:
     warning: str = ""  # set when the active model was unusable and the shipped one was used
 
 
+def model_to_serve(settings: Settings, index_meta: dict) -> tuple[Path, str]:
+    """Which model a start serves, and why: the RECSYS_MODEL_DIR setting; else the model the index
+    was built with (a retrain's, so a restart keeps it); else the shipped one."""
+    if settings.model_dir is not None:
+        return Path(settings.model_dir), "RECSYS_MODEL_DIR"
+    if index_meta.get("model_dir"):
+        return Path(index_meta["model_dir"]), "the index serves it; set RECSYS_MODEL_DIR to choose another"
+    return SHIPPED_MODEL_DIR, "the shipped demo model"
+
+
 def load_model(preferred: Path | None, fallback: Path = SHIPPED_MODEL_DIR) -> LoadedModel:
     """The preferred model, or the shipped one with a warning if the preferred is unusable."""
     if preferred is not None and Path(preferred) != fallback:
@@ -132,9 +142,8 @@ class RecommenderService:
         for (Redis loading a large data set, another process building the index)."""
         settings = settings or Settings()
         client = connect(resolve_url(settings, notify=notify))
-        meta = RestaurantStore(client, settings.namespace).meta()
-        active = Path(meta["model_dir"]) if meta.get("model_dir") else settings.model_dir
-        service = cls(settings, client, load_model(active, settings.model_dir))
+        served, _ = model_to_serve(settings, RestaurantStore(client, settings.namespace).meta())
+        service = cls(settings, client, load_model(served))
         if bootstrap:
             service.ensure_indexed(progress=progress, notify=notify)
         return service
@@ -345,7 +354,7 @@ class RecommenderService:
             return
         if not live.model_id or live.model_id == self.loaded.model_id:
             return
-        loaded = load_model(Path(live.model_dir), self.settings.model_dir) if live.model_dir else self.loaded
+        loaded = load_model(Path(live.model_dir)) if live.model_dir else self.loaded
         if loaded.model_id != live.model_id:
             raise LookupError(f"the restaurant index now serves model {live.model_id} ({live.model_dir or 'unknown'}), "
                               "which this process cannot load; restart the app or rebuild the index "

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -222,7 +223,8 @@ def test_killed_between_index_switch_and_profile_reembedding(settings, other_mod
     model_b = model_id(other_model_dir)
     assert service.restaurants.meta()["model_id"] == model_b  # the index switched, profiles did not
 
-    again = RecommenderService.open(settings)  # the next start finishes the job
+    # The next start (no model set, so the index's model B serves) finishes the job.
+    again = RecommenderService.open(replace(settings, model_dir=None))
     assert again.loaded.model_id == model_b
     versions = [again.client.json().get(k.decode(), "$.model_version")[0]
                 for k in again.client.scan_iter(match=f"{settings.namespace}:user:*", count=5000)]
@@ -327,3 +329,37 @@ def test_a_service_follows_a_model_switch_made_by_another_process(settings, othe
     new_id = app.add_restaurant(NewRestaurant(name="Switch Noodles", address="2 Market St", lat=37.7599,
                                               lon=-122.4148, cuisines=["ramen"], price=2, rating=4.6, hours="24/7"))
     assert new_id in _live_ids(app.client, settings.namespace)
+
+
+# -- issue 19.12: RECSYS_MODEL_DIR takes effect once an index exists -------------------------------
+def test_the_model_setting_takes_effect_once_an_index_exists(settings, other_model_dir):
+    """An explicit model setting wins over the model the index was built with; `index` (and the app's
+    start) rebuilds with it, and doctor says which model serves and why."""
+    from recsys.doctor import run_checks
+    from recsys.serving.service import model_id
+
+    RecommenderService.open(settings)  # the index is built with model A (settings.model_dir)
+    pinned = replace(settings, model_dir=other_model_dir)
+    checks = {c.name: c for c in run_checks(pinned)}
+    assert "RECSYS_MODEL_DIR" in checks["active model"].detail  # says the next start switches, and why
+    again = RecommenderService.open(pinned)
+    assert again.loaded.model_id == model_id(other_model_dir)
+    assert again.restaurants.meta()["model_id"] == model_id(other_model_dir)
+    assert again.recommend(Query(**QUERY), profile={"likes": ["pizza"]}).items
+    checks = {c.name: c for c in run_checks(pinned)}
+    assert "active model" not in checks and str(other_model_dir) in checks["model"].detail
+
+
+def test_a_retrained_model_keeps_serving_when_no_model_is_set(settings, other_model_dir):
+    """Without RECSYS_MODEL_DIR the model the index serves (a retrain's) serves after a restart, and
+    doctor names it as the serving model rather than calling the shipped one the model."""
+    from recsys.doctor import run_checks
+    from recsys.serving.service import model_id
+
+    service = RecommenderService.open(settings)
+    service.client.hset(service.restaurants.meta_key, mapping={"model_dir": str(other_model_dir),
+                                                               "model_id": model_id(other_model_dir)})
+    unset = replace(settings, model_dir=None)
+    assert RecommenderService.open(unset, bootstrap=False).loaded.model_id == model_id(other_model_dir)
+    model = next(c for c in run_checks(unset) if c.name == "model")
+    assert model.ok and str(other_model_dir) in model.detail and "the index serves it" in model.detail
