@@ -39,7 +39,7 @@ from recsys.serving.connection import (
     text,
 )
 from recsys.serving.feedback import FeedbackLog, valid_ids
-from recsys.serving.profile_store import UserStore, as_record, history_event, history_frame
+from recsys.serving.profile_store import MAX_HISTORY_KEPT, UserStore, as_record, history_event, history_frame
 from recsys.serving.query import Query
 from recsys.serving.search import Results, Searcher
 from recsys.serving.status import IndexSummary, RedisStatus, redis_status
@@ -93,6 +93,17 @@ class LoadedModel:
     model_id: str
     warning: str = ""  # set when the active model was unusable and the shipped one was used
 
+    @classmethod
+    def of(cls, path: Path) -> "LoadedModel":
+        """The model in ``path``, refused (ModelArtifactError) when this deployment cannot serve it."""
+        model = TwoTowerRecommender.load(path)
+        if model.history_len > MAX_HISTORY_KEPT:  # it would silently read cut histories
+            raise ModelArtifactError(
+                f"model {path} reads the newest {model.history_len} events of each user, but the profile store "
+                f"keeps {MAX_HISTORY_KEPT} per user (MAX_HISTORY_KEPT); retrain it with history_len at most "
+                f"{MAX_HISTORY_KEPT}")
+        return cls(model, Path(path), model_id(path))
+
 
 def model_to_serve(settings: Settings, index_meta: dict) -> tuple[Path, str]:
     """Which model a start serves, and why: the RECSYS_MODEL_DIR setting; else the model the index
@@ -108,13 +119,13 @@ def load_model(preferred: Path | None, fallback: Path = SHIPPED_MODEL_DIR) -> Lo
     """The preferred model, or the shipped one with a warning if the preferred is unusable."""
     if preferred is not None and Path(preferred) != fallback:
         try:
-            return LoadedModel(TwoTowerRecommender.load(preferred), Path(preferred), model_id(preferred))
+            return LoadedModel.of(preferred)
         except (ModelArtifactError, OSError) as exc:
             loaded = load_model(None, fallback)
             loaded.warning = f"The active model could not be loaded ({exc}); using the shipped model instead."
             log.warning(loaded.warning)
             return loaded
-    return LoadedModel(TwoTowerRecommender.load(fallback), Path(fallback), model_id(fallback))
+    return LoadedModel.of(fallback)
 
 
 class RecommenderService:
@@ -520,7 +531,7 @@ class RecommenderService:
             if progress else None))
         path = self.settings.models_dir / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         model.save(path, metrics=metrics)
-        loaded = LoadedModel(TwoTowerRecommender.load(path), path, model_id(path))
+        loaded = LoadedModel.of(path)  # refused before it serves: the old index keeps serving
         self.reindex(dataset, loaded)
         return loaded
 

@@ -363,3 +363,24 @@ def test_a_retrained_model_keeps_serving_when_no_model_is_set(settings, other_mo
     assert RecommenderService.open(unset, bootstrap=False).loaded.model_id == model_id(other_model_dir)
     model = next(c for c in run_checks(unset) if c.name == "model")
     assert model.ok and str(other_model_dir) in model.detail and "the index serves it" in model.detail
+
+
+# -- issue 21: a model whose history settings the store cannot feed is refused ---------------------
+def test_a_model_reading_more_history_than_the_store_keeps_is_refused(settings, small_model_dir, tmp_path):
+    """A model that reads more of a user's events than the profile store keeps would silently see
+    a cut history: it is refused with a message naming both numbers, and the shipped model serves."""
+    import shutil
+
+    from recsys.config import SHIPPED_MODEL_DIR
+    from recsys.serving.profile_store import MAX_HISTORY_KEPT
+    from recsys.serving.service import load_model, model_id
+
+    wide = Path(shutil.copytree(small_model_dir, tmp_path / "wide"))
+    config = json.loads((wide / "config.json").read_text())
+    config["train"]["tower"]["history_len"] = MAX_HISTORY_KEPT * 5
+    (wide / "config.json").write_text(json.dumps(config))
+    loaded = load_model(wide)
+    assert loaded.model_id == model_id(SHIPPED_MODEL_DIR)
+    assert f"{MAX_HISTORY_KEPT * 5}" in loaded.warning and f"{MAX_HISTORY_KEPT}" in loaded.warning
+    service = RecommenderService.open(replace(settings, model_dir=wide), bootstrap=False)
+    assert service.loaded.model_id == model_id(SHIPPED_MODEL_DIR) and "history" in service.loaded.warning
