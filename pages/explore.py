@@ -26,12 +26,10 @@ from ui.state import (
     MAX_SESSION_FEEDBACK,
     PRICE_LABELS,
     RADIUS_STEPS_M,
-    from_params,
+    change_view,
+    commit_view,
+    open_view,
     radius_label,
-    sync_url,
-    to_params,
-    view_from_widgets,
-    view_to_widgets,
 )
 
 service = start_page(
@@ -41,27 +39,12 @@ service = start_page(
 )
 tz = service.settings.timezone
 ss = st.session_state
-LAST_VIEW = "explore_last_view"  # not a widget key, so it outlives a visit to another page
-
-# -- first visit: the URL decides the view; after that the widgets do ---------------------
-if "w_lat" not in ss:
-    labels = set(guard(service.cuisines) or [])
-    # A link decides; back from another page (the menu's link has no query string, and Streamlit
-    # forgot this page's widgets) the view this session last showed comes back.
-    view, bad, notes = from_params(dict(st.query_params) or ss.get(LAST_VIEW, {}), tz, labels)
-    if bad:
-        st.warning(f"Ignored unreadable link parameter(s): {', '.join(bad)}.", icon=":material/link_off:")
-    for note in notes:
-        st.info(note, icon=":material/info:")
-    ss.update(view_to_widgets(view, labels))
-# The ad-hoc profile's widgets are drawn only while no saved profile is chosen, and Streamlit
-# forgets a widget's value on a run that does not draw it: keep them aside and put them back.
-ADHOC_KEPT = "explore_adhoc_kept"
-for key, value in ss.get(ADHOC_KEPT, {}).items():
-    if key not in ss:
-        ss[key] = value
-if "pending_pin" in ss:  # a map click from the previous run moves the pin before widgets exist
-    ss["w_lat"], ss["w_lon"] = ss.pop("pending_pin")
+# The view: the link decides on a session's first run, this session's view after that (ui/state.py).
+_, bad, notes = open_view(tz, set(guard(service.cuisines) or []))
+if bad:
+    st.warning(f"Ignored unreadable link parameter(s): {', '.join(bad)}.", icon=":material/link_off:")
+for note in notes:
+    st.info(note, icon=":material/info:")
 
 doc = active_profile(service)  # None: the ad-hoc profile (also when a named one does not exist)
 if ss.get(NOTICE):
@@ -109,13 +92,9 @@ with controls:
             st.multiselect("Likes", guard(service.cuisines) or [], key="adhoc_likes")
             st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key="adhoc_bracket")
 
-view = view_from_widgets(ss, user_id)
-ss[ADHOC_KEPT] = {"adhoc_likes": list(view.likes), "adhoc_bracket": view.bracket,
-                  "adhoc_liked": list(view.liked), "adhoc_hidden": list(view.hidden)}
+view = commit_view(user_id)
 if not user_id:
     profile = view.profile()
-sync_url(view)
-ss[LAST_VIEW] = to_params(view)
 query = view.query(tz)
 
 # -- recommend ----------------------------------------------------------------------------
@@ -154,7 +133,7 @@ if last and (last["lat"], last["lng"]) != ss.get("last_click_seen"):
     ss["last_click_seen"] = (last["lat"], last["lng"])
     lat, lon = round(last["lat"], 5), round(last["lng"], 5)
     if CITY_LAT[0] <= lat <= CITY_LAT[1] and CITY_LON[0] <= lon <= CITY_LON[1]:
-        ss["pending_pin"] = (lat, lon)
+        change_view(lat=lat, lon=lon)
         _forget_more_like()
         st.rerun()
     with map_column:
@@ -208,10 +187,10 @@ if results is not None:
                         if user_id:  # a saved profile: its history and vector change in Redis
                             done = guard(service.record_feedback, user_id, target, event)
                         else:  # the ad-hoc profile: its session feedback lives in the view (and the link)
-                            keep, drop = ("adhoc_hidden", "adhoc_liked") if event == "not_for_me" \
-                                else ("adhoc_liked", "adhoc_hidden")
-                            ss[keep] = [*[i for i in ss.get(keep, []) if i != target], target][-MAX_SESSION_FEEDBACK:]
-                            ss[drop] = [i for i in ss.get(drop, []) if i != target]
+                            keep, drop = ("hidden", "liked") if event == "not_for_me" else ("liked", "hidden")
+                            change_view(**{
+                                keep: [*[i for i in getattr(view, keep) if i != target], target][-MAX_SESSION_FEEDBACK:],
+                                drop: [i for i in getattr(view, drop) if i != target]})
                             done = True
                         if done:
                             # the toast renders Markdown, so it names the pick by rank, not by its name

@@ -1,9 +1,15 @@
-"""The Explore view in Streamlit: its widgets and st.query_params. The view, its limits and its
-URL codec are recsys.serving.query_link (pure functions); this module maps them onto widget keys,
-so no page maps a view by hand."""
+"""The Explore view in Streamlit, with one owner: a View in session state (``VIEW``), read from
+the link once per session, shown by the widgets, and written to the URL once per run. The view,
+its limits and its URL codec are recsys.serving.query_link (pure functions); this module maps
+them onto widget keys, so no page maps a view by hand.
+
+A run of Explore: ``open_view`` (before any widget), the widgets, ``commit_view`` (after them).
+A change made outside the widgets (a map click, a like) goes through ``change_view`` and a rerun:
+a widget drawn in this run cannot take a new value, the next run's widgets start from it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time as dtime
 
 import streamlit as st
@@ -55,7 +61,40 @@ def view_from_widgets(state, user: str) -> View:
                 liked=list(state.get(SESSION["liked"], [])), hidden=list(state.get(SESSION["hidden"], [])))
 
 
-def sync_url(view: View) -> None:
+VIEW = "explore_view"  # not a widget key, so it outlives a visit to another page
+_REDRAW = "explore_view_redraw"  # set by change_view: every widget takes the view on the next run
+
+
+def open_view(tz: str, labels: set[str]) -> tuple[View, list[str], list[str]]:
+    """Before Explore draws a widget: the session's view, read from the link on its first run
+    (with the names of unreadable parameters and notes about values changed to fit, to show).
+    Widgets Streamlit forgot (after another page, or the ad-hoc expander not drawn) show it again,
+    and after a change_view all of them do."""
+    ss = st.session_state
+    bad: list[str] = []
+    notes: list[str] = []
+    if VIEW not in ss:
+        ss[VIEW], bad, notes = from_params(dict(st.query_params), tz, labels)
+        ss[_REDRAW] = True
+    redraw = ss.pop(_REDRAW, False)
+    for key, value in view_to_widgets(ss[VIEW], labels).items():
+        if redraw or key not in ss:
+            ss[key] = value
+    return ss[VIEW], bad, notes
+
+
+def commit_view(user: str) -> View:
+    """After the widgets: what they show is the session's view, and the link (written only when
+    it differs, so once per run at most)."""
+    view = st.session_state[VIEW] = view_from_widgets(st.session_state, user)
     wanted = to_params(view)
     if dict(st.query_params) != wanted:
         st.query_params.from_dict(wanted)
+    return view
+
+
+def change_view(**changes) -> None:
+    """A change made outside the widgets (the pin from a map click, a session like): the session's
+    view now; the widgets show it from the next run (the caller reruns)."""
+    st.session_state[VIEW] = replace(st.session_state[VIEW], **changes)
+    st.session_state[_REDRAW] = True

@@ -228,3 +228,35 @@ def test_choosing_a_saved_profile_and_back_keeps_the_adhoc_tastes(app):
     assert not app.exception
     assert param(app, "likes") == "italian,cocktails" and param(app, "bracket") == "high"
     assert widget(app, "multiselect", "adhoc_likes").value == ["italian", "cocktails"]
+
+
+def test_one_owner_holds_the_view_and_the_link_is_written_once_per_run(app, monkeypatch):
+    """Issue 20 item 2: the view lives in one session entry (no last-view, kept ad-hoc or pending-pin
+    copies): after a map click, a filter change and a like it is what the URL says, and no run
+    writes the URL more than once."""
+    from streamlit.runtime.state.query_params_proxy import QueryParamsProxy
+
+    from recsys.serving.query_link import from_params
+    from ui.state import VIEW
+
+    writes: list[int] = []
+    real = QueryParamsProxy.from_dict
+    monkeypatch.setattr(QueryParamsProxy, "from_dict", lambda self, params: (writes.append(1), real(self, params))[1])
+    app.query_params.update(**PLACE)
+    app.run()
+    app.map_stub.click = (37.7610, -122.4150)
+    app.run()
+    app.map_stub.click = None
+    widget(app, "slider", "w_rating").set_value(3.5).run()
+    next(b for b in app.button if b.key == "fb-liked").click().run()
+    assert not app.exception
+    for legacy in ("explore_last_view", "explore_adhoc_kept", "pending_pin"):
+        assert legacy not in app.session_state
+    view = app.session_state[VIEW]
+    shown, _, _ = from_params({name: param(app, name) for name in app.query_params}, "America/Los_Angeles",
+                              set(view.likes) | set(view.cuisines))
+    assert (view.lat, view.lon, view.min_rating) == (37.761, -122.415, 3.5) and len(view.liked) == 1
+    assert shown == view
+    # Six runs (the open; the click and its rerun; the slider; the like and its rerun), four of them
+    # with a new view (the open completes the link's defaults): one write each, none for the others.
+    assert len(writes) == 4
