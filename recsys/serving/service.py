@@ -63,8 +63,11 @@ EMBEDDED_PROFILES_KEPT = 1024  # ad-hoc profiles whose vectors are remembered (a
 
 
 def model_id(model_dir: Path) -> str:
-    """Content hash of the weights and the vector layout: which model produced the stored vectors."""
-    return hashlib.sha256(VECTOR_LAYOUT + (Path(model_dir) / "model.pt").read_bytes()).hexdigest()[:12]
+    """Content hash of the weights, the config (its served settings shape the vectors too: the
+    feedback weight, the cold and warm mixes) and the vector layout: which model produced the
+    stored vectors."""
+    content = VECTOR_LAYOUT + b"".join((Path(model_dir) / name).read_bytes() for name in ("model.pt", "config.json"))
+    return hashlib.sha256(content).hexdigest()[:12]
 
 
 @dataclass

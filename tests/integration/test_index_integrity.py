@@ -384,3 +384,26 @@ def test_a_model_reading_more_history_than_the_store_keeps_is_refused(settings, 
     assert f"{MAX_HISTORY_KEPT * 5}" in loaded.warning and f"{MAX_HISTORY_KEPT}" in loaded.warning
     service = RecommenderService.open(replace(settings, model_dir=wide), bootstrap=False)
     assert service.loaded.model_id == model_id(SHIPPED_MODEL_DIR) and "history" in service.loaded.warning
+
+
+def test_a_served_setting_changed_in_the_model_config_re_embeds_the_profiles(settings, small_model_dir, tmp_path):
+    """The served vectors depend on the config too (the feedback weight, the cold and warm mixes),
+    not only the weights: a model whose config changed is another model, so stored profiles are
+    embedded again instead of keeping vectors of the old setting."""
+    import shutil
+
+    from recsys.serving.service import model_id
+
+    copy = Path(shutil.copytree(small_model_dir, tmp_path / "copy"))
+    config = json.loads((copy / "config.json").read_text())
+    config["train"]["feedback_weight"] = config["train"].get("feedback_weight", 0.0) + 1.0
+    (copy / "config.json").write_text(json.dumps(config))
+    assert model_id(copy) != model_id(small_model_dir)
+    service = RecommenderService.open(settings)
+    saved = service.save_profile({"name": "Config Watcher", "likes": ["bbq"]})
+    service.record_feedback(saved["user_id"], service.catalogue()["item_id"].iat[0], "liked")
+    before = np.asarray(service.users.get(saved["user_id"])["embedding"])
+    again = RecommenderService.open(replace(settings, model_dir=copy))
+    after = np.asarray(again.users.get(saved["user_id"])["embedding"])
+    assert again.users.get(saved["user_id"])["model_version"] == model_id(copy)
+    assert not np.allclose(before, after)  # the stronger feedback term moved it
