@@ -4,8 +4,9 @@ is recsys.serving.query_link, beside it; the search (recsys.serving.search) runs
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, make_dataclass, replace
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -23,8 +24,14 @@ WIDER_RADII_M = (250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000)
 WHEN_RANGE = (datetime(2, 1, 1, tzinfo=timezone.utc), datetime(9999, 1, 1, tzinfo=timezone.utc))
 
 
+class _Filters:
+    @property
+    def filters_price(self) -> bool:
+        return (self.price_min, self.price_max) != PRICE_RANGE
+
+
 @dataclass
-class Query:
+class Query(_Filters):
     lat: float
     lon: float
     radius_m: float = 1500
@@ -38,9 +45,14 @@ class Query:
     open_only: bool = True  # False: ignore opening hours (browse mode)
     must_have: list[str] = field(default_factory=list)  # record fields to require, of MUST_HAVE
 
-    @property
-    def filters_price(self) -> bool:
-        return (self.price_min, self.price_max) != PRICE_RANGE
+    def validated(self, known_cuisines: list[str] | None, tz: str) -> "ValidQuery":
+        """This query checked and normalised once (see validate), frozen, with ``when`` resolved
+        (None: now in ``tz``): what the search takes. The caller's query is never changed."""
+        copy = replace(self)
+        copy.validate(known_cuisines)
+        values = {f.name: getattr(copy, f.name) for f in fields(Query)}
+        values["when"] = values["when"] or datetime.now(ZoneInfo(tz))
+        return ValidQuery(**{name: tuple(v) if isinstance(v, list) else v for name, v in values.items()})
 
     def validate(self, known_cuisines: list[str] | None = None) -> None:
         """Raise ValueError naming every parameter that is wrong; otherwise normalise in place to
@@ -117,6 +129,13 @@ class Query:
             raise ValueError("invalid query: " + "; ".join(problems))
         for name, value in clean.items():
             setattr(self, name, value)
+
+
+# A Query that passed validate(): the same fields (derived from Query, not declared twice), frozen,
+# lists as tuples and ``when`` an aware datetime. The search takes only this, so it never checks,
+# copies or normalises again.
+ValidQuery = make_dataclass("ValidQuery", [(f.name, f.type) for f in fields(Query)], bases=(_Filters,), frozen=True,
+                            namespace={"__doc__": "A validated, frozen Query (Query.validated)."})
 
 
 def _is_number(value: object) -> bool:

@@ -13,7 +13,7 @@ does one pipeline count the wider radii for the "widen the radius" suggestion.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from recsys.data.city import CITY
 from recsys.data.geo import SPHERE_MARGIN, sphere_radius_for, within_m
 from recsys.data.hours import minute_of_week, parse_hours, query_tags
 from recsys.data.record import FIELDS
-from recsys.serving.query import WIDER_RADII_M, Query
+from recsys.serving.query import WIDER_RADII_M, Query, ValidQuery
 from recsys.serving.store import LiveIndex, RestaurantStore, parse_item
 
 
@@ -133,15 +133,14 @@ class Searcher:
         self.store = store
         self.tz = tz
 
-    def search(self, vector: np.ndarray, query: Query, likes: list[str] | None = None,
-               known_cuisines: list[str] | None = None, liked: list[dict] | None = None) -> Results:
-        """The k best places for ``vector`` that pass every filter of ``query``. ``likes`` (the
-        profile's cuisines) and ``liked`` (places from the user's history: name, cuisines) only
-        shape the reasons."""
+    def search(self, vector: np.ndarray, query: ValidQuery, likes: list[str] | None = None,
+               liked: list[dict] | None = None) -> Results:
+        """The k best places for ``vector`` that pass every filter of ``query`` (validated once,
+        by the caller: Query.validated). ``likes`` (the profile's cuisines) and ``liked`` (places
+        from the user's history: name, cuisines) only shape the reasons."""
+        if not isinstance(query, ValidQuery):
+            raise TypeError(f"search takes a ValidQuery (Query.validated(...)), not {type(query).__name__}")
         started = time.perf_counter()
-        query = replace(query)  # our own copy: the caller's query is never changed
-        query.validate(known_cuisines)
-        query.when = query.when or datetime.now(ZoneInfo(self.tz))
         live = self.store.live(fresh=False)
         found = self._within(live, vector, query)
         items = [self._recommendation(row, distance, query, likes or [], liked) for row, distance in found[:query.k]]

@@ -108,6 +108,15 @@ class LoadedModel:
         return cls(model, Path(path), model_id(path))
 
 
+def _adhoc_profile(profile: dict) -> dict:
+    """An ad-hoc profile checked and normalised (ValueError naming the field), without the user id
+    normalise_profile makes up for a profile that has none (the model has never seen it)."""
+    clean = normalise_profile(profile)
+    if "user_id" not in profile:
+        clean.pop("user_id")
+    return clean
+
+
 def model_to_serve(settings: Settings, index_meta: dict) -> tuple[Path, str]:
     """Which model a start serves, and why: the RECSYS_MODEL_DIR setting; else the model the index
     was built with (a retrain's, so a restart keeps it); else the shipped one."""
@@ -381,9 +390,10 @@ class RecommenderService:
         """The user tower's vector for a profile that is not stored (an ad-hoc one) with the
         places ``liked`` in this session as its history, remembered by content for the model that
         made it: Explore asks again on every rerun."""
-        clean = normalise_profile(profile)
-        if "user_id" not in profile:
-            clean.pop("user_id")  # normalise_profile made one up; the model has never seen it
+        return self._embed_clean(_adhoc_profile(profile), liked)
+
+    def _embed_clean(self, clean: dict, liked: list[str] | tuple[str, ...]) -> np.ndarray:
+        """embed_profile for a profile already normalised (by _adhoc_profile)."""
         liked = tuple(dict.fromkeys(check_id(i, "liked") for i in liked))
         reads_history = bool(liked and self.model.history_len)
         key = (self.loaded.model_id, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in clean.items())),
@@ -418,17 +428,17 @@ class RecommenderService:
         if (user_id is None) == (profile is None):
             raise ValueError("give exactly one of user_id or profile")
         self._follow_live_model()
-        query = replace(query)  # our own copy: the caller's query is never changed
-        query.validate(self.cuisines())  # before exclude_ids is extended below
+        valid = query.validated(self.cuisines(), self.settings.timezone)  # the one check of this request
         if user_id is not None:
             vector, likes, dismissed, liked = self._stored_user(check_id(user_id, "user_id"))
         else:
-            vector = self.embed_profile(profile, liked)
-            likes = split_multilabel(normalise_profile(profile).get("likes"))  # checked above: no error here
+            clean = _adhoc_profile(profile)  # the one normalisation of this request
+            vector = self._embed_clean(clean, liked)
+            likes = split_multilabel(clean.get("likes"))
             dismissed, liked = [check_id(i, "hidden") for i in hidden], list(liked)
         if dismissed:
-            query.exclude_ids = list(dict.fromkeys([*query.exclude_ids, *dismissed]))
-        return self.searcher.search(vector, query, likes, self.cuisines(), liked=self._liked_places(liked))
+            valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *dismissed])))
+        return self.searcher.search(vector, valid, likes, liked=self._liked_places(liked))
 
     def _liked_places(self, item_ids: list[str]) -> list[dict]:
         """Name and cuisines of the places a user liked or visited, newest first, for "because you
@@ -462,12 +472,11 @@ class RecommenderService:
             raise ValueError("choose between 1 and 3 restaurants for 'more like these' (item_ids)")
         item_ids = list(dict.fromkeys(check_id(i, "item_ids") for i in item_ids))
         self._follow_live_model()
-        query = replace(query)  # our own copy: the caller's query is never changed
-        query.validate(self.cuisines())
+        valid = query.validated(self.cuisines(), self.settings.timezone)
         vectors = self.restaurants.embeddings(item_ids)
         vector = self.model.similar_items_query(vectors)  # similarity only: the bias slot is zeroed
-        query.exclude_ids = list(dict.fromkeys([*query.exclude_ids, *item_ids]))
-        return self.searcher.search(vector, query, likes, self.cuisines())
+        valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *item_ids])))
+        return self.searcher.search(vector, valid, likes)
 
     def embedding_map(self, user_id: str, n_items: int = 1500, n_users: int = 400, top_k: int = 10) -> tuple[pd.DataFrame, float]:
         """The Model page's picture: a sample of restaurants and users plus ``user_id`` in two

@@ -25,7 +25,7 @@ def test_hash_and_float16_layouts_match_json(service):
     overlaps = []
     for _ in range(25):
         query = random_query(rng, cuisines)
-        results = {lay: [r.item_id for r in s.search(profile, Query(**query.__dict__), [], cuisines).items]
+        results = {lay: [r.item_id for r in s.search(profile, query.validated(cuisines, s.tz), []).items]
                    for lay, s in searchers.items()}
         assert set(results[Layout("hash", "float32")]) == set(results[Layout("json", "float32")])
         exact = set(results[Layout("json", "float32")])
@@ -33,8 +33,8 @@ def test_hash_and_float16_layouts_match_json(service):
             overlaps.append(len(exact & set(results[Layout("hash", "float16")])) / len(exact))
     assert overlaps and sum(overlaps) / len(overlaps) >= 0.9
     # Every layout reads back the same display fields.
-    one = {lay: s.search(profile, Query(lat=37.7599, lon=-122.4148, radius_m=3000, k=3, open_only=False), [],
-                         cuisines).items[0] for lay, s in searchers.items()}
+    one = {lay: s.search(profile, Query(lat=37.7599, lon=-122.4148, radius_m=3000, k=3, open_only=False)
+                         .validated(cuisines, s.tz), []).items[0] for lay, s in searchers.items()}
     first = one[Layout("json", "float32")]
     for rec in one.values():
         assert (rec.name, rec.cuisines, rec.price, rec.open_until) == (first.name, first.cuisines, first.price,

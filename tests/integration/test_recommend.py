@@ -67,7 +67,7 @@ def test_every_result_satisfies_every_filter(service):
     checked = 0
     for _ in range(60):
         query = random_query(rng, cuisines)
-        results = service.searcher.search(vector, query, [], cuisines)
+        results = service.searcher.search(vector, query.validated(cuisines, service.settings.timezone), [])
         expected = brute_force(service, query, vector)
         got = [r.item_id for r in results.items]
         # Exact KNN under filters: same set; order may differ only among near-equal scores.
@@ -324,8 +324,10 @@ def test_the_callers_query_is_never_changed(service):
     before = copy.deepcopy(query)
     picks = service.recommend(query, profile={"likes": ["pizza"]}).items
     service.more_like([picks[0].item_id], query)
-    service.searcher.search(service.embed_profile({"likes": ["pizza"]}), query)
+    service.searcher.search(service.embed_profile({"likes": ["pizza"]}), query.validated(None, service.settings.timezone))
     assert query == before  # no exclude_ids added, no `when` filled in
+    with pytest.raises(TypeError, match="ValidQuery"):  # the search checks nothing itself: it takes checked ones
+        service.searcher.search(service.embed_profile({"likes": ["pizza"]}), query)
 
 
 def _ring(service, centre: tuple[float, float], radius_m: float, cuisine: str) -> list[tuple[str, float]]:
@@ -413,3 +415,26 @@ def test_a_pin_on_the_antimeridian_finds_places_on_both_sides(service):
                                           open_only=False), profile={"likes": ["dateline food"]})
         assert {r.item_id for r in results.items} == set(names), pin
         assert all(r.distance_m <= 1_000 for r in results.items)
+
+
+def test_one_request_checks_its_query_and_profile_once(service, monkeypatch):
+    """Issue 20 item 3: the facade validates the query and normalises the ad-hoc profile once; the
+    search receives the checked, frozen value and checks nothing again."""
+    import recsys.serving.service as facade
+
+    calls = {"validate": 0, "normalise": 0}
+    validate, normalise = Query.validate, facade.normalise_profile
+
+    def counted_validate(self, *args, **kwargs):
+        calls["validate"] += 1
+        return validate(self, *args, **kwargs)
+
+    def counted_normalise(profile):
+        calls["normalise"] += 1
+        return normalise(profile)
+
+    monkeypatch.setattr(Query, "validate", counted_validate)
+    monkeypatch.setattr(facade, "normalise_profile", counted_normalise)
+    query = Query(lat=37.76, lon=-122.43, radius_m=3000, k=5, open_only=False)
+    assert service.recommend(query, profile={"likes": ["pizza"], "name": "Once Only"}).items
+    assert calls == {"validate": 1, "normalise": 1}
