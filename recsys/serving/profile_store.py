@@ -7,6 +7,7 @@ import json
 import re
 import time
 from datetime import datetime, timezone
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from redisvl.utils.token_escaper import TokenEscaper
 
 from recsys.data.contract import MULTILABEL_SEP, split_multilabel
 from recsys.data.ids import MAX_ID_LENGTH
-from recsys.data.record import PROFILE_RECORD
+from recsys.data.record import PROFILE_FIELDS, PROFILE_RECORD
 from recsys.serving.connection import redis_errors, text
 
 # Words of a search sent to RediSearch; its query parser overflows near 256 terms. Further words
@@ -125,6 +126,50 @@ class UserStore:
         return bool(pipe.execute()[0])
 
     @redis_errors
+    def stale(self, model_version: str) -> list[str]:
+        """Ids of the stored profiles whose vector another model made."""
+        prefix = self.key("")
+        keys = [text(k) for k in self.client.scan_iter(match=f"{prefix}*", count=5000)]
+        stale = []
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start:start + 1000]
+            versions = self.client.execute_command("JSON.MGET", *chunk, "$.model_version")
+            stale += [k[len(prefix):] for k, v in zip(chunk, versions) if _decoded(v) != [model_version]]
+        return stale
+
+    @redis_errors
+    def exists_many(self, user_ids: list[str]) -> list[bool]:
+        pipe = self.client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.exists(self.key(user_id))
+        return [bool(found) for found in pipe.execute()]
+
+    @redis_errors
+    def reembed(self, user_ids: list[str], embed: Callable[[list[dict]], np.ndarray], model_version: str) -> None:
+        """New vectors (``embed`` of their profile fields) for those of these profiles that another
+        model embedded, written only if no one saved them meanwhile (WATCH): a profile edited
+        during a re-embedding keeps its edit."""
+        keys = [self.key(u) for u in user_ids]
+        while True:
+            with self.client.pipeline() as pipe:
+                try:
+                    pipe.watch(*keys)
+                    raw = pipe.execute_command("JSON.MGET", *keys, "$")
+                    docs = [(k, _decoded(r)[0]) for k, r in zip(keys, raw) if _decoded(r)]
+                    docs = [(k, d) for k, d in docs if d.get("model_version") != model_version]
+                    if not docs:
+                        return
+                    vectors = embed([{f: d.get(f) for f in PROFILE_FIELDS} for _, d in docs])
+                    pipe.multi()
+                    for (key, _), vector in zip(docs, vectors):
+                        pipe.execute_command("JSON.SET", key, "$.embedding", json.dumps([float(x) for x in vector]))
+                        pipe.execute_command("JSON.SET", key, "$.model_version", json.dumps(model_version))
+                    pipe.execute()
+                    return
+                except redis.WatchError:
+                    continue  # someone saved one of them: read again
+
+    @redis_errors
     def ensure_index(self) -> None:
         """Create the index, or bring one written by an older version up to this schema."""
         if not self._index.exists():
@@ -222,6 +267,11 @@ class UserStore:
         if checked:
             rows = [r for r in rows if _has_word_prefixes(r["name"], checked)][:limit]
         return rows
+
+
+def _decoded(reply):
+    """A JSON.MGET element: redis-py decodes it already on some protocol versions, not on others."""
+    return json.loads(reply) if isinstance(reply, (str, bytes)) else reply
 
 
 def _has_word_prefixes(name: str, words: list[str]) -> bool:

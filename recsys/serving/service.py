@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import redis
 
 from recsys.config import SHIPPED_MODEL_DIR, Settings
 from recsys.data.contract import Dataset, DatasetError, Problem, split_multilabel
@@ -46,11 +45,6 @@ from recsys.serving.status import IndexSummary, RedisStatus, redis_status
 from recsys.serving.store import Layout, RestaurantStore
 
 log = logging.getLogger(__name__)
-
-
-def _decoded(reply):
-    """A JSON.MGET element: redis-py decodes it already on some protocol versions, not on others."""
-    return json.loads(reply) if isinstance(reply, (str, bytes)) else reply
 
 
 # The layout of the served vectors (recsys.ml.network): part of the model id, so stored vectors of
@@ -249,17 +243,7 @@ class RecommenderService:
         return f"{self.settings.namespace}:users_loaded"
 
     def _users_pending(self, dataset: Dataset) -> bool:
-        return not self.client.get(self._users_marker) or bool(self._stale_profiles())
-
-    def _stale_profiles(self) -> list[str]:
-        """Keys of stored profiles whose vector was not made by the loaded model."""
-        keys = [text(k) for k in self.client.scan_iter(match=f"{self.settings.namespace}:user:*", count=5000)]
-        stale = []
-        for start in range(0, len(keys), 1000):
-            chunk = keys[start:start + 1000]
-            versions = self.client.execute_command("JSON.MGET", *chunk, "$.model_version")
-            stale += [k for k, v in zip(chunk, versions) if _decoded(v) != [self.loaded.model_id]]
-        return stale
+        return not self.client.get(self._users_marker) or bool(self.users.stale(self.loaded.model_id))
 
     def _sync_users(self, dataset: Dataset) -> None:
         """Store the dataset's users once (never over an existing profile), then re-embed every
@@ -270,11 +254,8 @@ class RecommenderService:
             by_user = dict(tuple(dataset.interactions.groupby("user_id", sort=False)))
             for start in range(0, len(rows), 2000):
                 chunk = rows[start:start + 2000]
-                pipe = self.client.pipeline(transaction=False)
-                for row in chunk:
-                    pipe.exists(self.users.key(row["user_id"]))
                 new = [{k: row.get(k) for k in PROFILE_FIELDS if k in row}
-                       for row, exists in zip(chunk, pipe.execute()) if not exists]
+                       for row, exists in zip(chunk, self.users.exists_many([r["user_id"] for r in chunk])) if not exists]
                 if new:
                     # Their visits in the dataset are where their history starts.
                     pipe = self.client.pipeline(transaction=False)
@@ -285,31 +266,9 @@ class RecommenderService:
                     pipe.execute()
                     self.users.put_many(new, self._embed_profiles(new), self.loaded.model_id)
             self.client.set(self._users_marker, "1")
-        stale = self._stale_profiles()
+        stale = self.users.stale(self.loaded.model_id)
         for start in range(0, len(stale), 500):
-            self._reembed(stale[start:start + 500])
-
-    def _reembed(self, keys: list[str]) -> None:
-        """New vectors for these profiles, written only if no one saved them meanwhile (WATCH):
-        a profile edited during a re-embedding keeps its edit."""
-        while True:
-            with self.client.pipeline() as pipe:
-                try:
-                    pipe.watch(*keys)
-                    raw = pipe.execute_command("JSON.MGET", *keys, "$")
-                    docs = [(k, _decoded(r)[0]) for k, r in zip(keys, raw) if _decoded(r)]
-                    docs = [(k, d) for k, d in docs if d.get("model_version") != self.loaded.model_id]
-                    if not docs:
-                        return
-                    vectors = self._embed_profiles([{f: d.get(f) for f in PROFILE_FIELDS} for _, d in docs])
-                    pipe.multi()
-                    for (key, _), vector in zip(docs, vectors):
-                        pipe.execute_command("JSON.SET", key, "$.embedding", json.dumps([float(x) for x in vector]))
-                        pipe.execute_command("JSON.SET", key, "$.model_version", json.dumps(self.loaded.model_id))
-                    pipe.execute()
-                    return
-                except redis.WatchError:
-                    continue  # someone saved one of them: read again
+            self.users.reembed(stale[start:start + 500], self._embed_profiles, self.loaded.model_id)
 
     # -- profiles ------------------------------------------------------------------------
     def save_profile(self, profile: dict) -> dict:
