@@ -19,8 +19,8 @@ class Check:
 def run_checks(settings: Settings, notify=None) -> list[Check]:
     from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
     from recsys.serving.connection import RedisUnavailableError, connect, redact_url, resolve_url, text
+    from recsys.serving.models import model_to_serve
     from recsys.serving.redis_server import server_processes
-    from recsys.serving.service import model_to_serve
     from recsys.serving.store import RestaurantStore
 
     checks: list[Check] = []

@@ -5,8 +5,6 @@ without retraining."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import threading
 import time
@@ -18,16 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from recsys.config import SHIPPED_MODEL_DIR, Settings
+from recsys.config import Settings
 from recsys.data.contract import Dataset, DatasetError, Problem, split_multilabel
 from recsys.data.ids import check_id
 from recsys.data.importers import import_file, place_id
 from recsys.data.profiles import normalise_profile
 from recsys.data.record import PROFILE_FIELDS
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
-from recsys.ml.history import time_order
 from recsys.ml.training import TrainConfig
-from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
+from recsys.ml.two_tower import TwoTowerRecommender
+from recsys.serving import bootstrap
 from recsys.serving.connection import (
     RedisUnavailableError,
     check,
@@ -38,7 +36,14 @@ from recsys.serving.connection import (
     text,
 )
 from recsys.serving.feedback import FeedbackLog, valid_ids
-from recsys.serving.profile_store import MAX_HISTORY_KEPT, UserStore, as_record, history_event, history_frame
+from recsys.serving.models import (  # noqa: F401  (the names callers import from the facade)
+    VECTOR_LAYOUT,
+    LoadedModel,
+    load_model,
+    model_id,
+    model_to_serve,
+)
+from recsys.serving.profile_store import UserStore, as_record, history_frame
 from recsys.serving.query import Query
 from recsys.serving.search import Results, Searcher
 from recsys.serving.status import IndexSummary, RedisStatus, redis_status
@@ -47,21 +52,10 @@ from recsys.serving.store import Layout, RestaurantStore
 log = logging.getLogger(__name__)
 
 
-# The layout of the served vectors (recsys.ml.network): part of the model id, so stored vectors of
-# another layout (an older release) are re-embedded and re-indexed, never mixed with new ones.
-VECTOR_LAYOUT = b"taste+bias+popularity+history"
 ADHOC_USER = "ad-hoc"  # the user id an ad-hoc profile is embedded under (unknown to every model)
 LIKED_REASONS = 5  # recent places a reason may name ("because you liked ...")
 CATALOGUE_RECHECK_S = 1.0  # how stale the catalogue histories are read against may be (this process's own adds reset it)
 EMBEDDED_PROFILES_KEPT = 1024  # ad-hoc profiles whose vectors are remembered (a few KiB each)
-
-
-def model_id(model_dir: Path) -> str:
-    """Content hash of the weights, the config (its served settings shape the vectors too: the
-    feedback weight, the cold and warm mixes) and the vector layout: which model produced the
-    stored vectors."""
-    content = VECTOR_LAYOUT + b"".join((Path(model_dir) / name).read_bytes() for name in ("model.pt", "config.json"))
-    return hashlib.sha256(content).hexdigest()[:12]
 
 
 @dataclass
@@ -83,25 +77,6 @@ class ImportReport:
         return self.new + self.updated
 
 
-@dataclass
-class LoadedModel:
-    model: TwoTowerRecommender
-    path: Path
-    model_id: str
-    warning: str = ""  # set when the active model was unusable and the shipped one was used
-
-    @classmethod
-    def of(cls, path: Path) -> "LoadedModel":
-        """The model in ``path``, refused (ModelArtifactError) when this deployment cannot serve it."""
-        model = TwoTowerRecommender.load(path)
-        if model.history_len > MAX_HISTORY_KEPT:  # it would silently read cut histories
-            raise ModelArtifactError(
-                f"model {path} reads the newest {model.history_len} events of each user, but the profile store "
-                f"keeps {MAX_HISTORY_KEPT} per user (MAX_HISTORY_KEPT); retrain it with history_len at most "
-                f"{MAX_HISTORY_KEPT}")
-        return cls(model, Path(path), model_id(path))
-
-
 def _adhoc_profile(profile: dict) -> dict:
     """An ad-hoc profile checked and normalised (ValueError naming the field), without the user id
     normalise_profile makes up for a profile that has none (the model has never seen it)."""
@@ -109,29 +84,6 @@ def _adhoc_profile(profile: dict) -> dict:
     if "user_id" not in profile:
         clean.pop("user_id")
     return clean
-
-
-def model_to_serve(settings: Settings, index_meta: dict) -> tuple[Path, str]:
-    """Which model a start serves, and why: the RECSYS_MODEL_DIR setting; else the model the index
-    was built with (a retrain's, so a restart keeps it); else the shipped one."""
-    if settings.model_dir is not None:
-        return Path(settings.model_dir), "RECSYS_MODEL_DIR"
-    if index_meta.get("model_dir"):
-        return Path(index_meta["model_dir"]), "the index serves it; set RECSYS_MODEL_DIR to choose another"
-    return SHIPPED_MODEL_DIR, "the shipped demo model"
-
-
-def load_model(preferred: Path | None, fallback: Path = SHIPPED_MODEL_DIR) -> LoadedModel:
-    """The preferred model, or the shipped one with a warning if the preferred is unusable."""
-    if preferred is not None and Path(preferred) != fallback:
-        try:
-            return LoadedModel.of(preferred)
-        except (ModelArtifactError, OSError) as exc:
-            loaded = load_model(None, fallback)
-            loaded.warning = f"The active model could not be loaded ({exc}); using the shipped model instead."
-            log.warning(loaded.warning)
-            return loaded
-    return LoadedModel.of(fallback)
 
 
 class RecommenderService:
@@ -185,90 +137,19 @@ class RecommenderService:
             items = pd.concat([items[~items["item_id"].isin(extra["item_id"])], extra], ignore_index=True)
         return items.reset_index(drop=True)
 
-    def _is_current(self, dataset: Dataset) -> bool:
-        status = self.restaurants.status()
-        layout = self.restaurants.layout
-        return (status.meta.get("model_id") == self.loaded.model_id
-                and status.meta.get("dataset_fingerprint") == dataset.fingerprint()
-                and status.meta.get("storage", "json") == layout.storage
-                and status.meta.get("datatype", "float32") == layout.datatype
-                and status.version is not None and status.prefix_ok
-                and status.documents >= len(dataset.items))
-
+    # -- bootstrap (recsys.serving.bootstrap) --------------------------------------------
     def ensure_indexed(self, force: bool = False, progress=None, notify=None) -> bool:
         """Build the index unless it already holds this dataset embedded by this model, and make
-        every stored profile's vector come from that model. Serialised across processes: a second
-        caller waits for the running build and then finds the index current."""
-        dataset = self.dataset()
-        self.model.check_schema(dataset)  # a model trained on other columns cannot embed this data
-        if not force and self._is_current(dataset) and not self._users_pending(dataset):
-            self.restaurants.cleanup_if_idle()  # left-overs of killed builds
-            return False
-        seen = self.restaurants.live_version()
-        with self.restaurants.building(notify):
-            # Whoever held the lock before us may have done the work already.
-            if self._is_current(dataset) and (not force or self.restaurants.live_version() != seen):
-                self.restaurants.cleanup_orphans()
-                self._sync_users(dataset)
-                return False
-            self.reindex(dataset, self.loaded, progress=progress)
-            return True
+        every stored profile's vector come from that model (see bootstrap.ensure_indexed)."""
+        return bootstrap.ensure_indexed(self, force, progress, notify)
 
     def reindex(self, dataset: Dataset, loaded: LoadedModel, progress=None) -> int:
-        """Embed every restaurant (dataset + ones added in the app) with ``loaded`` and switch
-        the live index to it in one step; then re-embed the stored profiles. A crash after the
-        switch leaves profiles on the old model: the next start finds them by their model_version
-        and finishes the job."""
-        with self.restaurants.building():
-            custom_before = self.restaurants.custom_raw()
-            items = self.catalogue(dataset)
-            embeddings = loaded.model.embed_items(items)
-            version = self.restaurants.rebuild(items, embeddings, {
-                "model_id": loaded.model_id, "model_dir": str(loaded.path),
-                "dataset_fingerprint": dataset.fingerprint(), "dataset_dir": str(self.settings.dataset_dir)},
-                progress=progress)
-            self.loaded, self._served = loaded, None
-            self._cuisines = None
-            # Places added or updated in the app while the build ran went into the old version:
-            # carry them into the new one, embedded by the new model.
-            custom_after = self.restaurants.custom_raw()
-            missed = [json.loads(raw) for key, raw in custom_after.items() if custom_before.get(key) != raw]
-            if missed:
-                self.add_restaurants(pd.DataFrame(missed))
-            self._sync_users(dataset)
-            return version
-
-    @property
-    def _users_marker(self) -> str:
-        return f"{self.settings.namespace}:users_loaded"
-
-    def _users_pending(self, dataset: Dataset) -> bool:
-        return not self.client.get(self._users_marker) or bool(self.users.stale(self.loaded.model_id))
+        """Embed every restaurant with ``loaded``, switch the live index to it in one step, then
+        re-embed the stored profiles (see bootstrap.reindex)."""
+        return bootstrap.reindex(self, dataset, loaded, progress)
 
     def _sync_users(self, dataset: Dataset) -> None:
-        """Store the dataset's users once (never over an existing profile), then re-embed every
-        profile whose vector another model made."""
-        self.users.ensure_index()
-        if not self.client.get(self._users_marker):
-            rows = dataset.users.to_dict("records")
-            by_user = dict(tuple(dataset.interactions.groupby("user_id", sort=False)))
-            for start in range(0, len(rows), 2000):
-                chunk = rows[start:start + 2000]
-                new = [{k: row.get(k) for k in PROFILE_FIELDS if k in row}
-                       for row, exists in zip(chunk, self.users.exists_many([r["user_id"] for r in chunk])) if not exists]
-                if new:
-                    # Their visits in the dataset are where their history starts.
-                    pipe = self.client.pipeline(transaction=False)
-                    for profile in new:
-                        events = by_user.get(profile["user_id"])
-                        if events is not None:
-                            self.users.push_history(pipe, profile["user_id"], _history_events(events))
-                    pipe.execute()
-                    self.users.put_many(new, self._embed_profiles(new), self.loaded.model_id)
-            self.client.set(self._users_marker, "1")
-        stale = self.users.stale(self.loaded.model_id)
-        for start in range(0, len(stale), 500):
-            self.users.reembed(stale[start:start + 500], self._embed_profiles, self.loaded.model_id)
+        bootstrap.sync_users(self, dataset)
 
     # -- profiles ------------------------------------------------------------------------
     def save_profile(self, profile: dict) -> dict:
@@ -606,11 +487,3 @@ class RecommenderService:
             self.client.get(f"{self.settings.namespace}:catalogue_changes")
         return ":".join(text(v or 0) for v in (version, changes))
 
-
-def _history_events(events: pd.DataFrame) -> list[str]:
-    """A dataset user's interactions as stored history events, oldest first."""
-    events = time_order(events)
-    weights = events["weight"] if "weight" in events else pd.Series(1.0, index=events.index)
-    stamps = events["timestamp"] if "timestamp" in events else pd.Series(0.0, index=events.index)
-    return [history_event(str(i), float(w), float(t) if pd.notna(t) else 0.0)
-            for i, w, t in zip(events["item_id"], weights, stamps)]
