@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from recsys.data.contract import split_multilabel
+from recsys.data.geo import distance_text
 from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY
 from recsys.serving.query import Query
 from ui.router import start_page
@@ -87,7 +88,7 @@ def preview(user_id: str, doc: dict) -> None:
     hood = doc.get("home_neighbourhood") if doc.get("home_neighbourhood") in HOODS else "home"
     st.markdown(f"**Top picks near {hood}** (any time, 3 km)")
     st.dataframe(pd.DataFrame([{"name": r.name, "cuisines": ", ".join(r.cuisines), "rating": r.rating,
-                                "distance (m)": round(r.distance_m), "why": r.reason} for r in results.items]),
+                                "distance": distance_text(r.distance_m), "why": r.reason} for r in results.items]),
                  hide_index=True, width="stretch")
 
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
+from tests.readings import metres
 
 
 def results_table(at: AppTest) -> pd.DataFrame:
@@ -62,7 +63,7 @@ def test_each_filter_changes_the_results(app):
 
     widget(app, "select_slider", "w_radius").set_value(750).run()
     near = results_table(app)
-    assert len(near) and (near["distance (m)"] <= 755).all() and set(near["id"]) != set(baseline["id"])
+    assert len(near) and (near["distance"].map(metres) <= 755).all() and set(near["id"]) != set(baseline["id"])
     widget(app, "select_slider", "w_radius").set_value(3000).run()
 
     before = set(results_table(app)["id"])
@@ -93,6 +94,15 @@ def test_widen_radius_is_offered_when_few_match(app):
     button = next(b for b in app.button if "Widen the radius" in b.label)
     button.click().run()
     assert widget(app, "select_slider", "w_radius").value > 250
+
+
+def test_the_few_matches_message_writes_the_radius_as_the_slider_does(app):
+    """Issue 19 item 4: "within 2 km", as the slider says, never "within 2.0 km"."""
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="2000", open="0", k="50", rating="4.5")
+    app.run()
+    note = next(i.value for i in app.info if "every filter" in i.value)
+    assert "within 2 km " in note and "2.0 km" not in note
+    assert widget(app, "select_slider", "w_radius").format_func(2000) == "2 km"
 
 
 def test_creating_a_profile_gives_recommendations(app):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page
+from tests.readings import metres
 
 START = "lat=37.75990&lon=-122.41480&radius=3000&day=Fr&time=19:00&open=0&price=1-4"
 PRICES = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
@@ -187,12 +188,12 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     app_url, _env = app_url
     page, shown = open_explore(app_url, browser, START)
     assert len(shown) == 10 and {r["price"] for r in shown} - {"$"}  # 1-4 shows more than "$"
-    assert all(int(r["distance (m)"]) <= 3000 for r in shown)
+    assert all(metres(r["distance"]) <= 3000 for r in shown)
 
     # Radius: one step down from 3 km is 2 km; every pick is within it.
     radius = slider(page, "Radius")
     shown = nudge(page, radius, "ArrowLeft", "radius", "2000")
-    assert shown and all(int(r["distance (m)"]) <= 2000 for r in shown)
+    assert shown and all(metres(r["distance"]) <= 2000 for r in shown)
     assert radius.get_attribute("aria-valuetext") == "2 km"
 
     # Price: the upper end down to $$$; the lower end stays at $.
@@ -293,7 +294,7 @@ def test_a_click_on_a_pick_opens_its_popup_and_changes_nothing_else(app_url, bro
         row = next((r for r in shown if r["name"] == lines[0]), None)
         assert row, (lines, [r["name"] for r in shown])  # the popup names one of the listed places
         assert lines[1] == row["cuisines"] and lines[2].startswith(row["price"] + " · ")
-        assert "★" in lines[2] and lines[2].endswith(" m") and lines[3] == row["open"]
+        assert "★" in lines[2] and lines[2].endswith(f" · {row['distance']}") and lines[3] == row["open"]
         page.wait_for_timeout(1500)  # a rerun, if one were started, would show by now
         assert page.url == before_url and frame.evaluate(PIN) == before_pin
         assert rows(page) == shown
@@ -359,14 +360,14 @@ def test_a_shared_link_gives_the_same_ranked_list_in_a_fresh_browser(app_url, br
     page.get_by_text("high", exact=True).click()
     wait_param(page, "bracket", "high")
     changed_only(before, params(page), "likes", "bracket")
-    mine = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(page)]
+    mine = [(r["name"], r["price"], r["distance"]) for r in picks_match_rows(page)]
     link = page.url
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # nothing shared but the link
     other = context.new_page()
     other.goto(link)
     map_frame(other)
-    theirs = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(other)]
+    theirs = [(r["name"], r["price"], r["distance"]) for r in picks_match_rows(other)]
     assert theirs == mine and len(mine) == 10
     assert params(other) == params(page)
     context.close()
@@ -545,6 +546,8 @@ def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_tex
     reasons = " ".join(r["why"] for r in shown)
     assert "because you liked " in reasons
     assert any(f"because you liked {name}" in reasons for name in names), reasons
+    # Issue 19 item 4: the reason states the distance the table shows, to the metre.
+    assert all(f"; {r['distance']} away;" in r["why"] for r in shown), [(r["distance"], r["why"]) for r in shown]
     assert page.evaluate("window.__pwn") is None and map_frame(page).evaluate("window.__pwn") is None
     assert not page.watch.dialogs and not page.watch.errors, (page.watch.dialogs, page.watch.errors)
     page.close()
