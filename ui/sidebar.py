@@ -11,9 +11,11 @@ import hashlib
 import streamlit as st
 
 from recsys.serving.service import RecommenderService
+from ui.labels import QA_DETAILS, profile_labels
 from ui.services import SERVICE_ERRORS, guard
 
 ADHOC = ""
+ADHOC_LABEL = "Ad-hoc profile (set on Explore)"
 ACTIVE = "active_user"
 NOTICE = "profile_notice"  # why the chosen profile was dropped; shown once, by a page or the sidebar
 MISSING_PROFILE = ("The profile this link or session names does not exist (it may have been deleted). "
@@ -69,10 +71,9 @@ def sidebar(service: RecommenderService | None) -> None:
         options = [ADHOC] + [m["user_id"] for m in matches]
         if current and current not in options:
             options.insert(1, current)
-        labels = {m["user_id"]: f"{m['name']} ({m['user_id']})" for m in matches}
-        if doc:
-            labels[current] = f"{doc.get('name') or current} ({current})"
-        labels[ADHOC] = "Ad-hoc profile (set on Explore)"
+        # Names, told apart only where two shown together share one; the ids are in "Details for QA".
+        labels = profile_labels([*[m for m in matches if m["user_id"] != current], *([doc] if doc else [])])
+        labels[ADHOC] = ADHOC_LABEL
         # Pages set "active_user"; the widget has its own key so they may do so at any time. The key
         # also names the labels: a renamed profile gets a fresh widget, because the browser keeps
         # the labels it was sent and would otherwise show (and send back) the old name.
@@ -81,6 +82,9 @@ def sidebar(service: RecommenderService | None) -> None:
             st.session_state[key] = current
         st.selectbox("Recommend for", options, key=key, format_func=lambda u: labels.get(u, u),
                      on_change=_choose_from_sidebar, args=(key, options))
-        st.success(f"Redis: connected · model {service.loaded.model_id}", icon=":material/check_circle:")
+        st.success("Redis: connected · model loaded", icon=":material/check_circle:")
         if service.loaded.warning:
             st.warning(service.loaded.warning)
+        with st.expander(QA_DETAILS, icon=":material/info:"):
+            # Plain text: a profile id comes from a link.
+            st.text(f"Profile id: {current or '(none: the ad-hoc profile)'}\nModel id: {service.loaded.model_id}")

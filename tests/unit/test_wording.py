@@ -51,3 +51,32 @@ def test_the_upload_widget_states_the_declared_file_limit():
     limit is MAX_FILE_BYTES. The widget must say the limit the app enforces, not Streamlit's 200."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] * 2**20 == MAX_FILE_BYTES
+
+
+# -- Issue 19 item 3: names, not ids; told apart only when two share a name ---------------------
+from ui.labels import profile_labels  # noqa: E402
+
+
+def test_a_profile_is_shown_by_its_name_alone_when_no_other_shares_it():
+    labels = profile_labels([{"user_id": "p-bfa60c34a6", "name": "Nora Newcomer", "home_neighbourhood": "Mission"},
+                             {"user_id": "u00001", "name": "Ann Lee", "home_neighbourhood": "Marina"}])
+    assert labels == {"p-bfa60c34a6": "Nora Newcomer", "u00001": "Ann Lee"}
+
+
+def test_profiles_that_share_a_name_are_told_apart_by_their_neighbourhood_then_by_number():
+    labels = profile_labels([
+        {"user_id": "p-2", "name": "Nora Newcomer", "home_neighbourhood": "Mission"},
+        {"user_id": "p-1", "name": "nora newcomer ", "home_neighbourhood": "Marina"},
+        {"user_id": "p-4", "name": "Sam", "home_neighbourhood": "Mission"},
+        {"user_id": "p-3", "name": "Sam", "home_neighbourhood": "Mission"},
+        {"user_id": "p-5", "name": "Sam", "home_neighbourhood": ""},
+        {"user_id": "p-6", "name": "Solo", "home_neighbourhood": "Mission"}])
+    assert labels["p-2"] == "Nora Newcomer · Mission" and labels["p-1"] == "nora newcomer · Marina"
+    assert labels["p-3"] == "Sam · Mission · 1" and labels["p-4"] == "Sam · Mission · 2"  # stable: by id
+    assert labels["p-5"] == "Sam" and labels["p-6"] == "Solo"
+    assert len(set(labels.values())) == len(labels)
+    assert not any("p-" in label for label in labels.values())
+
+
+def test_a_profile_without_a_name_is_called_unnamed_not_by_its_id():
+    assert profile_labels([{"user_id": "u00009", "name": "  "}]) == {"u00009": "Unnamed profile"}
