@@ -15,9 +15,10 @@ from recsys.data.contract import split_multilabel
 from recsys.data.geo import distance_text
 from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY
 from recsys.serving.query import Query
-from ui.labels import QA_DETAILS, UNNAMED, profile_labels
+from ui.labels import UNNAMED, profile_labels
 from ui.router import start_page
 from ui.services import guard
+from ui.sidebar import qa_details
 from ui.state import HOODS
 
 NAME_MAX_CHARS = 80  # the input stops there (Streamlit also truncates on the server)
@@ -154,8 +155,7 @@ with find:
         labels = profile_labels(found)  # names, told apart only where two share one
         st.dataframe(pd.DataFrame([{"name": labels[f["user_id"]], "home neighbourhood": f.get("home_neighbourhood")}
                                    for f in found]), hide_index=True, width="stretch")
-        with st.expander(QA_DETAILS, icon=":material/info:"):
-            st.dataframe(pd.DataFrame(found), hide_index=True, width="stretch")
+        qa_details(frame=pd.DataFrame(found))
         pick = st.selectbox("Profile", list(labels), key="edit_pick", format_func=labels.get)
         doc = guard(service.get_profile, pick)
         if doc:

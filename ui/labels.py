@@ -1,8 +1,9 @@
 """What the pages call things a person picks: names and words, not ids (pure; no streamlit).
 
-A profile is shown by its name. Only where two of the profiles shown together share a name are
-they told apart: by their home neighbourhood, and where that is shared too, by a number in id
-order (stable from run to run). The ids stay in the "Details for QA" views."""
+A profile or a restaurant is shown by its name. Only where two shown together share a name are
+they told apart: by a detail (a profile's home neighbourhood, a restaurant's address), and where
+that is shared too, by a number in id order (stable from run to run). The ids stay in the
+"Details for QA" views."""
 
 from __future__ import annotations
 
@@ -31,14 +32,19 @@ def _number_clashes(labels: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def profile_labels(profiles: Iterable[dict]) -> dict[str, str]:
-    """user_id -> the label a person reads for each profile (``user_id``, ``name`` and, when
-    known, ``home_neighbourhood``); every label differs from the others given together."""
-    names = {str(p["user_id"]): " ".join(str(p.get("name") or "").split()) or UNNAMED for p in profiles}
-    hoods = {str(p["user_id"]): str(p.get("home_neighbourhood") or "").strip() for p in profiles}
+def distinct_labels(entries: Iterable[tuple[str, str, str]], unnamed: str = UNNAMED) -> dict[str, str]:
+    """id -> the label a person reads, from (id, name, detail) triples: the name, and only where
+    two entries given together share a name, " · detail" (a neighbourhood, an address) and then a
+    number in id order. Every label differs from the others given together."""
+    entries = [(str(i), " ".join(str(name or "").split()) or unnamed, str(detail or "").strip())
+               for i, name, detail in entries]
     counts: dict[str, int] = defaultdict(int)
-    for name in names.values():
+    for _, name, _ in entries:
         counts[_key(name)] += 1
-    labels = {user_id: f"{name}{SEPARATOR}{hoods[user_id]}" if counts[_key(name)] > 1 and hoods[user_id] else name
-              for user_id, name in names.items()}
-    return _number_clashes(labels)
+    return _number_clashes({i: f"{name}{SEPARATOR}{detail}" if counts[_key(name)] > 1 and detail else name
+                            for i, name, detail in entries})
+
+
+def profile_labels(profiles: Iterable[dict]) -> dict[str, str]:
+    """user_id -> label for profiles (``user_id``, ``name``, ``home_neighbourhood`` when known)."""
+    return distinct_labels((p["user_id"], p.get("name"), p.get("home_neighbourhood")) for p in profiles)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pandas as pd
 import streamlit as st
 
 from recsys.serving.service import RecommenderService
@@ -44,6 +45,16 @@ def active_profile(service: RecommenderService) -> dict | None:
         st.session_state[ACTIVE] = ADHOC
         st.session_state[NOTICE] = MISSING_PROFILE
     return doc
+
+
+def qa_details(*lines: str, frame: pd.DataFrame | None = None) -> None:
+    """The ids and internals a QA engineer needs, folded away from everyone else: plain text (an
+    id may come from a link), and a table when given."""
+    with st.expander(QA_DETAILS, icon=":material/info:"):
+        if lines:
+            st.text("\n".join(lines))
+        if frame is not None:
+            st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def _choose_from_sidebar(key: str, options: list[str]) -> None:
@@ -85,6 +96,4 @@ def sidebar(service: RecommenderService | None) -> None:
         st.success("Redis: connected · model loaded", icon=":material/check_circle:")
         if service.loaded.warning:
             st.warning(service.loaded.warning)
-        with st.expander(QA_DETAILS, icon=":material/info:"):
-            # Plain text: a profile id comes from a link.
-            st.text(f"Profile id: {current or '(none: the ad-hoc profile)'}\nModel id: {service.loaded.model_id}")
+        qa_details(f"Profile id: {current or '(none: the ad-hoc profile)'}", f"Model id: {service.loaded.model_id}")

@@ -80,3 +80,12 @@ def test_profiles_that_share_a_name_are_told_apart_by_their_neighbourhood_then_b
 
 def test_a_profile_without_a_name_is_called_unnamed_not_by_its_id():
     assert profile_labels([{"user_id": "u00009", "name": "  "}]) == {"u00009": "Unnamed profile"}
+
+
+def test_restaurants_that_share_a_name_are_told_apart_by_their_address():
+    from ui.labels import distinct_labels
+
+    labels = distinct_labels([("a1", "Tacos", "1 Valencia St"), ("a2", "Tacos", "9 Mission St"), ("a3", "Pho", "")],
+                             unnamed="Unnamed restaurant")
+    assert labels == {"a1": "Tacos · 1 Valencia St", "a2": "Tacos · 9 Mission St", "a3": "Pho"}
+    assert distinct_labels([("z", "", "")], unnamed="Unnamed restaurant") == {"z": "Unnamed restaurant"}
