@@ -190,7 +190,8 @@ if results is not None:
             "rating": r.rating, "distance": distance_text(r.distance_m), "open": r.open_until,
             **{label.lower(): r.restaurant.get(name, "") for name, label in MUST_HAVE.items()},
             "why": similar or r.reason, "id": r.item_id} for i, r in enumerate(recs)])
-        st.dataframe(table, hide_index=True, width="stretch")
+        # The id stays in the data (tests and QA select by it), not as a column people read.
+        st.dataframe(table, hide_index=True, width="stretch", column_order=[c for c in table.columns if c != "id"])
         names = {r.item_id: f"{i}. {r.name}" for i, r in enumerate(recs, start=1)}
         left, right = st.columns(2, gap="medium")
         with left:

@@ -35,6 +35,9 @@ def test_explore_shows_red_markers_for_the_ranked_list(app):
     assert len(app.map_stub.last_red) == 10  # one red marker per recommendation, in the table's order
     assert [red["lines"][0] for red in app.map_stub.last_red] == list(table["name"])
     assert widget(app, "number_input", "w_lat").value == 37.7599
+    # Issue 19 item 3: the restaurant id stays in the data (tests select by it), not on screen.
+    shown = list(app.dataframe[0].proto.column_order)
+    assert "id" in table.columns and shown and "id" not in shown and "distance" in shown, shown
 
 
 def test_each_filter_changes_the_results(app):
