@@ -206,3 +206,25 @@ def test_a_malformed_model_card_record_never_breaks_the_model_page(app, small_mo
     assert not app.exception
     card_text = " ".join(m.value for m in app.markdown)
     assert "**New profiles** are ranked by" in card_text and "](" not in card_text and "n/a" not in card_text
+
+
+def test_the_latency_chart_shows_a_single_query_with_labelled_axes(app):
+    """Issue 19 item 7: with one query the chart was blank (a line needs two points), and its axes
+    had no labels or units."""
+    import json
+
+    from ui.services import query_latencies
+
+    query_latencies().clear()
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", open="0")
+    app.run()
+    app.switch_page("pages/system.py").run()
+    assert not app.exception
+    assert {m.label: m.value for m in app.metric}["Queries"] == "1"
+    charts = [json.loads(e.proto.spec) for e in app.get("vega_lite_chart")]
+    assert len(charts) == 1, charts
+    spec = charts[0]
+    mark = spec.get("mark", {})
+    assert isinstance(mark, dict) and mark.get("point"), mark  # one query is a visible point
+    titles = {spec["encoding"][axis]["title"] for axis in ("x", "y")}
+    assert titles == {"query (oldest to newest)", "latency (ms)"}, titles
