@@ -77,7 +77,7 @@ def sidebar(service: RecommenderService | None) -> None:
         if st.session_state.get(NOTICE):
             st.warning(st.session_state.pop(NOTICE), icon=":material/person_off:")
         st.markdown("**Profile**")
-        search = st.text_input("Find a profile", key="profile_search", placeholder="name or id, e.g. u00001")
+        search = st.text_input("Find a profile", key="profile_search", placeholder="a name, e.g. Maria")
         matches = guard(service.find_profiles, search, 20) or []
         options = [ADHOC] + [m["user_id"] for m in matches]
         if current and current not in options:

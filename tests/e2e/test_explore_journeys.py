@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page
+from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page, qa_profile_id, service_for
 from tests.readings import metres
 
 START = "lat=37.75990&lon=-122.41480&radius=3000&day=Fr&time=19:00&open=0&price=1-4"
@@ -267,6 +267,13 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     changed_only(before, params(page), "lat", "lon")
     wait_pin(page, params(page)['lat'])
     page.screenshot(path=str(ARTIFACTS / "journey-controls.png"), full_page=True)
+
+    # Issue 19 item 7: the System page charts these queries, a point each, on labelled axes.
+    page.get_by_role("link", name="System").click()
+    chart = page.locator("[data-testid=stVegaLiteChart]").first
+    chart.locator("text", has_text="latency (ms)").first.wait_for(timeout=60_000)
+    assert chart.locator("text", has_text="query (oldest to newest)").count() == 1
+    assert chart.locator(".mark-symbol path").count() >= 1  # the points (one query is one point)
     assert not page.watch.errors and not page.watch.external, (page.watch.errors[:3], page.watch.external[:3])
     page.close()
 
@@ -437,9 +444,10 @@ def test_a_saved_profile_and_back_keeps_the_adhoc_tastes(app_url, browser):
     """Found by a new user: choosing a saved profile in the sidebar after using the ad-hoc one
     crashed Explore on the next change (KeyError 'adhoc_likes': the hidden expander's widgets
     were forgotten), and going back to the ad-hoc profile lost its likes and bracket."""
-    app_url, _env = app_url
+    app_url, env = app_url
     page, shown = open_explore(app_url, browser, START + "&likes=italian,cocktails&bracket=high")
     adhoc = [r["name"] for r in shown]
+    name = service_for(env).users.get("u00001")["name"]
     sidebar = page.locator('[data-testid="stSidebar"]')
     search = sidebar.locator('input[aria-label="Find a profile"]')
     search.fill("u00001")
@@ -447,8 +455,12 @@ def test_a_saved_profile_and_back_keeps_the_adhoc_tastes(app_url, browser):
     settle(page)
     box = sidebar.locator('input[aria-label="Recommend for"]')
     box.click()
-    page.get_by_role("option", name="(u00001)").first.click()
+    # Issue 19 item 3: the profile is offered by its name; its id is under "Details for QA".
+    option = page.get_by_role("option", name=name, exact=True)
+    assert page.get_by_role("option").filter(has_text="u00001").count() == 0
+    option.click()
     wait_param(page, "user", "u00001")
+    assert qa_profile_id(page) == "u00001"
     for k in ("11", "12"):  # further changes while the saved profile is chosen
         rows_now = nudge(page, slider(page, "How many"), "ArrowRight", "k", k)
         assert len(rows_now) == int(k) and page.get_by_text("KeyError").count() == 0
@@ -531,7 +543,6 @@ def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_tex
     in the reason as literal text (never markup or script), and `liked=` / `hidden=` ids that
     break the id rule are named as unreadable, never run or widened."""
     from recsys.data.restaurants import NewRestaurant
-    from tests.e2e.conftest import service_for
 
     app_url, env = app_url
     service = service_for(env)
