@@ -209,7 +209,8 @@ def test_add_hostile_places_and_find_each_in_browse(page, app_url):
     refused = page.locator("[data-testid=stAlert]").filter(has_text="already in the catalogue").first
     refused.wait_for(timeout=TIMEOUT)
     wait_idle(page)
-    assert "\n" not in refused.inner_text().strip() and f"{PLACE_NAMES[0]} · 1 Journey St" in texts(page)
+    message = refused.locator("[data-testid=stMarkdownContainer]").inner_text().strip()  # not the icon
+    assert "\n" not in message and f"{PLACE_NAMES[0]} · 1 Journey St" in texts(page), message
     assert panel(page).locator("[data-testid=stDataFrame]").count() == 0  # no table of empty cells
     page.screenshot(path=str(ARTIFACTS / "restaurants-added-twice.png"), full_page=True)
 
