@@ -9,6 +9,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+from recsys.data.geo import distance_text
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
 from ui import map_view
@@ -165,10 +166,11 @@ if results is not None:
         similar = f"similar to {', '.join(_names(more_like))}" if more_like else ""
         table = pd.DataFrame([{
             "#": i + 1, "name": r.name, "cuisines": ", ".join(r.cuisines), "price": PRICE_LABELS[r.price],
-            "rating": r.rating, "distance (m)": round(r.distance_m), "open": r.open_until,
+            "rating": r.rating, "distance": distance_text(r.distance_m), "open": r.open_until,
             **{label.lower(): r.restaurant.get(name, "") for name, label in MUST_HAVE.items()},
             "why": similar or r.reason, "id": r.item_id} for i, r in enumerate(recs)])
-        st.dataframe(table, hide_index=True, width="stretch")
+        # The id stays in the data (tests and QA select by it), not as a column people read.
+        st.dataframe(table, hide_index=True, width="stretch", column_order=[c for c in table.columns if c != "id"])
         names = {r.item_id: f"{i}. {r.name}" for i, r in enumerate(recs, start=1)}
         left, right = st.columns(2, gap="medium")
         with left:

@@ -12,13 +12,27 @@ import pandas as pd
 import streamlit as st
 
 from recsys.data.contract import split_multilabel
+from recsys.data.geo import distance_text
 from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY
 from recsys.serving.query import Query
+from ui.labels import UNNAMED, profile_labels
 from ui.router import start_page
 from ui.services import guard
+from ui.sidebar import qa_details
 from ui.state import HOODS
 
 NAME_MAX_CHARS = 80  # the input stops there (Streamlit also truncates on the server)
+# What each account setting means here. They are stored with the profile and the user tower reads
+# them as features (recsys.data.record); the demo itself sends nothing and shares nothing.
+_AS_FEATURE = " The model also reads it as one of the profile's features."
+SETTING_HELP = {
+    "newsletter": "Whether this person wants the restaurant newsletter by email. This demo sends no email." + _AS_FEATURE,
+    "notifications": "Whether this person wants alerts about new picks. This demo sends none." + _AS_FEATURE,
+    "data_sharing": "Whether this person agrees to share their visits with partner restaurants. This demo "
+                    "shares nothing." + _AS_FEATURE,
+    "profile_visibility": "Who may see this profile: anyone (public), friends, or only the person (private). "
+                          "This demo has no sign-in, so every profile is listed here." + _AS_FEATURE,
+}
 
 service = start_page("Profiles")
 ss = st.session_state
@@ -47,13 +61,15 @@ def profile_form(form_key: str, current: dict) -> dict | None:
         home = current.get("home_neighbourhood") if current.get("home_neighbourhood") in HOODS else "Mission"
         hood = st.selectbox("Home neighbourhood", hoods, index=hoods.index(home), key=f"{form_key}-hood")
         c1, c2, c3, c4 = st.columns(4)
-        newsletter = c1.checkbox("Newsletter", value=str(current.get("newsletter")) == "True", key=f"{form_key}-news")
+        newsletter = c1.checkbox("Newsletter", value=str(current.get("newsletter")) == "True", key=f"{form_key}-news",
+                                 help=SETTING_HELP["newsletter"])
         notifications = c2.checkbox("Notifications", value=str(current.get("notifications", True)) == "True",
-                                    key=f"{form_key}-notify")
+                                    key=f"{form_key}-notify", help=SETTING_HELP["notifications"])
         data_sharing = c3.checkbox("Data sharing", value=str(current.get("data_sharing")) == "True",
-                                   key=f"{form_key}-sharing")
+                                   key=f"{form_key}-sharing", help=SETTING_HELP["data_sharing"])
         visibility = c4.selectbox("Profile visibility", VISIBILITY, key=f"{form_key}-visibility",
-                                  index=VISIBILITY.index(current.get("profile_visibility") or "public"))
+                                  index=VISIBILITY.index(current.get("profile_visibility") or "public"),
+                                  help=SETTING_HELP["profile_visibility"])
         if not st.form_submit_button("Save profile", type="primary"):
             return None
     if not name.strip():
@@ -87,7 +103,7 @@ def preview(user_id: str, doc: dict) -> None:
     hood = doc.get("home_neighbourhood") if doc.get("home_neighbourhood") in HOODS else "home"
     st.markdown(f"**Top picks near {hood}** (any time, 3 km)")
     st.dataframe(pd.DataFrame([{"name": r.name, "cuisines": ", ".join(r.cuisines), "rating": r.rating,
-                                "distance (m)": round(r.distance_m), "why": r.reason} for r in results.items]),
+                                "distance": distance_text(r.distance_m), "why": r.reason} for r in results.items]),
                  hide_index=True, width="stretch")
 
 
@@ -98,7 +114,7 @@ def delete(user_id: str, name: str) -> None:
     if ss.get("draft_user_id") == user_id:
         ss.pop("draft_user_id")
     # Shown once, on the run that follows this one (st.rerun would drop a message written now).
-    ss["profiles_flash"] = f"{name} ({user_id})"
+    ss["profiles_flash"] = name or UNNAMED
     st.rerun()
 
 
@@ -122,7 +138,7 @@ with create:
             ss["active_user"] = draft  # the sidebar follows it (ui/sidebar.py)
             st.success("Saved and embedded it with the current model — it is now the active profile and "
                        "gets recommendations without retraining:")
-            st.text(f"{doc['name']} ({draft})")
+            st.text(doc["name"])
     if stored:
         preview(draft, stored)
 
@@ -136,8 +152,10 @@ with find:
     total = guard(service.count_profiles)
     st.caption(f"{len(found)} shown of {total} profiles")
     if found:
-        st.dataframe(pd.DataFrame(found), hide_index=True, width="stretch")
-        labels = {f["user_id"]: f"{f['name']} ({f['user_id']})" for f in found}
+        labels = profile_labels(found)  # names, told apart only where two share one
+        st.dataframe(pd.DataFrame([{"name": labels[f["user_id"]], "home neighbourhood": f.get("home_neighbourhood")}
+                                   for f in found]), hide_index=True, width="stretch")
+        qa_details(frame=pd.DataFrame(found))
         pick = st.selectbox("Profile", list(labels), key="edit_pick", format_func=labels.get)
         doc = guard(service.get_profile, pick)
         if doc:

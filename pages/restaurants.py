@@ -18,9 +18,12 @@ from recsys.data.geo import LAT_RANGE, LON_RANGE
 from recsys.data.hours import WeeklyHours
 from recsys.data.record import CHOICE_FIELDS, UNKNOWN
 from recsys.data.restaurants import NewRestaurant, clean_label
+from recsys.serving.service import PlaceExistsError
 from ui.catalogue import catalogue
+from ui.labels import distinct_labels
 from ui.router import start_page
 from ui.services import guard
+from ui.sidebar import qa_details
 from ui.state import HOODS, PRICE_LABELS
 
 PAGE_SIZE = 500  # rows per Browse page: the table and the details picker show the same rows
@@ -80,16 +83,20 @@ with browse:
     table = rows[["item_id", "name", "locality", "cuisines", "price", "rating"]].copy()
     table["price"] = table["price"].map(lambda p: PRICE_LABELS.get(int(p), "?"))
     table["cuisines"] = table["cuisines"].fillna("").str.replace("|", ", ", regex=False)
-    st.dataframe(table, hide_index=True, width="stretch")
+    table = table.rename(columns={"locality": "neighbourhood"})
+    # The id stays in the data (tests page through it; QA reads it under "Details for QA"), not on screen.
+    st.dataframe(table, hide_index=True, width="stretch", column_order=[c for c in table.columns if c != "item_id"])
     if len(rows):
-        names = dict(zip(rows["item_id"], rows["name"]))
-        pick = st.selectbox("Details for", list(names), key="cat_pick", format_func=lambda i: f"{names[i]} ({i})")
+        # Names, told apart by their address only where two on this page share one.
+        names = distinct_labels(zip(rows["item_id"], rows["name"], rows["address"]), unnamed="Unnamed restaurant")
+        pick = st.selectbox("Details for", list(names), key="cat_pick", format_func=names.get)
         row = rows[rows["item_id"] == pick].iloc[0]
         with st.container(border=True):
             st.text(row["name"])
             st.text(f"{row['address']}\n{str(row['cuisines'] or '').replace('|', ', ')} · "
                     f"{PRICE_LABELS.get(int(row['price']), '?')} · {float(row['rating']):.1f}★")
             st.table(pd.DataFrame(WeeklyHours.parse(row["hours"]).describe_days(), columns=["day", "hours"]))
+            qa_details(f"Restaurant id: {pick}")
 
 
 def chosen_cuisines(picked: list[str], new_text: str, confirmed: bool, known: list[str]) -> tuple[list[str], list[Problem]]:
@@ -143,7 +150,7 @@ with add:
         all_cuisines, problems = chosen_cuisines(cuisines, new_cuisine, new_confirmed, known)
         place = NewRestaurant(name=name, address=address, lat=float(lat), lon=float(lon), cuisines=all_cuisines,
                               price=int(price), rating=float(rating), hours=hours, locality=hood, **choices)
-        new_id = None
+        new_id, exists = None, None
         try:
             if problems:  # every other field's problem too, all at once
                 place.to_row()
@@ -151,14 +158,22 @@ with add:
                 new_id = guard(service.add_restaurant, place)
         except DatasetError as exc:
             problems += [p for p in exc.problems if not (problems and p.field == "cuisines")]
+        except PlaceExistsError as exc:
+            exists = exc
         except ValueError as exc:  # a check outside the dataset rules (coordinates, a duplicate)
             problems = [*problems, Problem("form", None, "", str(exc))]
-        if problems:
+        if exists is not None:  # one line; the place is named below it as text (it is the user's)
+            st.error("Not added: this place is already in the catalogue (same name, address and location). "
+                     "Change one of them to add another place.", icon=":material/content_copy:")
+            st.text(f"{exists.name} · {exists.address}")
+            qa_details(f"Restaurant id: {exists.item_id}")
+        elif problems:
             st.error("The restaurant was not added. Fix these fields:")
             problems_table(problems)
         elif new_id:
-            st.success(f"Added as `{new_id}`; it is in the live index and can be recommended now.")
+            st.success("Added: it is in the live index and can be recommended now.")
             st.text(name.strip())
+            qa_details(f"Restaurant id: {new_id}")
             if new_cuisine.strip() and clean_label(new_cuisine) not in known:
                 st.info("A new cuisine label was created:")
                 st.text(clean_label(new_cuisine))

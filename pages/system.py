@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import altair as alt
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from recsys.config import Settings
@@ -43,7 +45,13 @@ if service is not None:
         c1.metric("Queries", len(latencies))
         c2.metric("p50", f"{np.percentile(latencies, 50):.1f} ms")
         c3.metric("p95", f"{np.percentile(latencies, 95):.1f} ms")
-        st.line_chart(latencies, height=160)
+        # A line with a point per query: one query is a dot, not a blank chart.
+        frame = pd.DataFrame({"query": range(1, len(latencies) + 1), "latency": latencies})
+        st.altair_chart(alt.Chart(frame, height=160).mark_line(point=True).encode(
+            x=alt.X("query:Q", title="query (oldest to newest)", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("latency:Q", title="latency (ms)"),
+            tooltip=[alt.Tooltip("query:Q", title="query"), alt.Tooltip("latency:Q", title="latency (ms)", format=".1f")]),
+            width="stretch")
     else:
         st.caption("No queries yet in this process: open Explore.")
 

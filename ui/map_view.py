@@ -25,6 +25,7 @@ from folium.template import Template
 from streamlit_folium import st_folium
 
 from recsys.data.city import CITY
+from recsys.data.geo import distance_text
 from recsys.data.record import describe_choices
 from recsys.serving.search import Recommendation
 
@@ -90,7 +91,7 @@ def popup_lines(rec: Recommendation) -> list[str]:
     and the attributes known about it (outdoor seating, wheelchair access) when any is."""
     known = describe_choices(rec.restaurant)
     return [rec.name, ", ".join(rec.cuisines),
-            f"{price_text(rec.price)} · {rec.rating:.1f}★ · {rec.distance_m:.0f} m", rec.open_until,
+            f"{price_text(rec.price)} · {rec.rating:.1f}★ · {distance_text(rec.distance_m)}", rec.open_until,
             *([known] if known else [])]
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 
+import pandas as pd
 import streamlit as st
 
 from recsys.serving.service import RecommenderService
+from ui.labels import QA_DETAILS, profile_labels
 from ui.services import SERVICE_ERRORS, guard
 
 ADHOC = ""
+ADHOC_LABEL = "Ad-hoc profile (set on Explore)"
 ACTIVE = "active_user"
 NOTICE = "profile_notice"  # why the chosen profile was dropped; shown once, by a page or the sidebar
 MISSING_PROFILE = ("The profile this link or session names does not exist (it may have been deleted). "
@@ -44,6 +47,16 @@ def active_profile(service: RecommenderService) -> dict | None:
     return doc
 
 
+def qa_details(*lines: str, frame: pd.DataFrame | None = None) -> None:
+    """The ids and internals a QA engineer needs, folded away from everyone else: plain text (an
+    id may come from a link), and a table when given."""
+    with st.expander(QA_DETAILS, icon=":material/info:"):
+        if lines:
+            st.text("\n".join(lines))
+        if frame is not None:
+            st.dataframe(frame, hide_index=True, width="stretch")
+
+
 def _choose_from_sidebar(key: str, options: list[str]) -> None:
     chosen = st.session_state[key]
     if chosen in options:  # an option of this run, never a label the browser kept from an older one
@@ -64,15 +77,14 @@ def sidebar(service: RecommenderService | None) -> None:
         if st.session_state.get(NOTICE):
             st.warning(st.session_state.pop(NOTICE), icon=":material/person_off:")
         st.markdown("**Profile**")
-        search = st.text_input("Find a profile", key="profile_search", placeholder="name or id, e.g. u00001")
+        search = st.text_input("Find a profile", key="profile_search", placeholder="a name, e.g. Maria")
         matches = guard(service.find_profiles, search, 20) or []
         options = [ADHOC] + [m["user_id"] for m in matches]
         if current and current not in options:
             options.insert(1, current)
-        labels = {m["user_id"]: f"{m['name']} ({m['user_id']})" for m in matches}
-        if doc:
-            labels[current] = f"{doc.get('name') or current} ({current})"
-        labels[ADHOC] = "Ad-hoc profile (set on Explore)"
+        # Names, told apart only where two shown together share one; the ids are in "Details for QA".
+        labels = profile_labels([*[m for m in matches if m["user_id"] != current], *([doc] if doc else [])])
+        labels[ADHOC] = ADHOC_LABEL
         # Pages set "active_user"; the widget has its own key so they may do so at any time. The key
         # also names the labels: a renamed profile gets a fresh widget, because the browser keeps
         # the labels it was sent and would otherwise show (and send back) the old name.
@@ -81,6 +93,7 @@ def sidebar(service: RecommenderService | None) -> None:
             st.session_state[key] = current
         st.selectbox("Recommend for", options, key=key, format_func=lambda u: labels.get(u, u),
                      on_change=_choose_from_sidebar, args=(key, options))
-        st.success(f"Redis: connected · model {service.loaded.model_id}", icon=":material/check_circle:")
+        st.success("Redis: connected · model loaded", icon=":material/check_circle:")
         if service.loaded.warning:
             st.warning(service.loaded.warning)
+        qa_details(f"Profile id: {current or '(none: the ad-hoc profile)'}", f"Model id: {service.loaded.model_id}")

@@ -71,3 +71,13 @@ def within_m(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray, radius_
     for i in near:
         distance[i] = geodesic((lat, lon), (float(lats[i]), float(lons[i]))).meters
     return distance <= radius_m, distance
+
+
+def distance_text(metres: float) -> str:
+    """A distance as a person reads it, everywhere the app writes one (tables, reasons, popups,
+    radius labels): whole metres below 1 km, else kilometres to one decimal without a trailing
+    ".0" (897 m, 1.2 km, 2 km). Rounded once, so 999.6 m reads "1 km", never "1000 m"."""
+    whole = round(metres)
+    if whole < 1000:
+        return f"{whole} m"
+    return f"{round(metres / 1000, 1):g} km"

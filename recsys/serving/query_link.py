@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from recsys.data.city import CITY
+from recsys.data.geo import distance_text
 from recsys.data.hours import DAYS
 from recsys.data.ids import check_id
 from recsys.data.record import MUST_HAVE
@@ -35,7 +36,8 @@ DEFAULT_BRACKET = "middle"
 
 
 def radius_label(metres: int) -> str:
-    return f"{metres} m" if metres < 1000 else f"{metres / 1000:g} km"
+    """The radius as the slider, the "widen" button and the search's messages write it."""
+    return distance_text(metres)
 
 
 @dataclass

@@ -22,7 +22,7 @@ import numpy as np
 from redisvl.query.filter import FilterExpression, Geo, GeoRadius, Num, Tag
 
 from recsys.data.city import CITY
-from recsys.data.geo import SPHERE_MARGIN, sphere_radius_for, within_m
+from recsys.data.geo import SPHERE_MARGIN, distance_text, sphere_radius_for, within_m
 from recsys.data.hours import minute_of_week, parse_hours, query_tags
 from recsys.data.record import FIELDS
 from recsys.serving.query import WIDER_RADII_M, Query, ValidQuery
@@ -98,10 +98,6 @@ def build_filter(query: Query, tz: str, radius_m: float | None = None) -> Filter
     return expression
 
 
-def _format_distance(metres: float) -> str:
-    return f"{metres:.0f} m away" if metres < 1000 else f"{metres / 1000:.1f} km away"
-
-
 def explain(item: dict, distance_m: float, open_until: str, likes: list[str], liked: list[dict] | None = None) -> str:
     """A one-line reason a person can read: what they did (a liked or visited place of the same
     kitchen, newest first), taste, distance, hours."""
@@ -115,7 +111,7 @@ def explain(item: dict, distance_m: float, open_until: str, likes: list[str], li
         first = f"highly rated ({item['rating']:.1f}★)"
     else:
         first = "popular with people like you"
-    return f"{first}; {_format_distance(distance_m)}; {open_until}"
+    return f"{first}; {distance_text(distance_m)} away; {open_until}"
 
 
 MAX_CANDIDATES = 10_000  # the most rows one search reads back (RediSearch's default MAXSEARCHRESULTS)
@@ -171,14 +167,14 @@ class Searcher:
         item = parse_item(row)
         open_until = parse_hours(item["hours"]).open_until_text(query.when, self.tz) if query.open_only \
             else "hours not checked"
-        return Recommendation(item, distance_m=round(distance, 1), score=round(1.0 - float(row["vector_distance"]), 4),
-                              open_until=open_until, reason=explain(item, distance, open_until, likes, liked))
+        distance_m = round(distance, 1)  # the one value the table, the popup and the reason all write
+        return Recommendation(item, distance_m=distance_m, score=round(1.0 - float(row["vector_distance"]), 4),
+                              open_until=open_until, reason=explain(item, distance_m, open_until, likes, liked))
 
     def _why_few(self, live: LiveIndex, query: Query, matches: int) -> tuple[str, int | None]:
         when = query.when.astimezone(ZoneInfo(self.tz)).strftime("%a %H:%M")
         count = "No restaurant" if matches == 0 else f"Only {matches} restaurant{'s' if matches != 1 else ''}"
-        base = (f"{count} within "
-                f"{_format_distance(query.radius_m).replace(' away', '')} "
+        base = (f"{count} within {distance_text(query.radius_m)} "
                 f"{'matches' if matches == 1 or matches == 0 else 'match'} every filter"
                 + (f" and {'is' if matches <= 1 else 'are'} open {when}" if query.open_only else "") + ".")
         wider = [radius for radius in WIDER_RADII_M if radius > query.radius_m]
@@ -187,5 +183,5 @@ class Searcher:
         inner = [str(build_filter(query, self.tz, radius * (1 - SPHERE_MARGIN) - 1.0)) for radius in wider]
         for radius, found in zip(wider, self.store.counts(live, inner) if wider else []):
             if found >= query.k:
-                return f"{base} Widening the radius to {radius / 1000:g} km gives at least {found}.", radius
+                return f"{base} Widening the radius to {distance_text(radius)} gives at least {found}.", radius
         return f"{base} Try fewer filters or another time.", None

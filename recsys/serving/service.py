@@ -58,6 +58,16 @@ CATALOGUE_RECHECK_S = 1.0  # how stale the catalogue histories are read against 
 EMBEDDED_PROFILES_KEPT = 1024  # ad-hoc profiles whose vectors are remembered (a few KiB each)
 
 
+class PlaceExistsError(ValueError):
+    """An added place that is already in the catalogue: same name, address and location (hence
+    the same id). ``name`` and ``address`` are the user's text, for the page to show as text."""
+
+    def __init__(self, item_id: str, name: str, address: str):
+        super().__init__(f"this place is already in the catalogue (id {item_id}): same name, address and "
+                         "location; change one of them to add another place")
+        self.item_id, self.name, self.address = item_id, name, address
+
+
 @dataclass
 class ImportReport:
     """What an import did: places new, updated and skipped (already there), and every problem by
@@ -360,8 +370,7 @@ class RecommenderService:
             # same place entered twice, or entered then imported, is one restaurant, not two.
             row["item_id"] = place_id(row["name"], row["address"], row["lat"], row["lon"])
             if row["item_id"] in set(self.catalogue()["item_id"]):
-                raise ValueError(f"this place is already in the catalogue (id {row['item_id']}): same name, "
-                                 "address and location; change one of them to add another place")
+                raise PlaceExistsError(row["item_id"], row["name"], row["address"])
         embedding = self.model.embed_items(pd.DataFrame([row]))[0]
         self.restaurants.upsert(row, embedding)
         self._cuisines = None

@@ -9,6 +9,7 @@ import html
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
+from tests.readings import metres
 
 PLACE = dict(lat="37.7599", lon="-122.4148", radius="3000", day="Fr", time="19:00", open="0")
 
@@ -103,7 +104,7 @@ def test_radius_moves_in_steps_from_250_m_to_the_search_limit(app):
     assert radius.options[0] == "250 m" and radius.options[-1] == f"{MAX_RADIUS_M / 1000:g} km"
     assert len(radius.options) >= 10
     radius.set_value(750).run()
-    assert param(app, "radius") == "750" and (table(app)["distance (m)"] <= 751).all()
+    assert param(app, "radius") == "750" and (table(app)["distance"].map(metres) <= 751).all()
     assert param(app, "price") == "1-4" and param(app, "rating") == "0.5" and param(app, "day") == "Fr"
 
 

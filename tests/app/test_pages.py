@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
+from tests.readings import metres
 
 
 def results_table(at: AppTest) -> pd.DataFrame:
@@ -34,6 +35,9 @@ def test_explore_shows_red_markers_for_the_ranked_list(app):
     assert len(app.map_stub.last_red) == 10  # one red marker per recommendation, in the table's order
     assert [red["lines"][0] for red in app.map_stub.last_red] == list(table["name"])
     assert widget(app, "number_input", "w_lat").value == 37.7599
+    # Issue 19 item 3: the restaurant id stays in the data (tests select by it), not on screen.
+    shown = list(app.dataframe[0].proto.column_order)
+    assert "id" in table.columns and shown and "id" not in shown and "distance" in shown, shown
 
 
 def test_each_filter_changes_the_results(app):
@@ -62,7 +66,7 @@ def test_each_filter_changes_the_results(app):
 
     widget(app, "select_slider", "w_radius").set_value(750).run()
     near = results_table(app)
-    assert len(near) and (near["distance (m)"] <= 755).all() and set(near["id"]) != set(baseline["id"])
+    assert len(near) and (near["distance"].map(metres) <= 755).all() and set(near["id"]) != set(baseline["id"])
     widget(app, "select_slider", "w_radius").set_value(3000).run()
 
     before = set(results_table(app)["id"])
@@ -93,6 +97,15 @@ def test_widen_radius_is_offered_when_few_match(app):
     button = next(b for b in app.button if "Widen the radius" in b.label)
     button.click().run()
     assert widget(app, "select_slider", "w_radius").value > 250
+
+
+def test_the_few_matches_message_writes_the_radius_as_the_slider_does(app):
+    """Issue 19 item 4: "within 2 km", as the slider says, never "within 2.0 km"."""
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="2000", open="0", k="50", rating="4.5")
+    app.run()
+    note = next(i.value for i in app.info if "every filter" in i.value)
+    assert "within 2 km " in note and "2.0 km" not in note
+    assert widget(app, "select_slider", "w_radius").format_func(2000) == "2 km"
 
 
 def test_creating_a_profile_gives_recommendations(app):
@@ -193,3 +206,25 @@ def test_a_malformed_model_card_record_never_breaks_the_model_page(app, small_mo
     assert not app.exception
     card_text = " ".join(m.value for m in app.markdown)
     assert "**New profiles** are ranked by" in card_text and "](" not in card_text and "n/a" not in card_text
+
+
+def test_the_latency_chart_shows_a_single_query_with_labelled_axes(app):
+    """Issue 19 item 7: with one query the chart was blank (a line needs two points), and its axes
+    had no labels or units."""
+    import json
+
+    from ui.services import query_latencies
+
+    query_latencies().clear()
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", open="0")
+    app.run()
+    app.switch_page("pages/system.py").run()
+    assert not app.exception
+    assert {m.label: m.value for m in app.metric}["Queries"] == "1"
+    charts = [json.loads(e.proto.spec) for e in app.get("vega_lite_chart")]
+    assert len(charts) == 1, charts
+    spec = charts[0]
+    mark = spec.get("mark", {})
+    assert isinstance(mark, dict) and mark.get("point"), mark  # one query is a visible point
+    titles = {spec["encoding"][axis]["title"] for axis in ("x", "y")}
+    assert titles == {"query (oldest to newest)", "latency (ms)"}, titles

@@ -116,3 +116,62 @@ def test_unusable_names_are_refused_naming_the_field(app, name):
     create(app, name)
     assert any(e.value.startswith("Name:") for e in app.error), [e.value for e in app.error]
     assert service().users.count() == before
+
+
+# -- Issue 19: names and words on screen, the ids in "Details for QA" ----------------------------
+
+def qa_details(at: AppTest) -> str:
+    return "\n".join(t.value for e in at.expander if e.label == "Details for QA" for t in e.text)
+
+
+def shown_outside_qa(at: AppTest) -> str:
+    """What a person reads without opening "Details for QA": texts, Markdown, choices, tables."""
+    qa = [e for e in at.expander if e.label == "Details for QA"]
+    qa_texts = {t.value for e in qa for t in e.text}
+    qa_frames = [d.value for e in qa for d in e.dataframe]
+    parts = [t.value for t in at.text if t.value not in qa_texts] + [markdown_text(at)]
+    parts += [str(o) for box in [*at.selectbox, *at.sidebar.selectbox] for o in box.options]
+    parts += [" ".join(map(str, d.value.columns)) + " " + d.value.to_string() for d in at.dataframe
+              if not any(d.value.equals(frame) for frame in qa_frames)]
+    return "\n".join(parts)
+
+
+def test_profiles_are_named_without_their_ids_which_sit_in_details_for_qa(app):
+    """Issue 19 item 3: "Nora Newcomer (p-bfa60c34a6)" in the sidebar and messages."""
+    open_page(app)
+    create(app, "Nora Newcomer")
+    first = app.session_state["active_user"]
+    assert "Nora Newcomer" in plain_text(app)  # the saved message names it
+    box = next(s for s in app.sidebar.selectbox if s.label == "Recommend for")
+    assert box.value == first and "Nora Newcomer" in box.options
+    assert first not in shown_outside_qa(app) and f"Profile id: {first}" in qa_details(app)
+    model_id = service().loaded.model_id
+    assert model_id not in shown_outside_qa(app) and f"Model id: {model_id}" in qa_details(app)
+
+    # A second profile with the same name: the person can still tell the two apart.
+    app.run()  # the create tab offers "Start a new profile" once the form edits a saved one
+    button(app, "Start a new profile").click().run()
+    create(app, "Nora Newcomer")
+    second = app.session_state["active_user"]
+    app.sidebar.text_input(key="profile_search").set_value("Nora Newcomer").run()
+    box = next(s for s in app.sidebar.selectbox if s.label == "Recommend for")
+    noras = [o for o in box.options if o.startswith("Nora Newcomer")]
+    assert len(noras) == 2 and len(set(noras)) == 2, box.options
+    app.text_input(key="find_text").set_value("Nora Newcomer").run()
+    pick = app.selectbox(key="edit_pick")
+    assert len({o for o in pick.options if o.startswith("Nora Newcomer")}) == 2, pick.options
+    found = app.dataframe[0].value
+    assert "user_id" not in found.columns and not any("_" in str(c) for c in found.columns), found.columns
+    outside = shown_outside_qa(app)
+    assert first not in outside and second not in outside
+    qa = next(e for e in app.expander if e.label == "Details for QA" and e.dataframe)
+    assert {first, second} <= set(qa.dataframe[0].value["user_id"])
+
+
+def test_the_profile_settings_say_what_they_do(app):
+    """Issue 19 item 7: newsletter, notifications, data sharing and visibility were unexplained."""
+    open_page(app)
+    for kind, label in (("checkbox", "Newsletter"), ("checkbox", "Notifications"), ("checkbox", "Data sharing"),
+                        ("selectbox", "Profile visibility")):
+        help_text = field(app, kind, "create", label).help or ""
+        assert len(help_text) > 20, (label, help_text)

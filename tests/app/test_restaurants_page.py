@@ -136,10 +136,18 @@ def test_the_same_place_added_twice_is_one_restaurant(app):
     open_page(app)
     fill_add_form(app, "Twice Added Bistro", ["mexican"])
     assert any("can be recommended now" in s.value for s in app.success)
+    added = service().catalogue().set_index("name").loc["Twice Added Bistro", "item_id"]
+    assert added not in markdown_text(app)  # the id is for QA only
     before = len(service().catalogue())
+    tables = len(app.dataframe)
     fill_add_form(app, "Twice Added Bistro", ["mexican"])
-    assert any("not added" in e.value for e in app.error)
-    assert "already in the catalogue" in " ".join(app.dataframe[-1].value["problem"])
+    # Issue 19 item 7: one clear line, naming the place (as text), not a table of empty cells.
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "already in the catalogue" in errors[0] and "\n" not in errors[0], errors
+    assert "Twice Added Bistro · 1 Test St" in plain_text(app)
+    assert len(app.dataframe) == tables  # no problems table
+    item_id = service().catalogue().set_index("name").loc["Twice Added Bistro", "item_id"]
+    assert item_id not in errors[0] and item_id not in markdown_text(app)
     assert len(service().catalogue()) == before
     fill_add_form(app, "Twice Added Bistro (Annex)", ["mexican"])  # another name: another place
     assert len(service().catalogue()) == before + 1
@@ -308,3 +316,16 @@ def test_reimport_skips_or_updates_existing_places_by_choice(app):
     assert any("1 updated" in s.value for s in app.success), markdown_text(app)
     assert len(service().catalogue()) == before
     assert float(service().catalogue().set_index("item_id").loc[item_id, "rating"]) == 4.5
+
+
+def test_the_catalogue_shows_names_and_words_and_keeps_the_id_for_qa(app):
+    """Issue 19 item 3: an `item_id` column and "Name (id)" in the details picker."""
+    open_page(app)
+    grid = app.dataframe[0]
+    shown = list(grid.proto.column_order)
+    assert shown == ["name", "neighbourhood", "cuisines", "price", "rating"], shown
+    picker = widget(app, "selectbox", "cat_pick")
+    table = grid.value
+    assert picker.options[0] == table["name"].iat[0] and "(" not in picker.options[0]
+    qa = next(e for e in app.expander if e.label == "Details for QA")
+    assert qa.text[0].value == f"Restaurant id: {table['item_id'].iat[0]}"

@@ -119,3 +119,19 @@ def new_page(browser, app_url: str, width: int = 1400, height: int = 1000):
                                                                           body=BLANK_TILE))
     page.watch = Watch(page, app_url)
     return page
+
+
+def qa_details(page, timeout: int = 60_000):
+    """The sidebar's "Details for QA" (where the ids are), opened; the locator of its box."""
+    box = page.locator("[data-testid=stSidebar] [data-testid=stExpander]").filter(has_text="Details for QA").first
+    box.wait_for(timeout=timeout)
+    if not box.locator("details").evaluate("d => d.open"):
+        box.locator("summary").click()
+    box.locator("[data-testid=stText]").first.wait_for(timeout=timeout)
+    return box
+
+
+def qa_profile_id(page) -> str:
+    """The active profile's id, as "Details for QA" states it."""
+    text = qa_details(page).locator("[data-testid=stText]").first.inner_text()
+    return text.split("Profile id: ", 1)[1].split()[0]

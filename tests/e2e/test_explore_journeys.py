@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page
+from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page, qa_profile_id, service_for
+from tests.readings import metres
 
 START = "lat=37.75990&lon=-122.41480&radius=3000&day=Fr&time=19:00&open=0&price=1-4"
 PRICES = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
@@ -187,12 +188,12 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     app_url, _env = app_url
     page, shown = open_explore(app_url, browser, START)
     assert len(shown) == 10 and {r["price"] for r in shown} - {"$"}  # 1-4 shows more than "$"
-    assert all(int(r["distance (m)"]) <= 3000 for r in shown)
+    assert all(metres(r["distance"]) <= 3000 for r in shown)
 
     # Radius: one step down from 3 km is 2 km; every pick is within it.
     radius = slider(page, "Radius")
     shown = nudge(page, radius, "ArrowLeft", "radius", "2000")
-    assert shown and all(int(r["distance (m)"]) <= 2000 for r in shown)
+    assert shown and all(metres(r["distance"]) <= 2000 for r in shown)
     assert radius.get_attribute("aria-valuetext") == "2 km"
 
     # Price: the upper end down to $$$; the lower end stays at $.
@@ -266,6 +267,13 @@ def test_each_explore_control_changes_only_its_own_part_of_the_view(app_url, bro
     changed_only(before, params(page), "lat", "lon")
     wait_pin(page, params(page)['lat'])
     page.screenshot(path=str(ARTIFACTS / "journey-controls.png"), full_page=True)
+
+    # Issue 19 item 7: the System page charts these queries, a point each, on labelled axes.
+    page.get_by_role("link", name="System").click()
+    chart = page.locator("[data-testid=stVegaLiteChart]").first
+    chart.locator("text", has_text="latency (ms)").first.wait_for(timeout=60_000)
+    assert chart.locator("text", has_text="query (oldest to newest)").count() == 1
+    assert chart.locator(".mark-symbol path").count() >= 1  # the points (one query is one point)
     assert not page.watch.errors and not page.watch.external, (page.watch.errors[:3], page.watch.external[:3])
     page.close()
 
@@ -293,7 +301,7 @@ def test_a_click_on_a_pick_opens_its_popup_and_changes_nothing_else(app_url, bro
         row = next((r for r in shown if r["name"] == lines[0]), None)
         assert row, (lines, [r["name"] for r in shown])  # the popup names one of the listed places
         assert lines[1] == row["cuisines"] and lines[2].startswith(row["price"] + " · ")
-        assert "★" in lines[2] and lines[2].endswith(" m") and lines[3] == row["open"]
+        assert "★" in lines[2] and lines[2].endswith(f" · {row['distance']}") and lines[3] == row["open"]
         page.wait_for_timeout(1500)  # a rerun, if one were started, would show by now
         assert page.url == before_url and frame.evaluate(PIN) == before_pin
         assert rows(page) == shown
@@ -359,14 +367,14 @@ def test_a_shared_link_gives_the_same_ranked_list_in_a_fresh_browser(app_url, br
     page.get_by_text("high", exact=True).click()
     wait_param(page, "bracket", "high")
     changed_only(before, params(page), "likes", "bracket")
-    mine = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(page)]
+    mine = [(r["name"], r["price"], r["distance"]) for r in picks_match_rows(page)]
     link = page.url
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # nothing shared but the link
     other = context.new_page()
     other.goto(link)
     map_frame(other)
-    theirs = [(r["name"], r["price"], r["distance (m)"]) for r in picks_match_rows(other)]
+    theirs = [(r["name"], r["price"], r["distance"]) for r in picks_match_rows(other)]
     assert theirs == mine and len(mine) == 10
     assert params(other) == params(page)
     context.close()
@@ -436,9 +444,10 @@ def test_a_saved_profile_and_back_keeps_the_adhoc_tastes(app_url, browser):
     """Found by a new user: choosing a saved profile in the sidebar after using the ad-hoc one
     crashed Explore on the next change (KeyError 'adhoc_likes': the hidden expander's widgets
     were forgotten), and going back to the ad-hoc profile lost its likes and bracket."""
-    app_url, _env = app_url
+    app_url, env = app_url
     page, shown = open_explore(app_url, browser, START + "&likes=italian,cocktails&bracket=high")
     adhoc = [r["name"] for r in shown]
+    name = service_for(env).users.get("u00001")["name"]
     sidebar = page.locator('[data-testid="stSidebar"]')
     search = sidebar.locator('input[aria-label="Find a profile"]')
     search.fill("u00001")
@@ -446,8 +455,12 @@ def test_a_saved_profile_and_back_keeps_the_adhoc_tastes(app_url, browser):
     settle(page)
     box = sidebar.locator('input[aria-label="Recommend for"]')
     box.click()
-    page.get_by_role("option", name="(u00001)").first.click()
+    # Issue 19 item 3: the profile is offered by its name; its id is under "Details for QA".
+    option = page.get_by_role("option", name=name, exact=True)
+    assert page.get_by_role("option").filter(has_text="u00001").count() == 0
+    option.click()
     wait_param(page, "user", "u00001")
+    assert qa_profile_id(page) == "u00001"
     for k in ("11", "12"):  # further changes while the saved profile is chosen
         rows_now = nudge(page, slider(page, "How many"), "ArrowRight", "k", k)
         assert len(rows_now) == int(k) and page.get_by_text("KeyError").count() == 0
@@ -530,7 +543,6 @@ def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_tex
     in the reason as literal text (never markup or script), and `liked=` / `hidden=` ids that
     break the id rule are named as unreadable, never run or widened."""
     from recsys.data.restaurants import NewRestaurant
-    from tests.e2e.conftest import service_for
 
     app_url, env = app_url
     service = service_for(env)
@@ -545,6 +557,8 @@ def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_tex
     reasons = " ".join(r["why"] for r in shown)
     assert "because you liked " in reasons
     assert any(f"because you liked {name}" in reasons for name in names), reasons
+    # Issue 19 item 4: the reason states the distance the table shows, to the metre.
+    assert all(f"; {r['distance']} away;" in r["why"] for r in shown), [(r["distance"], r["why"]) for r in shown]
     assert page.evaluate("window.__pwn") is None and map_frame(page).evaluate("window.__pwn") is None
     assert not page.watch.dialogs and not page.watch.errors, (page.watch.dialogs, page.watch.errors)
     page.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, launch
+from tests.e2e.conftest import ARTIFACTS, launch, qa_details, qa_profile_id
 from tests.e2e.conftest import service_for as open_service
 
 TIMEOUT = 60_000
@@ -128,11 +128,18 @@ def test_create_save_twice_edit_and_delete_a_profile(page, app_url):
     page.get_by_text("it is now the active profile").wait_for(timeout=TIMEOUT)
     wait_idle(page)
     shown = [t for t in texts(page) if t.startswith(name)]
-    assert len(shown) == 1, texts(page)
-    user_id = shown[0].rsplit("(", 1)[1].rstrip(")")
+    assert shown == [name], texts(page)  # the confirmation names it, without its id (issue 19 item 3)
+    user_id = qa_profile_id(page)  # the id is under "Details for QA"
     assert service.users.get(user_id)["name"] == name
     wait_selectbox_shows(page, "Recommend for", name)
-    assert f"{name} ({user_id})" in chosen_profile(page)  # the sidebar names the active profile
+    assert name in chosen_profile(page) and user_id not in chosen_profile(page)  # the sidebar names it
+    # Issue 19 item 7: each account setting says what it does (a help icon; its text on hover).
+    for label, words in (("Newsletter", "sends no email"), ("Notifications", "sends none"),
+                         ("Data sharing", "shares nothing"), ("Profile visibility", "no sign-in")):
+        setting = form.locator("[data-testid=stCheckbox], [data-testid=stSelectbox]").filter(has_text=label).first
+        setting.locator("[data-testid=stTooltipHoverTarget]").first.hover()
+        page.locator("[data-testid=stTooltipContent]").filter(has_text=words).first.wait_for(timeout=TIMEOUT)
+        page.mouse.move(0, 0)
     assert page.locator("img[src*='x.png']").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "profiles-created.png"), full_page=True)
@@ -162,7 +169,7 @@ def test_create_save_twice_edit_and_delete_a_profile(page, app_url):
     edit.get_by_role("button", name="Delete profile").click()
     page.get_by_text("Deleted the profile:").wait_for(timeout=TIMEOUT)
     wait_idle(page)
-    assert f"{name} ({user_id})" in texts(page)
+    assert name in texts(page) and not any(user_id in t for t in texts(page) if not t.startswith("Profile id:"))
     assert page.get_by_text("Saved; the embedding was recomputed").count() == 0  # no stale "Saved"
     assert service.users.get(user_id) is None
     assert name not in chosen_profile(page) and "Ad-hoc profile" in chosen_profile(page)
@@ -194,7 +201,22 @@ def test_add_hostile_places_and_find_each_in_browse(page, app_url):
         assert name in texts(page)
         assert name in set(service.catalogue()["name"])
 
+    # Issue 19 item 7: the same place again is refused in one line, naming the place as text.
+    text_field(form, "Name").fill(PLACE_NAMES[0])
+    text_field(form, "Address").fill("1 Journey St")
+    pick(page, form, "Cuisines", "mexican")
+    form.get_by_role("button", name="Add restaurant").click()
+    refused = page.locator("[data-testid=stAlert]").filter(has_text="already in the catalogue").first
+    refused.wait_for(timeout=TIMEOUT)
+    wait_idle(page)
+    message = refused.locator("[data-testid=stMarkdownContainer]").inner_text().strip()  # not the icon
+    assert "\n" not in message and f"{PLACE_NAMES[0]} · 1 Journey St" in texts(page), message
+    assert panel(page).locator("[data-testid=stDataFrame]").count() == 0  # no table of empty cells
+    page.screenshot(path=str(ARTIFACTS / "restaurants-added-twice.png"), full_page=True)
+
     open_tab(page, "Browse")
+    headers = grid_text(panel(page).locator("[data-testid=stDataFrame]").first)
+    assert "neighbourhood" in headers and "item_id" not in headers and "locality" not in headers, headers
     for name in PLACE_NAMES:
         search = text_field(panel(page), "Search name, address or neighbourhood")
         search.fill(name[:6])
@@ -245,6 +267,11 @@ def test_import_a_good_file_then_a_bad_one(page, app_url):
     page.get_by_role("tab", name="Import a file").wait_for(timeout=TIMEOUT)
     good = (HEADER + "Journey Import Bistro,5 Import St,37.7601,-122.4201,brunch,2,4.5,"
             "\"Mo-Fr 08:00-15:00; Sa,Su 09:00-16:00\"\n").encode()
+    # Issue 19 item 4: the widget states the app's own limit (MAX_FILE_BYTES), not Streamlit's 200 MB.
+    open_tab(page, "Import a file")
+    limit = panel(page).locator("[data-testid=stFileUploaderDropzoneInstructions]").first
+    limit.wait_for(timeout=TIMEOUT)
+    assert re.search(r"\b64(\.0)? ?MB per file", limit.inner_text()), limit.inner_text()
     upload(page, "good places.csv", good)
     page.get_by_text("Imported: 1 new, 0 updated, 0 skipped").wait_for(timeout=TIMEOUT)
     assert "File: good places.csv" in texts(page)
@@ -371,7 +398,9 @@ def test_retrain_with_one_epoch_shows_progress_and_switches_everything(page, app
     card.wait_for(timeout=TIMEOUT)
     old_id = card.locator("[data-testid=stMetricValue]").inner_text()
     sidebar = page.locator("[data-testid=stSidebar]")
-    sidebar.get_by_text(f"model {old_id}").wait_for(timeout=TIMEOUT)
+    sidebar.get_by_text("Redis: connected · model loaded").wait_for(timeout=TIMEOUT)
+    assert old_id not in sidebar.locator("[data-testid=stAlert]").first.inner_text()  # the id is for QA
+    qa_details(page).get_by_text(f"Model id: {old_id}").wait_for(timeout=TIMEOUT)
     epochs = page.get_by_label("At most this many epochs (early stopping usually ends sooner)")
     epochs.fill("1")
     epochs.press("Tab")
@@ -384,7 +413,7 @@ def test_retrain_with_one_epoch_shows_progress_and_switches_everything(page, app
     wait_idle(page)
     new_id = card.locator("[data-testid=stMetricValue]").inner_text()
     assert new_id != old_id
-    sidebar.get_by_text(f"model {new_id}").wait_for(timeout=TIMEOUT)
+    qa_details(page).get_by_text(f"Model id: {new_id}").wait_for(timeout=TIMEOUT)
     baselines = page.get_by_text("warm users (random holdout)").first
     baselines.wait_for(timeout=TIMEOUT)
     page.screenshot(path=str(ARTIFACTS / "model-retrained.png"), full_page=True)
@@ -396,7 +425,7 @@ def test_retrain_with_one_epoch_shows_progress_and_switches_everything(page, app
     assert page.get_by_text("No evaluation recorded").count() == 0
     tables = " ".join(grid_text(t) for t in page.locator("[data-testid=stDataFrame]").all())
     assert "BPR (implicit)" in tables and "most popular" in tables and "two-tower" in tables
-    sidebar.get_by_text(f"model {new_id}").wait_for(timeout=TIMEOUT)
+    qa_details(page).get_by_text(f"Model id: {new_id}").wait_for(timeout=TIMEOUT)
 
 
 def test_renaming_the_active_profile_keeps_it_active_everywhere(page, app_url):
@@ -411,13 +440,14 @@ def test_renaming_the_active_profile_keeps_it_active_everywhere(page, app_url):
     pick(page, form, "Likes", "bbq")
     form.get_by_role("button", name="Save profile").click()
     page.get_by_text("it is now the active profile").wait_for(timeout=TIMEOUT)
-    wait_selectbox_shows(page, "Recommend for", "Una Probe (")
-    user_id = chosen_profile(page).rsplit("(", 1)[1].split(")")[0]
+    wait_selectbox_shows(page, "Recommend for", "Una Probe")
+    user_id = qa_profile_id(page)
 
     text_field(form, "Name").fill("Una Probe Two")
     form.get_by_role("button", name="Save profile").click()
     page.get_by_text("it is now the active profile").wait_for(timeout=TIMEOUT)
-    wait_selectbox_shows(page, "Recommend for", f"Una Probe Two ({user_id})")
+    wait_selectbox_shows(page, "Recommend for", "Una Probe Two")
+    assert user_id not in chosen_profile(page)
     assert service.users.get(user_id)["name"] == "Una Probe Two"
     open_tab(page, "Find and edit")
     wait_idle(page)
@@ -425,5 +455,5 @@ def test_renaming_the_active_profile_keeps_it_active_everywhere(page, app_url):
     page.get_by_text("Recommendations").first.wait_for(timeout=TIMEOUT)
     wait_idle(page)
     assert page.get_by_text("does not exist").count() == 0
-    assert f"Una Probe Two ({user_id})" in chosen_profile(page)
-    assert f"user={user_id}" in page.url
+    assert "Una Probe Two" in chosen_profile(page) and user_id not in chosen_profile(page)
+    assert f"user={user_id}" in page.url and f"Profile id: {user_id}" in qa_details(page).inner_text()
