@@ -98,10 +98,12 @@ class TrainConfig:
     # saying what they want now, and must move their picks visibly (logs of past visits, which
     # validation sees, rarely contradict a profile the way a new like can). Measured on the demo
     # (benchmarks.feedback, 100 new profiles liking 3 places of a kitchen they do not list): at 0.5
-    # 38% of them saw more of it in their top 10 (0.34 -> 1.05 places), at 1.0 76% (-> 2.6), at 2.0
-    # 96% (-> 5.3). benchmarks.quality at 1.0 vs 0.5, warm users: within +-0.004 on every set but
-    # sparse-demo (0.083 -> 0.077, still 1.67x its strongest baseline).
-    feedback_floor: float = 1.0
+    # 38% of them see more of it in their top 10 (0.34 -> 1.05 places), at 1.0 76% (-> 2.6), at 2.0
+    # 96% (-> 5.3). But 1.0 applies to logged visits too: `make model` at 1.0 vs 0.5 gave demo warm
+    # users 0.0918 vs 0.0953 and new users with 1 revealed visit 0.065 vs 0.074 (benchmarks.quality:
+    # within +-0.004 elsewhere, sparse-demo 0.083 -> 0.077). So 0.5, until explicit likes get a
+    # weight of their own, apart from logged visits.
+    feedback_floor: float = 0.5
     tower: TowerConfig = field(default_factory=TowerConfig)
 
     def to_json(self) -> dict:
