@@ -135,6 +135,9 @@ class TwoTower(nn.Module):
         # in their history (Rocchio's relevance feedback), chosen on held-out new users given a
         # few of their visits: what makes a like in the app move the picks at once.
         self.feedback_weight = 0.0
+        # Set by training (a recipe choice, not validated: logs hold no explicit feedback): the
+        # same move again for the places a person marked in the app themselves (likes, visits).
+        self.explicit_weight = 0.0
         if self.cfg.item_bias:
             # log(1 + interactions) per item id, from the training data; a buffer: counted, not learned.
             self.register_buffer("item_popularity", torch.zeros(n_item_ids))
@@ -221,10 +224,16 @@ class TwoTower(nn.Module):
     # -- exported (served) vectors -------------------------------------------------------
     def _export_user(self, users: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
         u = self.users(users, table)
-        if "rows" in users and self.feedback_weight > 0 and table is not None and table.shape[1] > self.history_width:
-            # Toward the places they chose: u + w * (weighted mean of those places' taste), renormalised.
-            taste = weighted_mean(table[:, self.history_width:], users["rows"], users["weights"])
-            u = F.normalize(u + self.feedback_weight * taste, dim=1)
+        if table is not None and table.shape[1] > self.history_width:
+            # Toward the places they chose: u + w * (weighted mean of those places' taste) for all
+            # of their history, and again for what they told the app themselves, renormalised.
+            tastes = table[:, self.history_width:]
+            shift = torch.zeros_like(u)
+            for rows, weights, w in (("rows", "weights", self.feedback_weight),
+                                     ("explicit_rows", "explicit_weights", self.explicit_weight)):
+                if rows in users and w > 0:
+                    shift = shift + w * weighted_mean(tastes, users[rows], users[weights])
+            u = F.normalize(u + shift, dim=1)
         if not self.cfg.item_bias:
             return u
         known = users["ids"] != 0

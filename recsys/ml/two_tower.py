@@ -107,7 +107,7 @@ class TwoTowerRecommender(Recommender):
     @property
     def history_len(self) -> int:
         """How many of a user's newest events their vector reads (0: this model reads none)."""
-        reads = self.config.tower.history_dim > 0 or self.config.feedback_weight > 0
+        reads = self.config.tower.history_dim > 0 or self.config.feedback_weight > 0 or self.config.explicit_weight > 0
         return self.config.tower.history_len if reads else 0
 
     def set_catalogue(self, items: pd.DataFrame) -> None:
@@ -138,11 +138,17 @@ class TwoTowerRecommender(Recommender):
         if own and self._catalogue is None:
             raise RuntimeError("this model reads histories: call set_catalogue(items) with the items they name first")
         index, table = self._history_table()
-        rows, weights, _ = padded_histories([own.get(u) for u in users["user_id"]], index, self.history_len)
+        histories = [own.get(u) for u in users["user_id"]]
+        rows, weights, _ = padded_histories(histories, index, self.history_len)
+        # What each person marked in the app themselves (an ``explicit`` column): the events the
+        # explicit feedback term reads (see TrainConfig.explicit_weight).
+        explicit = [h[h["explicit"].astype(bool)] if h is not None and "explicit" in h else None for h in histories]
+        explicit_rows, explicit_weights, _ = padded_histories(explicit, index, self.history_len)
         if not len(table):  # an empty catalogue: nothing to read
             width = self._require().history_width + self.config.tower.embedding_dim
             table, weights = torch.zeros(1, width), torch.zeros_like(weights)
-        inputs.update(rows=rows, weights=weights)
+            explicit_weights = torch.zeros_like(explicit_weights)
+        inputs.update(rows=rows, weights=weights, explicit_rows=explicit_rows, explicit_weights=explicit_weights)
         return inputs, table
 
     # -- embeddings ----------------------------------------------------------------------
@@ -244,6 +250,7 @@ class TwoTowerRecommender(Recommender):
                                      "that its cold-user mix uses; retrain the model")
         model.temperature, model.cold_mix = out.config.temperature, tuple(out.config.cold_mix)
         model.warm_popularity, model.feedback_weight = out.config.warm_popularity, out.config.feedback_weight
+        model.explicit_weight = out.config.explicit_weight
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
         out.card = ModelCard.from_json(config)

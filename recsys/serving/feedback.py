@@ -83,7 +83,7 @@ class FeedbackLog:
         now = time.time()
         pipe.xadd(self.key, {"user_id": user_id, "item_id": item_id, "event": event, "ts": f"{now:.3f}"})
         if self.history is not None:  # the user's own history: what their vector is made from, at once
-            self.history.push_history(pipe, user_id, [history_event(item_id, FEEDBACK_EVENTS[event], now)])
+            self.history.push_history(pipe, user_id, [history_event(item_id, FEEDBACK_EVENTS[event], now, explicit=True)])
         if event == "not_for_me":
             pipe.sadd(self.dismissed_key(user_id), item_id)
         else:

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 # The layout of the served vectors (recsys.ml.network): part of the model id, so stored vectors of
 # another layout (an older release) are re-embedded and re-indexed, never mixed with new ones.
-VECTOR_LAYOUT = b"taste+bias+popularity+history"
+VECTOR_LAYOUT = b"taste+bias+popularity+history+explicit"
 
 
 def model_id(model_dir: Path) -> str:

@@ -41,28 +41,31 @@ _TAG_ESCAPER = TokenEscaper(re.compile(TokenEscaper.TAG_ESCAPED_CHARS))
 MAX_HISTORY_KEPT = 1000
 
 
-def history_event(item_id: str, weight: float, timestamp: float) -> str:
-    """One stored history event: weight 0 is "not for me" (it cancels earlier events of that item)."""
-    return json.dumps({"item_id": item_id, "weight": float(weight), "timestamp": float(timestamp)})
+def history_event(item_id: str, weight: float, timestamp: float, explicit: bool = False) -> str:
+    """One stored history event: weight 0 is "not for me" (it cancels earlier events of that item);
+    ``explicit``: the person marked it in the app (a logged visit is not)."""
+    event = {"item_id": item_id, "weight": float(weight), "timestamp": float(timestamp)}
+    return json.dumps({**event, "explicit": True} if explicit else event)
 
 
 def history_frame(user_id: str, raw: list) -> pd.DataFrame:
-    """A user's stored events as interactions (user_id, item_id, weight, timestamp), oldest first;
+    """A user's stored events as interactions (user_id, item_id, weight, timestamp, explicit), oldest first;
     an item whose newest event is "not for me" is left out altogether. Unreadable entries are
     skipped (nothing a reader can do about them, and they must not break an embedding)."""
     events = []
     for entry in raw or ():
         try:
             event = json.loads(entry)
-            events.append((str(event["item_id"]), float(event["weight"]), float(event["timestamp"])))
+            events.append((str(event["item_id"]), float(event["weight"]), float(event["timestamp"]),
+                           event.get("explicit") is True))
         except (ValueError, KeyError, TypeError):
             continue
-    frame = pd.DataFrame(events, columns=["item_id", "weight", "timestamp"])
+    frame = pd.DataFrame(events, columns=["item_id", "weight", "timestamp", "explicit"])
     if frame.empty:
         return frame.assign(user_id=pd.Series(dtype=str))
     last = frame.groupby("item_id")["weight"].transform("last")
     frame = frame[last > 0]
-    return frame.assign(user_id=user_id)[["user_id", "item_id", "weight", "timestamp"]]
+    return frame.assign(user_id=user_id)[["user_id", "item_id", "weight", "timestamp", "explicit"]]
 
 
 def name_words(text: str) -> list[str]:

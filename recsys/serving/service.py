@@ -256,7 +256,7 @@ class RecommenderService:
         history = None
         if reads_history:
             history = pd.DataFrame({"user_id": ADHOC_USER, "item_id": list(liked), "weight": 2.0,
-                                    "timestamp": np.arange(len(liked), dtype=float)})
+                                    "timestamp": np.arange(len(liked), dtype=float), "explicit": True})
         vector = self.model.embed_users(pd.DataFrame([{**clean, "user_id": ADHOC_USER}]), history)[0]
         with self._embed_lock:
             self._embedded[key] = vector

@@ -68,7 +68,9 @@ def test_the_stored_vector_is_the_tower_on_profile_and_history(service):
     for place in items[:4]:
         service.record_feedback(user, place, "been_there")
     doc = service.get_profile(user)
-    history = pd.DataFrame({"user_id": user, "item_id": items[:4], "weight": 1.0, "timestamp": np.arange(4.0)})
+    # Marked in the app, so explicit (see test_likes_given_in_the_app_count_more_than_...)
+    history = pd.DataFrame({"user_id": user, "item_id": items[:4], "weight": 1.0, "timestamp": np.arange(4.0),
+                            "explicit": True})
     expected = service.model.embed_users(pd.DataFrame([{**doc, "likes": "|".join(doc["likes"])}]), history)[0]
     np.testing.assert_allclose(stored_vector(service, user), expected, rtol=1e-5, atol=1e-6)
     # A model change re-embeds every stored profile the same way: mark it stale and re-sync.
@@ -135,3 +137,27 @@ def test_feedback_whose_re_embedding_fails_reports_the_recorded_event_not_an_err
     before = stored_vector(service, user)
     service.record_feedback(user, service.catalogue()["item_id"].iat[1], "liked")
     assert not np.allclose(stored_vector(service, user), before)
+
+
+def test_likes_given_in_the_app_count_more_than_the_same_places_as_logged_visits(service):
+    """A like in the app is someone saying what they want now; a logged visit (the dataset's, an
+    import's) is weaker evidence and keeps the validated feedback weight. The same three places
+    move a profile further as likes than as logged visits, on the stored and the ad-hoc path."""
+    query = wide_query(service, k=30)
+    liker = service.save_profile({"name": "Lena Likes", "likes": ["pizza"]})["user_id"]
+    logger = service.save_profile({"name": "Lena Logged", "likes": ["pizza"]})["user_id"]
+    label, places = a_kitchen_the_list_lacks(service, service.recommend(query, user_id=liker))
+    pipe = service.client.pipeline(transaction=False)
+    service.users.push_history(pipe, logger, [history_event(p, 2.0, n) for n, p in enumerate(places)])
+    pipe.execute()
+    assert service._reembed_user(logger)
+    for place in places:
+        service.record_feedback(liker, place, "liked")
+    liked_vector, logged_vector = stored_vector(service, liker), stored_vector(service, logger)
+    taste = service.model.embed_items(service.catalogue().set_index("item_id").loc[places].reset_index())
+    toward = taste[:, :service.model.config.tower.embedding_dim].mean(axis=0)
+    dim = len(toward)
+    assert liked_vector[:dim] @ toward > logged_vector[:dim] @ toward + 0.05
+    assert share(service.recommend(query, user_id=liker), label) > share(service.recommend(query, user_id=logger), label)
+    adhoc = service.embed_profile({"likes": ["pizza"]}, liked=places)  # session likes are likes too
+    assert adhoc[:dim] @ toward > logged_vector[:dim] @ toward + 0.05
