@@ -918,8 +918,8 @@ def main() -> int:
         warm.close()
         print(f"server up and warm in {time.monotonic() - t:.0f} s", flush=True)
         results, loads = run_suite(browser, url, args.tries, args.only)
-        print(table(results, args.restaurants), flush=True)  # now too, in case what follows fails
         if args.trace:
+            print(table(results, args.restaurants), flush=True)  # now too, in case what follows fails
             try:
                 analyse(browser, url)
             except Exception as exc:  # noqa: BLE001
