@@ -27,6 +27,7 @@ from ui.state import (
     MAX_SESSION_FEEDBACK,
     PRICE_LABELS,
     RADIUS_STEPS_M,
+    VIEW,
     change_view,
     commit_view,
     open_view,
@@ -40,6 +41,30 @@ service = start_page(
 )
 tz = service.settings.timezone
 ss = st.session_state
+MAP_KEY = "explore-map"
+
+
+def _forget_more_like() -> None:
+    ss.pop("more_like_ids", None)
+
+
+def _take_map_click() -> tuple[float, float] | None:
+    """A click on empty map, before this run draws a widget: streamlit-folium puts the component's
+    value in session state (under its key) before the run its click triggers, so the pin moves in
+    this run, not one later. Returns a click outside the area (the pin stays), to say so."""
+    last = (ss.get(MAP_KEY) or {}).get("last_clicked")
+    if not last or (last["lat"], last["lng"]) == ss.get("last_click_seen") or VIEW not in ss:
+        return None
+    ss["last_click_seen"] = (last["lat"], last["lng"])
+    lat, lon = round(last["lat"], 5), round(last["lng"], 5)
+    if not (CITY_LAT[0] <= lat <= CITY_LAT[1] and CITY_LON[0] <= lon <= CITY_LON[1]):
+        return lat, lon
+    change_view(lat=lat, lon=lon)
+    _forget_more_like()
+    return None
+
+
+outside = _take_map_click()
 # The view: the link decides on a session's first run, this session's view after that (ui/state.py).
 _, bad, notes = open_view(tz, set(guard(service.cuisines) or []))
 if bad:
@@ -57,10 +82,6 @@ def _pick_hood() -> None:
     name = ss.get("w_hood")
     if name in HOODS:
         ss["w_lat"], ss["w_lon"] = HOODS[name]
-
-
-def _forget_more_like() -> None:
-    ss.pop("more_like_ids", None)
 
 
 # -- controls (right of the map on a wide screen, below it on a phone) ---------------------
@@ -128,21 +149,31 @@ with map_column:
         unsafe_allow_html=True)  # constant markup, no user text
     m = map_view.base_map(DEFAULT_CENTER, 13, restaurant_points(service))
     group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
-    clicked = map_view.show(m, group, key="explore-map")
-last = (clicked or {}).get("last_clicked")
-if last and (last["lat"], last["lng"]) != ss.get("last_click_seen"):
-    ss["last_click_seen"] = (last["lat"], last["lng"])
-    lat, lon = round(last["lat"], 5), round(last["lng"], 5)
-    if CITY_LAT[0] <= lat <= CITY_LAT[1] and CITY_LON[0] <= lon <= CITY_LON[1]:
-        change_view(lat=lat, lon=lon)
-        _forget_more_like()
-        st.rerun()
-    with map_column:
-        st.warning(f"That click ({lat:.5f}, {lon:.5f}) is outside the area this app covers; the pin stays.",
-                   icon=":material/wrong_location:")
+    map_view.show(m, group, key=MAP_KEY)  # its clicks are read before the next run (_take_map_click)
+    if outside:
+        st.warning(f"That click ({outside[0]:.5f}, {outside[1]:.5f}) is outside the area this app covers; "
+                   "the pin stays.", icon=":material/wrong_location:")
 
 
 # -- results ------------------------------------------------------------------------------
+def _feedback(event: str, label: str, ranked: list[str], user_id: str) -> None:
+    """A feedback button, before the run it triggers: that run ranks with it (re-ranked at once, a
+    "not for me" gone), with no second run."""
+    target = ss.get("feedback_pick")
+    if target not in ranked:
+        return
+    if user_id:  # a saved profile: its history and vector change in Redis
+        done = guard(service.record_feedback, user_id, target, event)
+    else:  # the ad-hoc profile: its session feedback lives in the view (and the link)
+        view = ss[VIEW]
+        keep, drop = ("hidden", "liked") if event == "not_for_me" else ("liked", "hidden")
+        change_view(**{keep: [*[i for i in getattr(view, keep) if i != target], target][-MAX_SESSION_FEEDBACK:],
+                       drop: [i for i in getattr(view, drop) if i != target]})
+        done = True
+    if done:  # the toast renders Markdown, so it names the pick by rank, not by its name
+        st.toast(f"Recorded “{label}” for pick {ranked.index(target) + 1}.")
+
+
 def _names(item_ids: list[str]) -> list[str]:
     known = catalogue(service).set_index("item_id")["name"]
     return [str(known.get(i, i)) for i in item_ids]
@@ -176,25 +207,14 @@ if results is not None:
         with left:
             chosen = st.multiselect("More like these (pick 1 to 3)", list(names), format_func=names.get,
                                     max_selections=3, select_all=False, key="more_like_pick")
-            if st.button("Show more like these", disabled=not chosen, icon=":material/auto_awesome:"):
-                ss["more_like_ids"] = list(chosen)
-                st.rerun()
+            # Callbacks run before the next run draws anything: that run shows the result, no second one.
+            st.button("Show more like these", disabled=not chosen, icon=":material/auto_awesome:",
+                      on_click=lambda: ss.update(more_like_ids=list(ss.get("more_like_pick") or [])))
         with right:
-            target = st.selectbox("Feedback on", list(names), format_func=names.get, key="feedback_pick")
+            st.selectbox("Feedback on", list(names), format_func=names.get, key="feedback_pick")
             with st.container(horizontal=True):
                 for event, label, icon in (("been_there", "Been there", ":material/where_to_vote:"),
                                            ("liked", "Liked it", ":material/thumb_up:"),
                                            ("not_for_me", "Not for me", ":material/thumb_down:")):
-                    if st.button(label, key=f"fb-{event}", icon=icon):
-                        if user_id:  # a saved profile: its history and vector change in Redis
-                            done = guard(service.record_feedback, user_id, target, event)
-                        else:  # the ad-hoc profile: its session feedback lives in the view (and the link)
-                            keep, drop = ("hidden", "liked") if event == "not_for_me" else ("liked", "hidden")
-                            change_view(**{
-                                keep: [*[i for i in getattr(view, keep) if i != target], target][-MAX_SESSION_FEEDBACK:],
-                                drop: [i for i in getattr(view, drop) if i != target]})
-                            done = True
-                        if done:
-                            # the toast renders Markdown, so it names the pick by rank, not by its name
-                            st.toast(f"Recorded “{label}” for pick {list(names).index(target) + 1}.")
-                            st.rerun()  # the picks follow at once: re-ranked, a "not for me" gone
+                    st.button(label, key=f"fb-{event}", icon=icon, on_click=_feedback,
+                              args=(event, label, list(names), user_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import gc
 
 import streamlit as st
 
@@ -17,7 +18,11 @@ SERVICE_ERRORS = (RedisUnavailableError, EmbeddedRedisError, ModelArtifactError)
 
 @st.cache_resource(show_spinner="Starting Redis and loading the model (first start only)…")
 def _open_service() -> RecommenderService:
-    return RecommenderService.open(Settings())
+    service = RecommenderService.open(Settings())
+    # The model, the catalogue and the stores live as long as the process: move them out of the
+    # collector's reach, so its occasional full collections no longer scan them.
+    gc.freeze()
+    return service
 
 
 @st.cache_resource

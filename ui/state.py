@@ -62,23 +62,25 @@ def view_from_widgets(state, user: str) -> View:
 
 
 VIEW = "explore_view"  # not a widget key, so it outlives a visit to another page
-_REDRAW = "explore_view_redraw"  # set by change_view: every widget takes the view on the next run
+_REDRAW = "explore_view_redraw"  # fields change_view changed: their widgets take the view next run
 
 
 def open_view(tz: str, labels: set[str]) -> tuple[View, list[str], list[str]]:
     """Before Explore draws a widget: the session's view, read from the link on its first run
     (with the names of unreadable parameters and notes about values changed to fit, to show).
     Widgets Streamlit forgot (after another page, or the ad-hoc expander not drawn) show it again,
-    and after a change_view all of them do."""
+    and so do those of the fields a change_view changed (only those: a slider moved in the same
+    run as a map click keeps its new value)."""
     ss = st.session_state
     bad: list[str] = []
     notes: list[str] = []
+    redraw = ss.pop(_REDRAW, set())
     if VIEW not in ss:
         ss[VIEW], bad, notes = from_params(dict(st.query_params), tz, labels)
-        ss[_REDRAW] = True
-    redraw = ss.pop(_REDRAW, False)
+        redraw = set(WIDGETS) | set(SESSION)
+    keys = {WIDGETS.get(name) or SESSION[name] for name in redraw}
     for key, value in view_to_widgets(ss[VIEW], labels).items():
-        if redraw or key not in ss:
+        if key in keys or key not in ss:
             ss[key] = value
     return ss[VIEW], bad, notes
 
@@ -97,4 +99,4 @@ def change_view(**changes) -> None:
     """A change made outside the widgets (the pin from a map click, a session like): the session's
     view now; the widgets show it from the next run (the caller reruns)."""
     st.session_state[VIEW] = replace(st.session_state[VIEW], **changes)
-    st.session_state[_REDRAW] = True
+    st.session_state[_REDRAW] = st.session_state.get(_REDRAW, set()) | set(changes)

@@ -25,7 +25,13 @@ class MapStub:
         self.calls.append({"red": [{"location": [p["lat"], p["lon"]], "lines": p["lines"]} for p in picks],
                            "center": kwargs.get("center")})
         if self.click:
-            return {"last_clicked": {"lat": self.click[0], "lng": self.click[1]}}
+            value = {"last_clicked": {"lat": self.click[0], "lng": self.click[1]}}
+            # As streamlit-folium does: the value lands in session state under the key before the
+            # run the click triggers. Here that is the next run (AppTest cannot act between runs).
+            import streamlit as st
+
+            st.session_state[key] = value
+            return value
         return {"last_clicked": None}
 
     @property
