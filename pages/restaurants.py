@@ -217,6 +217,7 @@ with upload:
     existing_choice = st.radio("Places already in the catalogue (same id)", EXISTING_CHOICES, key="import_existing",
                                horizontal=True, help="An imported place has a stable id derived from the place; "
                                "'Update them' replaces the stored place with the file's version.")
-    skip_invalid = st.checkbox("Import the valid rows when some are invalid", value=True, key="import_skip_invalid")
+    skip_invalid = st.checkbox("Import the valid rows when some are invalid", value=False, key="import_skip_invalid",
+                               help="Unticked, a file with any invalid row imports nothing (fix it and import again).")
     if file is not None and st.button("Import", type="primary"):
         run_import(file, skip_invalid, existing_choice == EXISTING_CHOICES[1])

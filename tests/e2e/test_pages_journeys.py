@@ -334,6 +334,13 @@ def test_import_the_files_people_really_have(page, app_url):
 
     twice = ("item_id," + HEADER + "dup-1,Twin One,5 St,37.7612,-122.4212,brunch,2,4,24/7\n"
              "dup-1,Twin Two,6 St,37.7613,-122.4213,brunch,2,4,24/7\n").encode()
+    upload(page, "dups.csv", twice)  # by default a file with a bad row imports nothing, and says so
+    page.get_by_text("Nothing was imported: fix the problems below, or tick 'Import the valid rows'").wait_for(
+        timeout=TIMEOUT)
+    assert "duplicate" in problems_shown(page, "duplicate")
+    assert "dup-1" not in set(service.catalogue()["item_id"])
+    panel(page).get_by_text("Import the valid rows when some are invalid").click()
+    wait_idle(page)
     upload(page, "dups.csv", twice)
     page.get_by_text("Imported: 1 new, 0 updated, 0 skipped (already in the catalogue), 1 rejected.").wait_for(timeout=TIMEOUT)
     shown = problems_shown(page, "duplicate", "item_id")
