@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from recsys.data.city import CITY
 from recsys.data.contract import (
     MAX_ROWS,
     Dataset,
@@ -46,7 +47,9 @@ from recsys.data.record import CHOICE_FIELDS, FIELDS, UNKNOWN
 from recsys.data.restaurants import (
     ITEM_SCHEMA,
     REQUIRED_COLUMNS,
+    by_row_and_field,
     check_restaurant_rows,
+    city_problems,
     clean_labels,
     merge_unquoted_hours,
     validate_restaurant_directory,
@@ -106,11 +109,6 @@ def _items_schema(frame: pd.DataFrame) -> dict[str, str]:
             if all(c in frame.columns for c in col.split(","))}
 
 
-def _by_row(problem: Problem) -> tuple:
-    order = REQUIRED_COLUMNS.index(problem.field) if problem.field in REQUIRED_COLUMNS else -1
-    return (problem.row or 0, order, problem.field or "")
-
-
 def _finish(rows: list[dict], problems: list[Problem], file: str, skip_invalid: bool,
             users: pd.DataFrame | None = None, interactions: pd.DataFrame | None = None) -> ImportResult:
     """Run the restaurant checks on the built rows and split them into kept and rejected.
@@ -122,12 +120,12 @@ def _finish(rows: list[dict], problems: list[Problem], file: str, skip_invalid: 
     source_row = frame["_row"].tolist()
     records = frame.drop(columns=["_row"])
     # The restaurant checks first: they word coordinates and prices for this product.
-    _, specific = check_restaurant_rows(records, file)
+    checked, specific = check_restaurant_rows(records, file)
     _, generic = check_table(records, "items", _items_schema(records), file)
-    found = unique_problems(specific + generic)
+    found = unique_problems(specific + city_problems(checked, file) + generic)
     bad_positions = {p.row - 1 for p in found if p.row is not None}
     problems = sorted(problems + [Problem(p.file, source_row[p.row - 1] if p.row else None, p.field, p.message)
-                                  for p in found], key=_by_row)
+                                  for p in found], key=by_row_and_field)
     if any(p.row is None for p in problems) or (problems and not skip_invalid):
         raise DatasetError(problems)
     kept = records.drop(index=sorted(bad_positions)).reset_index(drop=True)
@@ -415,7 +413,7 @@ def import_csv_file(path: str | Path, skip_invalid: bool = False, name: str | No
 def import_csv_directory(path: str | Path, skip_invalid: bool = False, name: str | None = None) -> ImportResult:
     """A contract directory; with skip_invalid its bad rows (in any table) and the interactions
     that point at them are left out."""
-    dataset, rejects = validate_restaurant_directory(path, skip_invalid)
+    dataset, rejects = validate_restaurant_directory(path, skip_invalid, city=CITY)
     if dataset.items.empty:
         raise DatasetError(rejects + [Problem(name or "items.csv", None, None, "no restaurant could be imported")])
     return ImportResult(dataset, rejects)

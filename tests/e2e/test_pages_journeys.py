@@ -332,6 +332,14 @@ def test_import_the_files_people_really_have(page, app_url):
         assert page.get_by_text("KeyError").count() == 0
     assert len(service.catalogue()) == before  # a file without a required column stores nothing
 
+    london = (HEADER + "Valencia Local,7 Valencia St,37.7614,-122.4214,brunch,2,4,24/7\n"
+              "Thames Local,1 Strand,51.5074,-0.1278,brunch,2,4,24/7\n").encode()
+    upload(page, "london.csv", london)  # a place far outside the city is a problem of its row, by field
+    page.get_by_text("Nothing was imported: fix the problems below").wait_for(timeout=TIMEOUT)
+    shown = problems_shown(page, "outside San Francisco", "lon")
+    assert "2" in shown and "lat" in shown and "outside San Francisco" in shown and "Redis" not in shown
+    assert not {"Valencia Local", "Thames Local"} & set(service.catalogue()["name"])
+
     twice = ("item_id," + HEADER + "dup-1,Twin One,5 St,37.7612,-122.4212,brunch,2,4,24/7\n"
              "dup-1,Twin Two,6 St,37.7613,-122.4213,brunch,2,4,24/7\n").encode()
     upload(page, "dups.csv", twice)  # by default a file with a bad row imports nothing, and says so
