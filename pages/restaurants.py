@@ -179,8 +179,8 @@ def run_import(file, skip_invalid: bool, update_existing: bool) -> None:
         return
     bar = st.empty()
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text="Embedding and indexing…")
+    def progress(done: int, total: int, stage: str) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}… {done / max(total, 1):.0%}")
 
     with tempfile.TemporaryDirectory(prefix="sfrec-upload-") as private:
         path = save_upload(file.getvalue(), suffix, private)
