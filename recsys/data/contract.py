@@ -41,7 +41,7 @@ MAX_LISTED_PROBLEMS = 5
 MAX_FILE_BYTES = 64 * 2**20  # a file as stored; far above any city's restaurants
 MAX_UNPACKED_BYTES = 256 * 2**20  # what a .gz may unpack to (large interaction tables ship gzipped)
 MAX_COLUMNS = 1_000
-MAX_FIELD_CHARS = 100_000  # one CSV field or JSON text value; below the csv module's own 131,072
+MAX_FIELD_CHARS = 100_000  # one CSV field (longer: a problem of its row) or JSON text value
 MAX_ROWS = 2_000_000  # data rows of a CSV table, records of a JSON file
 # How a CSV is streamed: rows per chunk (what an import holds and writes at a time) and bytes per read.
 CSV_CHUNK_ROWS = 50_000

@@ -1,5 +1,6 @@
 """Importers: real restaurant formats -> validated restaurant rows (`python -m recsys ingest`
-and the Restaurants page's upload, through one function, ``import_file``).
+and the Restaurants page's upload, through one function, ``check_import``: a CSV is checked whole
+and then yielded a chunk at a time, in bounded memory; ``import_file`` returns it all at once).
 
 1. tripadvisor: the TripAdvisor/Factual JSON the seed recipe used ({"restaurants": [...]}).
 2. osm: OpenStreetMap Overpass JSON ({"elements": [...]}) - free, real San Francisco places.
@@ -10,7 +11,8 @@ reason. Without skip_invalid any rejected row fails the whole import (DatasetErr
 file, row and field) and nothing is written; an import that keeps no restaurant always fails.
 A record without an id gets ``place_id`` (the same place gives the same id in every file), and
 two records of one file with the same id are a problem of the second, never merged. Every file
-is read within the limits of recsys.data.contract (MAX_FILE_BYTES, ...), checked before parsing.
+is read within the limits of recsys.data.contract (MAX_FILE_BYTES, ...), checked before parsing,
+and an imported place must lie within the city's bounds (recsys.data.city).
 """
 
 from __future__ import annotations
