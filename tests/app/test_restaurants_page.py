@@ -310,6 +310,22 @@ def test_by_default_a_file_with_one_bad_row_imports_nothing_and_says_so(app):
     assert len(service().catalogue()) == before
 
 
+def test_an_oversized_field_rejects_its_row_not_the_file(app):
+    """Issue 19 item 15: a field over MAX_FIELD_CHARS (beyond the csv module's own 131,072) once
+    failed the whole file even with "import the valid rows"; now its row is named and the rest in."""
+    open_page(app)
+    before = len(service().catalogue())
+    content = (HEADER + "Long Field Grill,1 St,37.76,-122.42,bbq,2,4,24/7\n"
+               + "x" * 200_000 + ",2 St,37.76,-122.42,bbq,2,4,24/7\n"
+               + "Long Field Diner,3 St,37.76,-122.42,bbq,2,4,24/7\n").encode()
+    upload(app, "long.csv", content, skip_invalid=True)
+    assert any("2 new" in s.value and "1 rejected" in s.value for s in app.success), markdown_text(app)
+    problems = app.dataframe[-1].value
+    assert [(int(r), f) for r, f in zip(problems["row"], problems["field"])] == [(2, "name")]
+    assert "MAX_FIELD_CHARS" in problems["problem"].iloc[0]
+    assert len(service().catalogue()) == before + 2
+
+
 def test_reimport_skips_or_updates_existing_places_by_choice(app):
     """Counts equal what is stored; "update" replaces the names Browse shows."""
     open_page(app)

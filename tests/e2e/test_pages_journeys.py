@@ -354,6 +354,15 @@ def test_import_the_files_people_really_have(page, app_url):
     shown = problems_shown(page, "duplicate", "item_id")
     assert "duplicate" in shown and "item_id" in shown
     assert service.catalogue().set_index("item_id").loc["dup-1", "name"] == "Twin One"
+    # A 200,000-character field (beyond the csv module's own limit) is a problem of its row only.
+    long_field = (HEADER + "x" * 200_000 + ",8 St,37.7615,-122.4215,brunch,2,4,24/7\n"
+                  "Short Name Cafe,9 St,37.7616,-122.4216,brunch,2,4,24/7\n").encode()
+    upload(page, "long-field.csv", long_field)
+    page.get_by_text("Imported: 1 new, 0 updated, 0 skipped (already in the catalogue), 1 rejected.").wait_for(
+        timeout=TIMEOUT)
+    shown = problems_shown(page, "MAX_FIELD_CHARS")
+    assert "name" in shown and "200,000 characters" in shown
+    assert "Short Name Cafe" in set(service.catalogue()["name"])
 
     renamed = ("item_id," + HEADER + "dup-1,Twin Renamed,5 St,37.7612,-122.4212,brunch,3,4.8,24/7\n").encode()
     upload(page, "again.csv", renamed)  # default choice: skip places already in the catalogue
