@@ -194,8 +194,8 @@ def run_import(file, skip_invalid: bool, update_existing: bool) -> None:
         return
     bar = st.empty()
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text="Embedding and indexing…")
+    def progress(done: int, total: int, stage: str) -> None:
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{stage}… {done / max(total, 1):.0%}")
 
     with tempfile.TemporaryDirectory(prefix="sfrec-upload-") as private:
         path = save_upload(file.getvalue(), suffix, private)
@@ -232,6 +232,7 @@ with upload:
     existing_choice = st.radio("Places already in the catalogue (same id)", EXISTING_CHOICES, key="import_existing",
                                horizontal=True, help="An imported place has a stable id derived from the place; "
                                "'Update them' replaces the stored place with the file's version.")
-    skip_invalid = st.checkbox("Import the valid rows when some are invalid", value=True, key="import_skip_invalid")
+    skip_invalid = st.checkbox("Import the valid rows when some are invalid", value=False, key="import_skip_invalid",
+                               help="Unticked, a file with any invalid row imports nothing (fix it and import again).")
     if file is not None and st.button("Import", type="primary"):
         run_import(file, skip_invalid, existing_choice == EXISTING_CHOICES[1])

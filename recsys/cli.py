@@ -61,7 +61,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     result = ingest(args.source, args.out, args.format, skip_invalid=args.skip_invalid, rejects_path=args.rejects,
                     force=args.force)
-    print(f"imported {len(result.dataset.items)} restaurants, {len(result.dataset.users)} users, "
+    print(f"imported {result.imported} restaurants, {len(result.dataset.users)} users, "
           f"{len(result.dataset.interactions)} interactions ({result.format}) into {args.out}")
     if result.rejects:
         where = args.rejects or str(Path(args.out) / "rejects.csv")

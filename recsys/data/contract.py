@@ -12,16 +12,19 @@ declared on a "lat_column,lon_column" key.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import itertools
 import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable, Iterator
 
 import pandas as pd
 
@@ -38,8 +41,11 @@ MAX_LISTED_PROBLEMS = 5
 MAX_FILE_BYTES = 64 * 2**20  # a file as stored; far above any city's restaurants
 MAX_UNPACKED_BYTES = 256 * 2**20  # what a .gz may unpack to (large interaction tables ship gzipped)
 MAX_COLUMNS = 1_000
-MAX_FIELD_CHARS = 100_000  # one CSV field or JSON text value; below the csv module's own 131,072
+MAX_FIELD_CHARS = 100_000  # one CSV field (longer: a problem of its row) or JSON text value
 MAX_ROWS = 2_000_000  # data rows of a CSV table, records of a JSON file
+# How a CSV is streamed: rows per chunk (what an import holds and writes at a time) and bytes per read.
+CSV_CHUNK_ROWS = 50_000
+CSV_READ_BYTES = 2**20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -146,30 +152,54 @@ def _mib(n: int) -> str:
     return f"{n / 2**20:g} MiB"
 
 
-def read_bytes(path: str | Path, name: str | None = None) -> bytes:
-    """The file's bytes, gunzipped when it is gzip (by its magic bytes, not its name), within
-    MAX_FILE_BYTES / MAX_UNPACKED_BYTES. The gzip stream is read at most one byte past the limit,
-    so a small file that unpacks to gigabytes costs a bounded amount of memory and time."""
-    path = Path(path)
-    name = name or path.name
+def _check_unpacked_size(raw: BinaryIO, name: str) -> None:
+    """A gzip file unpacked once, a block at a time and nothing kept, up to one block past
+    MAX_UNPACKED_BYTES: a small file that unpacks to gigabytes is refused in bounded memory and
+    time, before any of it is parsed."""
+    unpacked_bytes = 0
+    with gzip.GzipFile(fileobj=raw) as unpacked:
+        while block := unpacked.read(CSV_READ_BYTES):
+            unpacked_bytes += len(block)
+            if unpacked_bytes > MAX_UNPACKED_BYTES:
+                raise DatasetError([Problem(name, None, None, f"unpacks to more than {_mib(MAX_UNPACKED_BYTES)}, the "
+                                                              "limit for a compressed file (MAX_UNPACKED_BYTES)")])
+    raw.seek(0)
+
+
+@contextmanager
+def _open_content(path: Path, name: str) -> Iterator[tuple[BinaryIO, BinaryIO, int]]:
+    """(content, stored file, stored size): the content gunzipped when the file is gzip (by its
+    magic bytes, not its name), within MAX_FILE_BYTES / MAX_UNPACKED_BYTES; the size is checked
+    before anything is read. Read errors are DatasetErrors naming the file."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DatasetError([Problem(name, None, None, f"is {_mib(size)}; the limit is {_mib(MAX_FILE_BYTES)} "
                                                           "per file (MAX_FILE_BYTES)")])
         with path.open("rb") as raw:
-            if raw.read(2) != _GZIP_MAGIC:
-                raw.seek(0)
-                return raw.read()
+            gzipped = raw.read(2) == _GZIP_MAGIC
             raw.seek(0)
+            if not gzipped:
+                yield raw, raw, size
+                return
+            _check_unpacked_size(raw, name)
             with gzip.GzipFile(fileobj=raw) as unpacked:
-                data = unpacked.read(MAX_UNPACKED_BYTES + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                yield unpacked, raw, size  # type: ignore[misc]
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
         raise DatasetError([Problem(name, None, None, f"cannot be read: {exc}")]) from exc
-    if len(data) > MAX_UNPACKED_BYTES:
-        raise DatasetError([Problem(name, None, None, f"unpacks to more than {_mib(MAX_UNPACKED_BYTES)}, the limit "
-                                                      "for a compressed file (MAX_UNPACKED_BYTES)")])
-    return data
+
+
+def read_bytes(path: str | Path, name: str | None = None) -> bytes:
+    """The file's bytes, gunzipped when it is gzip, within MAX_FILE_BYTES / MAX_UNPACKED_BYTES."""
+    path = Path(path)
+    with _open_content(path, name or path.name) as (content, _, _):
+        return content.read()
+
+
+def _not_utf8(data: bytes, start: int, newlines_before: int, name: str) -> DatasetError:
+    line = newlines_before + data.count(b"\n", 0, start) + 1
+    return DatasetError([Problem(name, None, None, f"is not UTF-8 text (byte 0x{data[start]:02x} on line {line}); "
+                                                   "save it as UTF-8")])
 
 
 def read_text(path: str | Path, name: str | None = None) -> str:
@@ -179,36 +209,91 @@ def read_text(path: str | Path, name: str | None = None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DatasetError([Problem(name or Path(path).name, None, None,
-                                    f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
-                                    "save it as UTF-8")]) from None
+        raise _not_utf8(data, exc.start, 0, name or Path(path).name) from None
+
+
+def _first_bad_utf8(path: Path, name: str) -> DatasetError:
+    """The error for a file that is not UTF-8, found again by streaming it (its line named)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    newlines = 0
+    with _open_content(path, name) as (content, _, _):
+        while True:
+            block = content.read(CSV_READ_BYTES)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:  # exc.object: the decoder's held bytes + this block
+                return _not_utf8(exc.object, exc.start, newlines, name)
+            newlines += block.count(b"\n")
+            if not block:
+                return DatasetError([Problem(name, None, None, "is not UTF-8 text; save it as UTF-8")])
 
 
 RowRepair = Callable[[list[str], list[str]], "list[str] | None"]
 
 
+@dataclass
+class CsvChunk:
+    """Consecutive rows of a CSV table, as text (empty fields are missing values)."""
+    header: list[str]
+    frame: pd.DataFrame
+    problems: list[Problem]  # of these rows, numbered as in the file
+    first_row: int  # the file's row number of frame's first row (1-based, after the header)
+    position: int  # bytes of the stored file read so far (for progress)
+    size: int  # the stored file's size
+
+
 def read_csv_table(path: str | Path, name: str | None = None,
                    repair: RowRepair | None = None) -> tuple[pd.DataFrame, list[Problem]]:
-    """A CSV file as a frame of text (empty fields are missing values) plus its row problems.
+    """A whole CSV file as one frame of text plus its row problems (iter_csv_table, joined)."""
+    chunks = list(iter_csv_table(path, name, repair))
+    frame = pd.concat([c.frame for c in chunks], ignore_index=True) if len(chunks) > 1 else chunks[0].frame
+    return frame, [p for c in chunks for p in c.problems]
+
+
+def iter_csv_table(path: str | Path, name: str | None = None, repair: RowRepair | None = None,
+                   chunk_rows: int | None = None) -> Iterator[CsvChunk]:
+    """A CSV file as chunks of at most ``chunk_rows`` rows (CSV_CHUNK_ROWS), read as a stream: the
+    memory it takes is a chunk's, not the file's. At least one chunk (maybe empty) is yielded.
 
     The csv module, not pandas, reads it: the header is checked against MAX_COLUMNS before any
-    row is parsed, every field against MAX_FIELD_CHARS and the row count against MAX_ROWS, each
-    with a message naming the limit. A row with more fields than the header is a problem of that
-    row (it keeps its first fields only so the frame stays rectangular; callers report nothing
-    else for it), unless ``repair`` (header, fields) returns the one reading it can have; short
-    rows are padded as missing values. Blank lines are skipped and not counted; rows are numbered
-    from 1 after the header."""
-    name = name or Path(path).name
-    text = read_text(path, name)
+    row is parsed and the row count against MAX_ROWS, each with a message naming the limit (a
+    DatasetError: the whole file is refused). A field over MAX_FIELD_CHARS is a problem of its
+    row and field (its text is dropped). A row with more fields than the header is a problem of
+    that row (it keeps its first fields only so the frame stays rectangular; callers report
+    nothing else for it), unless ``repair`` (header, fields) returns the one reading it can have;
+    short rows are padded as missing values. Blank lines are skipped and not counted; rows are
+    numbered from 1 after the header. Text that is not UTF-8 is refused naming its line."""
+    path = Path(path)
+    name = name or path.name
+    # Fields are limited by MAX_FIELD_CHARS per row (a row problem), not by the csv module's own
+    # 131,072 (which would fail the whole file); no field can exceed what a file may unpack to.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_UNPACKED_BYTES + 1))
+    try:
+        with _open_content(path, name) as (content, raw, size):
+            text = io.TextIOWrapper(content, encoding="utf-8-sig", newline="")
+            yield from _csv_chunks(text, raw, size, name, repair, chunk_rows or CSV_CHUNK_ROWS)
+    except UnicodeDecodeError:
+        raise _first_bad_utf8(path, name) from None
+
+
+def _csv_chunks(text: io.TextIOWrapper, raw: BinaryIO, size: int, name: str, repair: RowRepair | None,
+                chunk_rows: int) -> Iterator[CsvChunk]:
     # The common case, an unquoted header line, is counted without parsing it at all.
-    first_line = text[:text.find("\n") if "\n" in text else len(text)]
+    first_line = text.readline()
+    if not first_line:
+        raise DatasetError([Problem(name, None, None, "is empty (no header line)")])
     if '"' not in first_line and first_line.count(",") >= MAX_COLUMNS:
         raise _too_many_columns(name, first_line.count(",") + 1)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(itertools.chain([first_line], text))
     rows: list[list[str]] = []
     problems: list[Problem] = []
     header: list[str] | None = None
+    number = first = 1  # the next row's number; the chunk's first row's
+
+    def chunk() -> CsvChunk:
+        frame = pd.DataFrame(rows, columns=header, dtype="str")
+        return CsvChunk(list(header or []), frame.mask(frame == ""), problems, first, raw.tell(), size)
+
     try:
         header = next(reader, None)
         if header is None:
@@ -220,8 +305,6 @@ def read_csv_table(path: str | Path, name: str | None = None,
         if repeated:
             raise DatasetError([Problem(name, None, h or "(empty)", "column appears more than once") for h in repeated])
         width = len(header)
-        # No field can be over the limit when the whole text is not: skip the per-row check then.
-        long_fields_possible = len(text) > MAX_FIELD_CHARS
         for fields in reader:
             if len(fields) != width:
                 if not fields:
@@ -229,25 +312,29 @@ def read_csv_table(path: str | Path, name: str | None = None,
                 if len(fields) > width:
                     fixed = repair(header, fields) if repair else None
                     if fixed is None:
-                        problems.append(Problem(name, len(rows) + 1, None,
+                        problems.append(Problem(name, number, None,
                                                 f"has {len(fields)} fields but the header has {width}; quote values "
                                                 'that contain commas, e.g. "Mo-Fr 11:30-14:30,17:00-22:00"'))
                         fixed = fields[:width]
                     fields = fixed
                 else:
                     fields = fields + [""] * (width - len(fields))
-            if long_fields_possible and max(map(len, fields)) > MAX_FIELD_CHARS:
-                raise DatasetError([_long_field(name, len(rows) + 1)])
+            if fields and max(map(len, fields)) > MAX_FIELD_CHARS:
+                problems.extend(_long_field(name, number, header[j], len(v)) for j, v in enumerate(fields)
+                                if len(v) > MAX_FIELD_CHARS)
+                fields = ["" if len(v) > MAX_FIELD_CHARS else v for v in fields]
             rows.append(fields)
-            if len(rows) > MAX_ROWS:
+            if number > MAX_ROWS:
                 raise DatasetError([Problem(name, None, None, f"has more than {MAX_ROWS:,} rows (MAX_ROWS)")])
+            number += 1
+            if len(rows) >= chunk_rows:
+                yield chunk()
+                rows, problems, first = [], [], number
     except csv.Error as exc:
-        number = len(rows) + 1 if rows or header else None
-        if "field larger than field limit" in str(exc):
-            raise DatasetError([_long_field(name, number)]) from None
-        raise DatasetError([Problem(name, number, None, f"cannot be read as CSV: {exc}")]) from None
-    frame = pd.DataFrame(rows, columns=header, dtype="str")
-    return frame.mask(frame == ""), problems
+        where = number if header else None
+        raise DatasetError([Problem(name, where, None, f"cannot be read as CSV: {exc}")]) from None
+    if rows or first == 1:
+        yield chunk()
 
 
 def _too_many_columns(name: str, count: int) -> DatasetError:
@@ -255,8 +342,9 @@ def _too_many_columns(name: str, count: int) -> DatasetError:
                                                    "(MAX_COLUMNS)")])
 
 
-def _long_field(name: str, row: int | None) -> Problem:
-    return Problem(name, row, None, f"has a field longer than {MAX_FIELD_CHARS:,} characters (MAX_FIELD_CHARS)")
+def _long_field(name: str, row: int, column: str, length: int) -> Problem:
+    return Problem(name, row, column, f"is {length:,} characters long; at most {MAX_FIELD_CHARS:,} are allowed "
+                                      "(MAX_FIELD_CHARS)")
 
 
 def _read_csv(path: Path, repair: RowRepair | None = None) -> tuple[pd.DataFrame, list[Problem]]:
@@ -422,18 +510,32 @@ def save_dataset(dataset: Dataset, directory: str | Path, compress: bool = False
                  write_extras: Callable[[Path], None] | None = None) -> Path:
     """Write a contract directory atomically: a reader sees the old one or the new one whole.
     ``write_extras(tmp_dir)`` may add files (the demo generator's true utilities) before the swap."""
+    def write(tmp: Path) -> None:
+        tables = {"items": dataset.items, "users": dataset.users, "interactions": dataset.interactions}
+        write_tables(tmp, tables, dataset.schema, compress)
+        if write_extras is not None:
+            write_extras(tmp)
+
+    return write_directory(directory, write)
+
+
+def write_tables(directory: Path, tables: dict[str, pd.DataFrame], schema: Schema, compress: bool = False) -> None:
+    """The named tables (items, users, interactions) as CSV files, and schema.json."""
+    suffix = ".csv.gz" if compress else ".csv"
+    options = {"compression": {"method": "gzip", "mtime": 0}} if compress else {}
+    for stem, frame in tables.items():
+        frame.to_csv(directory / f"{stem}{suffix}", index=False, **options)
+    (directory / "schema.json").write_text(json.dumps(schema.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def write_directory(directory: str | Path, write: Callable[[Path], None]) -> Path:
+    """``write(tmp_dir)`` fills a fresh directory beside ``directory``, which is then swapped into
+    its place: a reader sees the old one or the new one whole, and a failure leaves the old one."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        suffix = ".csv.gz" if compress else ".csv"
-        options = {"compression": {"method": "gzip", "mtime": 0}} if compress else {}
-        dataset.items.to_csv(tmp / f"items{suffix}", index=False, **options)
-        dataset.users.to_csv(tmp / f"users{suffix}", index=False, **options)
-        dataset.interactions.to_csv(tmp / f"interactions{suffix}", index=False, **options)
-        (tmp / "schema.json").write_text(json.dumps(dataset.schema.to_json(), indent=2) + "\n", encoding="utf-8")
-        if write_extras is not None:
-            write_extras(tmp)
+        write(tmp)
         replace_directory(tmp, directory)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

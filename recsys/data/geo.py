@@ -23,7 +23,9 @@ def check_coordinate(name: str, value: object, bounds: tuple[float, float]) -> f
         raise ValueError(f"{name} must be a number, got {str(value)[:40]!r}") from None
     low, high = bounds
     if not math.isfinite(number) or not low <= number <= high:
-        raise ValueError(f"{name} must be between {low} and {high} (Redis GEO's range), got {value!r}")
+        # Plain numbers for a person: the range rounded inward to 2 decimals (85.05, not 85.05112878).
+        shown_low, shown_high = math.ceil(low * 100) / 100, math.floor(high * 100) / 100
+        raise ValueError(f"{name} must be between {shown_low:g} and {shown_high:g}, got {value!r}")
     return number
 
 

@@ -1,5 +1,6 @@
 """Importers: real restaurant formats -> validated restaurant rows (`python -m recsys ingest`
-and the Restaurants page's upload, through one function, ``import_file``).
+and the Restaurants page's upload, through one function, ``check_import``: a CSV is checked whole
+and then yielded a chunk at a time, in bounded memory; ``import_file`` returns it all at once).
 
 1. tripadvisor: the TripAdvisor/Factual JSON the seed recipe used ({"restaurants": [...]}).
 2. osm: OpenStreetMap Overpass JSON ({"elements": [...]}) - free, real San Francisco places.
@@ -10,7 +11,8 @@ reason. Without skip_invalid any rejected row fails the whole import (DatasetErr
 file, row and field) and nothing is written; an import that keeps no restaurant always fails.
 A record without an id gets ``place_id`` (the same place gives the same id in every file), and
 two records of one file with the same id are a problem of the second, never merged. Every file
-is read within the limits of recsys.data.contract (MAX_FILE_BYTES, ...), checked before parsing.
+is read within the limits of recsys.data.contract (MAX_FILE_BYTES, ...), checked before parsing,
+and an imported place must lie within the city's bounds (recsys.data.city).
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pandas as pd
 
+from recsys.data.city import CITY
 from recsys.data.contract import (
+    CSV_CHUNK_ROWS,
     MAX_ROWS,
     Dataset,
     DatasetError,
@@ -35,10 +40,11 @@ from recsys.data.contract import (
     Schema,
     check_output_file,
     check_table,
-    read_csv_table,
+    iter_csv_table,
     read_text,
-    save_dataset,
     unique_problems,
+    write_directory,
+    write_tables,
 )
 from recsys.data.hours import DAY_NAMES, MINUTES_PER_WEEK, HoursError, WeeklyHours
 from recsys.data.ids import check_id
@@ -46,7 +52,9 @@ from recsys.data.record import CHOICE_FIELDS, FIELDS, UNKNOWN
 from recsys.data.restaurants import (
     ITEM_SCHEMA,
     REQUIRED_COLUMNS,
+    by_row_and_field,
     check_restaurant_rows,
+    city_problems,
     clean_labels,
     merge_unquoted_hours,
     validate_restaurant_directory,
@@ -72,6 +80,12 @@ class ImportResult:
     dataset: Dataset  # .items holds the validated rows, ready to store or index
     rejects: list[Problem] = field(default_factory=list)  # one per problem; a record may have several
     format: str = ""  # the format that was read: tripadvisor, osm or csv
+    rows: int | None = None  # rows imported, when .items holds only the first chunk of them (ingest)
+
+    @property
+    def imported(self) -> int:
+        """How many restaurants were imported."""
+        return len(self.dataset.items) if self.rows is None else self.rows
 
     @property
     def rejected_records(self) -> int:
@@ -106,44 +120,72 @@ def _items_schema(frame: pd.DataFrame) -> dict[str, str]:
             if all(c in frame.columns for c in col.split(","))}
 
 
-def _by_row(problem: Problem) -> tuple:
-    order = REQUIRED_COLUMNS.index(problem.field) if problem.field in REQUIRED_COLUMNS else -1
-    return (problem.row or 0, order, problem.field or "")
+def _row_frame(rows: list[dict]) -> tuple[pd.DataFrame, list[int]]:
+    """Built rows as a frame, and each one's record number in the source file ("_row")."""
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["_row", *ITEM_COLUMNS])
+    return frame.drop(columns=["_row"]), frame["_row"].tolist()
+
+
+def _normalise(kept: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Rows that passed the checks, with their values converted (numbers, labels, choices)."""
+    if not kept.empty:
+        kept, _ = check_table(kept, "items", _items_schema(kept), file)
+        kept, _ = check_restaurant_rows(kept, file)
+    return kept
+
+
+def _check_rows(rows: list[dict], file: str, seen_ids: set[str],
+                normalise: bool = True) -> tuple[pd.DataFrame, list[Problem]]:
+    """The restaurant checks on built rows (all of a file's, or a chunk's): the valid rows
+    (normalised when ``normalise``) and the problems found. Every row carries "_row", its record
+    number in the source file, and the problems are numbered by it. ``seen_ids`` holds the ids
+    of the rows before these (updated): an id seen before is a duplicate, as within the rows."""
+    records, source_row = _row_frame(rows)
+    # The restaurant checks first: they word coordinates and prices for this product.
+    checked, specific = check_restaurant_rows(records, file)
+    _, generic = check_table(records, "items", _items_schema(records), file)
+    ids = records["item_id"].fillna("").astype(str).str.strip().tolist()
+    earlier = [Problem(file, i + 1, "item_id", f"duplicate id {value!r}") for i, value in enumerate(ids)
+               if value and value in seen_ids]
+    seen_ids.update(value for value in ids if value)
+    found = unique_problems(specific + city_problems(checked, file) + generic + earlier)
+    bad_positions = {p.row - 1 for p in found if p.row is not None}
+    problems = [Problem(p.file, source_row[p.row - 1] if p.row else None, p.field, p.message) for p in found]
+    kept = records.drop(index=sorted(bad_positions)).reset_index(drop=True)
+    return (_normalise(kept, file) if normalise else kept), problems
+
+
+def _decide(problems: list[Problem], kept_rows: int, file: str, skip_invalid: bool) -> list[Problem]:
+    """The import's verdict once every record is checked: DatasetError when a problem concerns
+    the whole file, when any record is invalid and not ``skip_invalid``, or when nothing would be
+    kept; otherwise the rejected records' problems, in file order."""
+    problems = sorted(problems, key=by_row_and_field)
+    if any(p.row is None for p in problems) or (problems and not skip_invalid):
+        raise DatasetError(problems)
+    if not kept_rows:
+        raise DatasetError(problems + [Problem(file, None, None, "no restaurant could be imported: every record "
+                                                                 "has a problem")])
+    return problems
+
+
+def _schema(items: pd.DataFrame) -> Schema:
+    return Schema(items=_items_schema(items), users={"user_id": "id"})
 
 
 def _finish(rows: list[dict], problems: list[Problem], file: str, skip_invalid: bool,
             users: pd.DataFrame | None = None, interactions: pd.DataFrame | None = None) -> ImportResult:
-    """Run the restaurant checks on the built rows and split them into kept and rejected.
-    Every row carries "_row", its record number in the source file, for the error messages;
-    ``problems`` are those found while building the rows (those records are not in ``rows``)."""
+    """Check the built rows and split them into kept and rejected; ``problems`` are those found
+    while building the rows (those records are not in ``rows``)."""
     if not rows and not problems:
         raise DatasetError([Problem(file, None, None, "contains no restaurants: nothing was imported")])
-    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["_row", *ITEM_COLUMNS])
-    source_row = frame["_row"].tolist()
-    records = frame.drop(columns=["_row"])
-    # The restaurant checks first: they word coordinates and prices for this product.
-    _, specific = check_restaurant_rows(records, file)
-    _, generic = check_table(records, "items", _items_schema(records), file)
-    found = unique_problems(specific + generic)
-    bad_positions = {p.row - 1 for p in found if p.row is not None}
-    problems = sorted(problems + [Problem(p.file, source_row[p.row - 1] if p.row else None, p.field, p.message)
-                                  for p in found], key=_by_row)
-    if any(p.row is None for p in problems) or (problems and not skip_invalid):
-        raise DatasetError(problems)
-    kept = records.drop(index=sorted(bad_positions)).reset_index(drop=True)
-    if kept.empty:
-        raise DatasetError(problems + [Problem(file, None, None, "no restaurant could be imported: every record "
-                                                                 "has a problem")])
-    kept, _ = check_table(kept, "items", _items_schema(kept), file)
-    items, _ = check_restaurant_rows(kept, file)
+    items, found = _check_rows(rows, file, set())
+    problems = _decide(problems + found, len(items), file, skip_invalid)
     if users is None or interactions is None:
-        users = pd.DataFrame(columns=["user_id"])
-        interactions = pd.DataFrame(columns=["user_id", "item_id", "weight", "timestamp"])
+        users, interactions = _no_users(), _no_interactions()
     else:
         interactions = interactions[interactions["item_id"].isin(set(items["item_id"]))].reset_index(drop=True)
         users = users[users["user_id"].isin(set(interactions["user_id"]))].reset_index(drop=True)
-    schema = Schema(items=_items_schema(items), users={"user_id": "id"})
-    return ImportResult(Dataset(items=items, users=users, interactions=interactions, schema=schema), problems)
+    return ImportResult(Dataset(items=items, users=users, interactions=interactions, schema=_schema(items)), problems)
 
 
 def _hours_from_day_map(hours: object) -> WeeklyHours:
@@ -384,38 +426,128 @@ def import_osm(path: str | Path, skip_invalid: bool = False, name: str | None = 
     return _finish(rows, problems, name, skip_invalid)
 
 
+Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
+CHECKING = "Checking the file"  # the progress stage of the first pass (done and total are bytes)
+
+
+def _csv_checked_chunks(path: Path, name: str, chunk_rows: int | None = None, progress: Progress | None = None,
+                        bad_rows: set[int] | None = None) -> Iterator[tuple[pd.DataFrame, list[Problem]]]:
+    """An items CSV read a chunk at a time. Without ``bad_rows`` (the first pass) each chunk is
+    checked: its valid rows (not normalised) and its problems. With ``bad_rows`` (the record
+    numbers the first pass rejected) the other rows are only normalised, with no problem. Whole-
+    file problems (a missing column, a limit) raise DatasetError; a file with a header and no
+    row yields one empty chunk."""
+    seen_ids: set[str] = set()
+    renames = missing = None
+    for chunk in iter_csv_table(path, name, merge_unquoted_hours, chunk_rows):
+        frame = chunk.frame
+        if renames is None:
+            # A record field written another way ("Outdoor Seating", "WHEELCHAIR") is that field.
+            spelled = {c: c.strip().lower().replace(" ", "_") for c in frame.columns}
+            renames = {c: f for c, f in spelled.items()
+                       if f != c and f in FIELDS and f not in frame.columns and list(spelled.values()).count(f) == 1}
+            missing = [c for c in REQUIRED_COLUMNS if c not in set(frame.columns) | set(renames.values())]
+            if missing:
+                raise DatasetError([Problem(name, None, c, "column is missing (restaurants need it)") for c in missing])
+        frame = frame.rename(columns=renames)
+        derived = [place_id(*values) for values in zip(frame["name"], frame["address"], frame["lat"], frame["lon"])]
+        if "item_id" in frame.columns:
+            frame["item_id"] = frame["item_id"].where(frame["item_id"].notna(), pd.Series(derived, index=frame.index))
+        else:
+            frame.insert(0, "item_id", derived)
+        unreadable = {p.row for p in chunk.problems}  # a row whose fields do not line up is not checked further
+        frame.insert(0, "_row", range(chunk.first_row, chunk.first_row + len(frame)))
+        rows = [row for row in frame.to_dict("records") if row["_row"] not in unreadable]
+        if bad_rows is not None:
+            yield _normalise(_row_frame([row for row in rows if row["_row"] not in bad_rows])[0], name), []
+            continue
+        kept, problems = _check_rows(rows, name, seen_ids, normalise=False)
+        if progress:
+            progress(chunk.position, chunk.size, CHECKING)
+        yield kept, chunk.problems + problems
+
+
+def _no_rows(name: str) -> DatasetError:
+    return DatasetError([Problem(name, None, None, "has a header but no rows: contains no restaurants, "
+                                                   "nothing was imported")])
+
+
 def import_csv_file(path: str | Path, skip_invalid: bool = False, name: str | None = None) -> ImportResult:
-    """One items CSV with the restaurant columns. Rows without an item_id (no column, or an empty
-    cell) get their place_id. Hours written without quotes are read when hours is the last column
-    (see merge_unquoted_hours); any other row with surplus fields is a problem of that row."""
+    """One items CSV with the restaurant columns, all in memory (check_import, joined). Rows
+    without an item_id (no column, or an empty cell) get their place_id. Hours written without
+    quotes are read when hours is the last column (see merge_unquoted_hours); any other row with
+    surplus fields, or with a field over MAX_FIELD_CHARS, is a problem of that row."""
+    checked = check_import(path, "csv", skip_invalid, name=name)
+    chunks = list(checked.chunks())
+    items = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    return ImportResult(Dataset(items, _no_users(), _no_interactions(), _schema(items)), checked.rejects)
+
+
+def _no_users() -> pd.DataFrame:
+    return pd.DataFrame(columns=["user_id"])
+
+
+def _no_interactions() -> pd.DataFrame:
+    return pd.DataFrame(columns=["user_id", "item_id", "weight", "timestamp"])
+
+
+@dataclass
+class CheckedImport:
+    """A file checked whole, nothing of it kept in memory for a CSV: ``chunks()`` reads it
+    again and yields its valid rows a chunk at a time, to be written as they come."""
+    format: str
+    rows: int  # how many valid rows chunks() yields
+    rejects: list[Problem]  # the rejected records' problems (only with skip_invalid)
+    chunks: Callable[[], Iterator[pd.DataFrame]]
+    users: pd.DataFrame
+    interactions: pd.DataFrame
+
+    def schema(self, items: pd.DataFrame) -> Schema:
+        return _schema(items)
+
+
+def check_import(path: str | Path, fmt: str | None = None, skip_invalid: bool = False, *, name: str | None = None,
+                 chunk_rows: int | None = None, progress: Progress | None = None) -> CheckedImport:
+    """import_file for writing as a stream, in bounded memory: a CSV file is read twice, a chunk
+    of ``chunk_rows`` (CSV_CHUNK_ROWS) at a time, first to check every row (raising DatasetError
+    exactly as import_file, before anything is written), then by ``chunks()`` to yield the valid
+    rows. ``progress(done, total, CHECKING)`` follows the first pass in bytes of the file. JSON
+    files and contract directories are read whole (JSON is parsed whole anyway)."""
     path = Path(path)
-    name = name or path.name
-    frame, problems = read_csv_table(path, name, repair=merge_unquoted_hours)
-    # A record field written another way ("Outdoor Seating", "WHEELCHAIR") is that field.
-    spelled = {c: c.strip().lower().replace(" ", "_") for c in frame.columns}
-    frame = frame.rename(columns={c: f for c, f in spelled.items()
-                                  if f != c and f in FIELDS and f not in frame.columns and list(spelled.values()).count(f) == 1})
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise DatasetError([Problem(name, None, c, "column is missing (restaurants need it)") for c in missing])
-    if frame.empty:
-        raise DatasetError([Problem(name, None, None, "has a header but no rows: contains no restaurants, "
-                                                      "nothing was imported")])
-    derived = [place_id(*values) for values in zip(frame["name"], frame["address"], frame["lat"], frame["lon"])]
-    if "item_id" in frame.columns:
-        frame["item_id"] = frame["item_id"].where(frame["item_id"].notna(), pd.Series(derived, index=frame.index))
-    else:
-        frame.insert(0, "item_id", derived)
-    unreadable = {p.row for p in problems}  # a row whose fields do not line up is not checked further
-    frame.insert(0, "_row", range(1, len(frame) + 1))
-    rows = [row for row in frame.to_dict("records") if row["_row"] not in unreadable]
-    return _finish(rows, problems, name, skip_invalid)
+    name = name or path.name or str(path)
+    if path.is_file() and (fmt or detect_format(path)) == "csv":
+        kept_rows, found = 0, []
+        for kept, problems in _csv_checked_chunks(path, name, chunk_rows, progress):
+            kept_rows += len(kept)
+            found += problems
+        if not kept_rows and not found:
+            raise _no_rows(name)
+        rejects = _decide(found, kept_rows, name, skip_invalid)
+        bad_rows = {p.row for p in rejects if p.row is not None}
+
+        def chunks() -> Iterator[pd.DataFrame]:
+            yielded = 0
+            for kept, _ in _csv_checked_chunks(path, name, chunk_rows, bad_rows=bad_rows):
+                yielded += len(kept)
+                if yielded > kept_rows:
+                    break
+                if len(kept):
+                    yield kept
+            if yielded != kept_rows:  # a writer stops before its last write (ingest leaves no directory)
+                raise DatasetError([Problem(name, None, None, "changed while it was imported; import it again")])
+
+        return CheckedImport("csv", kept_rows, rejects, chunks, _no_users(), _no_interactions())
+    result = import_file(path, fmt, skip_invalid, name=name)
+    items, size = result.dataset.items, chunk_rows or CSV_CHUNK_ROWS
+    return CheckedImport(result.format, len(items), result.rejects,
+                         lambda: (items.iloc[i:i + size] for i in range(0, len(items), size)),
+                         result.dataset.users, result.dataset.interactions)
 
 
 def import_csv_directory(path: str | Path, skip_invalid: bool = False, name: str | None = None) -> ImportResult:
     """A contract directory; with skip_invalid its bad rows (in any table) and the interactions
     that point at them are left out."""
-    dataset, rejects = validate_restaurant_directory(path, skip_invalid)
+    dataset, rejects = validate_restaurant_directory(path, skip_invalid, city=CITY)
     if dataset.items.empty:
         raise DatasetError(rejects + [Problem(name or "items.csv", None, None, "no restaurant could be imported")])
     return ImportResult(dataset, rejects)
@@ -504,21 +636,35 @@ def check_ingest_outputs(out: str | Path, rejects_path: str | Path | None = None
 def ingest(source: str | Path, out: str | Path, fmt: str | None = None, skip_invalid: bool = False,
            rejects_path: str | Path | None = None, force: bool = False) -> ImportResult:
     """Import ``source`` and write a contract directory to ``out``: both outputs are checked
-    first and written only when the import succeeded, the directory atomically (the rejects go
-    inside it when no ``rejects_path`` is given; an explicit one is written next to its place and
-    moved in once the directory is in place)."""
+    first and written only when the whole file was checked (check_import), the directory
+    atomically and its items a chunk at a time (the rejects go inside it when no
+    ``rejects_path`` is given; an explicit one is written next to its place and moved in once
+    the directory is in place). The result's items are the first chunk only: a large file is
+    never held whole."""
     check_ingest_outputs(out, rejects_path, force)
     if rejects_path is not None and Path(rejects_path).resolve() == Path(source).resolve():
         raise ValueError(f"--rejects {rejects_path}: is the input file; choose another file name")
-    result = import_file(source, fmt, skip_invalid)
+    checked = check_import(source, fmt, skip_invalid)
+    result = ImportResult(Dataset(pd.DataFrame(), checked.users, checked.interactions, Schema()), checked.rejects,
+                          checked.format, checked.rows)
     staged = None
     if rejects_path is not None:
         handle, staged = tempfile.mkstemp(prefix=".rejects.", suffix=".csv", dir=Path(rejects_path).parent)
         os.close(handle)
         result.write_rejects(staged)
-    inside = (lambda tmp: result.write_rejects(tmp / "rejects.csv")) if result.rejects and rejects_path is None else None
+
+    def write(tmp: Path) -> None:
+        with (tmp / "items.csv").open("w", encoding="utf-8", newline="") as items:
+            for number, chunk in enumerate(checked.chunks()):
+                chunk.to_csv(items, index=False, header=number == 0)
+                if number == 0:
+                    result.dataset.items, result.dataset.schema = chunk, checked.schema(chunk)
+        write_tables(tmp, {"users": checked.users, "interactions": checked.interactions}, result.dataset.schema)
+        if result.rejects and rejects_path is None:
+            result.write_rejects(tmp / "rejects.csv")
+
     try:
-        save_dataset(result.dataset, out, write_extras=inside)
+        write_directory(out, write)
         if staged is not None:
             os.replace(staged, rejects_path)
             staged = None

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from recsys.data.city import CITY, City
 from recsys.data.contract import (
     MAX_FIELD_CHARS,
     MULTILABEL_SEP,
@@ -18,6 +19,7 @@ from recsys.data.contract import (
     Problem,
     Schema,
     split_multilabel,
+    unique_problems,
     validate_directory,
 )
 from recsys.data.geo import LAT_RANGE, LON_RANGE, check_coordinate
@@ -116,8 +118,26 @@ def check_restaurant_rows(items: pd.DataFrame, file: str) -> tuple[pd.DataFrame,
         items[choice.name] = [v or UNKNOWN for v in values]
     if not problems:
         items["price"] = items["price"].round().astype(int)
-    return items, sorted(problems, key=lambda p: (p.row or 0, REQUIRED_COLUMNS.index(p.field)
-                                                 if p.field in REQUIRED_COLUMNS else -1))
+    return items, sorted(problems, key=by_row_and_field)
+
+
+def by_row_and_field(problem: Problem) -> tuple[int, int, str]:
+    """The order problems are reported in: by row, then the record's column order."""
+    order = REQUIRED_COLUMNS.index(problem.field) if problem.field in REQUIRED_COLUMNS else -1
+    return (problem.row or 0, order, problem.field or "")
+
+
+def city_problems(items: pd.DataFrame, file: str, city: City = CITY) -> list[Problem]:
+    """A problem for each row's lat or lon outside the city's declared bounds (City.lat_range,
+    City.lon_range): a place in London imported into a San Francisco catalogue would be stored
+    and never on the map. Rows are 1-based; coordinates already refused (NaN) are not named again."""
+    problems = []
+    for col, word, (low, high) in (("lat", "latitude", city.lat_range), ("lon", "longitude", city.lon_range)):
+        for i, value in enumerate(pd.to_numeric(items[col], errors="coerce").tolist()):
+            if value == value and not low <= value <= high:
+                problems.append(Problem(file, i + 1, col, f"{value:g} is outside {city.name}: this catalogue's "
+                                                          f"places have a {word} between {low:g} and {high:g}"))
+    return problems
 
 
 def hours_problem(text: str) -> str | None:
@@ -169,8 +189,11 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def restaurant_checks(dataset: Dataset) -> list[Problem]:
+def restaurant_checks(dataset: Dataset, city: City | None = None) -> list[Problem]:
+    """The restaurant checks of a contract dataset's items; with ``city``, also its bounds."""
     items, problems = check_restaurant_rows(dataset.items, "items.csv")
+    if city is not None:
+        problems = sorted(unique_problems(problems + city_problems(items, "items.csv", city)), key=by_row_and_field)
     if not problems:
         dataset.items = items
     return problems
@@ -180,9 +203,12 @@ def load_restaurant_dataset(directory: str | Path) -> Dataset:
     return validate_restaurant_directory(directory)[0]
 
 
-def validate_restaurant_directory(directory: str | Path, skip_invalid: bool = False) -> tuple[Dataset, list[Problem]]:
-    """A restaurant contract directory, and with ``skip_invalid`` the problems of the rows it dropped."""
-    return validate_directory(directory, restaurant_checks, skip_invalid, repair=merge_unquoted_hours)
+def validate_restaurant_directory(directory: str | Path, skip_invalid: bool = False,
+                                  city: City | None = None) -> tuple[Dataset, list[Problem]]:
+    """A restaurant contract directory, and with ``skip_invalid`` the problems of the rows it
+    dropped; with ``city`` (an import into that city's catalogue) rows outside it are problems."""
+    checks = restaurant_checks if city is None else (lambda dataset: restaurant_checks(dataset, city))
+    return validate_directory(directory, checks, skip_invalid, repair=merge_unquoted_hours)
 
 
 def restaurant_schema() -> Schema:

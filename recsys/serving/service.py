@@ -19,7 +19,7 @@ import pandas as pd
 from recsys.config import Settings
 from recsys.data.contract import Dataset, DatasetError, Problem, split_multilabel
 from recsys.data.ids import check_id
-from recsys.data.importers import import_file, place_id
+from recsys.data.importers import Progress, check_import, place_id
 from recsys.data.profiles import normalise_profile
 from recsys.data.record import PROFILE_FIELDS
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
@@ -50,6 +50,7 @@ from recsys.serving.status import IndexSummary, RedisStatus, redis_status
 from recsys.serving.store import Layout, RestaurantStore
 
 log = logging.getLogger(__name__)
+STORING = "Embedding and indexing"  # the progress stage of an import's store (done and total are rows)
 
 
 ADHOC_USER = "ad-hoc"  # the user id an ad-hoc profile is embedded under (unknown to every model)
@@ -412,22 +413,35 @@ class RecommenderService:
         return len(records)
 
     def import_restaurants(self, path: str | Path, name: str, skip_invalid: bool, update_existing: bool,
-                           progress=None) -> "ImportReport":
+                           progress: Progress | None = None) -> "ImportReport":
         """Import a TripAdvisor/OSM JSON or items CSV file (recsys.data.importers): its valid places
         are embedded and indexed; places already in the catalogue (same id) are replaced when
-        ``update_existing``, else skipped. ``name`` is how problems name the file. Raises
-        ValueError/OSError for a file the importer cannot read at all."""
+        ``update_existing``, else skipped. ``name`` is how problems name the file. The file is
+        checked whole first (nothing is stored when it is refused), then its valid rows are read
+        again and stored a chunk at a time, so a large CSV takes a chunk's memory, not the file's.
+        ``progress(done, total, stage)``: the check in bytes of the file, then STORING in rows.
+        Raises ValueError/OSError for a file the importer cannot read at all."""
         try:
-            result = import_file(path, skip_invalid=skip_invalid, name=name)
+            checked = check_import(path, skip_invalid=skip_invalid, name=name, progress=progress)
         except DatasetError as exc:  # nothing is imported: the problems say why
             return ImportReport(problems=list(exc.problems))
-        rows, problems = result.dataset.items, list(result.rejects)
-        existing = set(self.catalogue()["item_id"]) & set(rows["item_id"]) if len(rows) else set()
-        to_store = rows if update_existing else rows[~rows["item_id"].isin(existing)]
-        stored = self.add_restaurants(to_store, progress) if len(to_store) else 0
-        updated = len(existing) if update_existing else 0
-        return ImportReport(new=stored - updated, updated=updated, skipped=0 if update_existing else len(existing),
-                            problems=problems)
+        known = set(self.catalogue()["item_id"])
+        report = ImportReport(problems=list(checked.rejects))
+        done = 0
+        try:
+            for chunk in checked.chunks():
+                existing = chunk["item_id"].isin(known)
+                to_store = chunk if update_existing else chunk[~existing]
+                if len(to_store):
+                    self.add_restaurants(to_store, None if progress is None else (
+                        lambda stored, _total, base=done: progress(base + stored, checked.rows, STORING)))
+                report.updated += int(existing.sum()) if update_existing else 0
+                report.new += len(to_store) - (int(existing.sum()) if update_existing else 0)
+                report.skipped += 0 if update_existing else int(existing.sum())
+                done += len(chunk)
+        except DatasetError as exc:  # the file changed between the check and the store: say what was stored
+            report.problems += exc.problems
+        return report
 
     # -- the facade the pages use: plain data in and out, no client or store above this class --
     @redis_errors

@@ -240,12 +240,15 @@ def write_guard(tmp_path, monkeypatch):
     WriteGuard.allowed = None
 
 
-def upload(app: AppTest, name: str, content: bytes, existing: str | None = None) -> AppTest:
+def upload(app: AppTest, name: str, content: bytes, existing: str | None = None,
+           skip_invalid: bool | None = None) -> AppTest:
     widget(app, "file_uploader", "import_file").set_value((name, content, "application/octet-stream"))
     app.run()
     assert not app.exception, app.exception
     if existing is not None:
         widget(app, "radio", "import_existing").set_value(existing)
+    if skip_invalid is not None:
+        widget(app, "checkbox", "import_skip_invalid").set_value(skip_invalid)
     button(app, "Import").click().run()
     assert not app.exception, app.exception
     assert not app.get("progress"), "the progress bar is still showing"
@@ -288,15 +291,47 @@ def test_a_csv_without_name_lists_the_problem_by_field_and_stores_nothing(app):
     assert not any("Imported" in s.value and "1 new" in s.value for s in app.success)
 
 
+MIXED_CSV = (HEADER + "Good Row Grill,1 St,37.76,-122.42,bbq,2,4,24/7\n"
+             "Bad Price Grill,2 St,37.76,-122.42,bbq,9,4,24/7\n").encode()
+
+
 def test_invalid_rows_are_listed_by_row_and_field(app):
     open_page(app)
     before = len(service().catalogue())
-    content = (HEADER + "Good Row Grill,1 St,37.76,-122.42,bbq,2,4,24/7\n"
-               "Bad Price Grill,2 St,37.76,-122.42,bbq,9,4,24/7\n").encode()
-    upload(app, "mixed.csv", content)
+    upload(app, "mixed.csv", MIXED_CSV, skip_invalid=True)
     problems = app.dataframe[-1].value
     assert [(int(r), f) for r, f in zip(problems["row"], problems["field"])] == [(2, "price")]
     assert len(service().catalogue()) == before + 1
+
+
+def test_by_default_a_file_with_one_bad_row_imports_nothing_and_says_so(app):
+    """Issue 19 item 2: "Import the valid rows" starts unticked, so a broken file is never
+    half-imported by default; the page says nothing was imported and lists the bad row."""
+    open_page(app)
+    assert widget(app, "checkbox", "import_skip_invalid").value is False
+    before = len(service().catalogue())
+    upload(app, "mixed-default.csv", MIXED_CSV.replace(b"Grill", b"Default Grill"))
+    assert any("Nothing was imported" in e.value for e in app.error), markdown_text(app)
+    assert not any("Imported" in s.value for s in app.success), markdown_text(app)
+    problems = app.dataframe[-1].value
+    assert [(int(r), f) for r, f in zip(problems["row"], problems["field"])] == [(2, "price")]
+    assert len(service().catalogue()) == before
+
+
+def test_an_oversized_field_rejects_its_row_not_the_file(app):
+    """Issue 19 item 15: a field over MAX_FIELD_CHARS (beyond the csv module's own 131,072) once
+    failed the whole file even with "import the valid rows"; now its row is named and the rest in."""
+    open_page(app)
+    before = len(service().catalogue())
+    content = (HEADER + "Long Field Grill,1 St,37.76,-122.42,bbq,2,4,24/7\n"
+               + "x" * 200_000 + ",2 St,37.76,-122.42,bbq,2,4,24/7\n"
+               + "Long Field Diner,3 St,37.76,-122.42,bbq,2,4,24/7\n").encode()
+    upload(app, "long.csv", content, skip_invalid=True)
+    assert any("2 new" in s.value and "1 rejected" in s.value for s in app.success), markdown_text(app)
+    problems = app.dataframe[-1].value
+    assert [(int(r), f) for r, f in zip(problems["row"], problems["field"])] == [(2, "name")]
+    assert "MAX_FIELD_CHARS" in problems["problem"].iloc[0]
+    assert len(service().catalogue()) == before + 2
 
 
 def test_reimport_skips_or_updates_existing_places_by_choice(app):

@@ -359,13 +359,37 @@ def test_import_the_files_people_really_have(page, app_url):
         assert page.get_by_text("KeyError").count() == 0
     assert len(service.catalogue()) == before  # a file without a required column stores nothing
 
+    london = (HEADER + "Valencia Local,7 Valencia St,37.7614,-122.4214,brunch,2,4,24/7\n"
+              "Thames Local,1 Strand,51.5074,-0.1278,brunch,2,4,24/7\n").encode()
+    upload(page, "london.csv", london)  # a place far outside the city is a problem of its row, by field
+    page.get_by_text("Nothing was imported: fix the problems below").wait_for(timeout=TIMEOUT)
+    shown = problems_shown(page, "outside San Francisco", "lon")
+    assert "2" in shown and "lat" in shown and "outside San Francisco" in shown and "Redis" not in shown
+    assert not {"Valencia Local", "Thames Local"} & set(service.catalogue()["name"])
+
     twice = ("item_id," + HEADER + "dup-1,Twin One,5 St,37.7612,-122.4212,brunch,2,4,24/7\n"
              "dup-1,Twin Two,6 St,37.7613,-122.4213,brunch,2,4,24/7\n").encode()
+    upload(page, "dups.csv", twice)  # by default a file with a bad row imports nothing, and says so
+    page.get_by_text("Nothing was imported: fix the problems below, or tick 'Import the valid rows'").wait_for(
+        timeout=TIMEOUT)
+    assert "duplicate" in problems_shown(page, "duplicate")
+    assert "dup-1" not in set(service.catalogue()["item_id"])
+    panel(page).get_by_text("Import the valid rows when some are invalid").click()
+    wait_idle(page)
     upload(page, "dups.csv", twice)
     page.get_by_text("Imported: 1 new, 0 updated, 0 skipped (already in the catalogue), 1 rejected.").wait_for(timeout=TIMEOUT)
     shown = problems_shown(page, "duplicate", "item_id")
     assert "duplicate" in shown and "item_id" in shown
     assert service.catalogue().set_index("item_id").loc["dup-1", "name"] == "Twin One"
+    # A 200,000-character field (beyond the csv module's own limit) is a problem of its row only.
+    long_field = (HEADER + "x" * 200_000 + ",8 St,37.7615,-122.4215,brunch,2,4,24/7\n"
+                  "Short Name Cafe,9 St,37.7616,-122.4216,brunch,2,4,24/7\n").encode()
+    upload(page, "long-field.csv", long_field)
+    page.get_by_text("Imported: 1 new, 0 updated, 0 skipped (already in the catalogue), 1 rejected.").wait_for(
+        timeout=TIMEOUT)
+    shown = problems_shown(page, "MAX_FIELD_CHARS")
+    assert "name" in shown and "200,000 characters" in shown
+    assert "Short Name Cafe" in set(service.catalogue()["name"])
 
     renamed = ("item_id," + HEADER + "dup-1,Twin Renamed,5 St,37.7612,-122.4212,brunch,3,4.8,24/7\n").encode()
     upload(page, "again.csv", renamed)  # default choice: skip places already in the catalogue

@@ -204,7 +204,8 @@ def test_more_like_these(service):
 
 
 @pytest.mark.parametrize("changes,needle", [
-    ({"lat": 123.0}, "lat must"), ({"lat": 85.06}, "Redis GEO"), ({"lon": float("nan")}, "lon="), ({"radius_m": 0}, "radius_m"),
+    ({"lat": 123.0}, "lat must"), ({"lat": 85.06}, "between -85.05 and 85.05"), ({"lon": float("nan")}, "lon="),
+    ({"radius_m": 0}, "radius_m"),
     ({"radius_m": 60_000}, "radius_m"), ({"price_min": 4, "price_max": 2}, "inverted"),
     ({"cuisines": ["italian} | @name:{*"]}, "unknown cuisine"), ({"cuisines": ["*"]}, "unknown cuisine"),
     ({"k": 0}, "k="), ({"k": 1000}, "k="), ({"min_rating": 7}, "min_rating"),

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 from geopy.distance import distance as geodesic_distance
 
-from recsys.data.geo import APPROXIMATION_BAND, LAT_RANGE, distances_m, sphere_radius_for, within_m
+from recsys.data.geo import (
+    APPROXIMATION_BAND,
+    LAT_RANGE,
+    LON_RANGE,
+    check_coordinate,
+    distances_m,
+    sphere_radius_for,
+    within_m,
+)
 
 
 @pytest.mark.parametrize("lat", [0.0, 37.77, -45.0, 70.0, LAT_RANGE[1] - 0.5, LAT_RANGE[0] + 0.5])
@@ -45,3 +53,15 @@ def test_the_sphere_radius_covers_the_geodesic_radius():
             p1, p2 = np.radians(lat), np.radians(p.latitude)
             a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(p.longitude) / 2) ** 2
             assert 2 * sphere * np.arcsin(np.sqrt(a)) <= sphere_radius_for(r)
+
+
+@pytest.mark.parametrize("name,value,bounds,words", [
+    ("lat", 86.0, LAT_RANGE, "lat must be between -85.05 and 85.05, got 86.0"),
+    ("lon", 180.5, LON_RANGE, "lon must be between -180 and 180, got 180.5"),
+])
+def test_an_out_of_range_coordinate_is_explained_in_plain_words(name, value, bounds, words):
+    """Issue 19 item 2: a person's error names the range in plain numbers, no Redis jargon."""
+    with pytest.raises(ValueError) as caught:
+        check_coordinate(name, value, bounds)
+    assert str(caught.value) == words
+    assert "Redis" not in str(caught.value) and "GEO" not in str(caught.value)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from recsys.data.city import CITY
 from recsys.data.contract import (
     MAX_COLUMNS,
     MAX_FIELD_CHARS,
@@ -23,7 +24,7 @@ from recsys.data.contract import (
 from recsys.data.geo import LAT_RANGE
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import ImportResult, import_file, ingest, place_id
-from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
+from recsys.data.restaurants import NewRestaurant, check_restaurant_rows, load_restaurant_dataset
 from tests import hostile
 
 HOSTILE_NAMES = [*hostile.SHOWABLE_TEXTS, *hostile.QUERY_TEXTS, "fish & chips; o'higgins grill"]
@@ -210,9 +211,47 @@ def test_latitude_beyond_redis_geo_is_rejected_with_row_and_field(tmp_path):
     rows.append(GOOD_ROW.replace("a1", "a9").replace("-122.41", "180.5"))
     problems = problems_of(write_csv(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n"))
     assert [(p.row, p.field) for p in problems] == [(1, "lat"), (2, "lat"), (3, "lat"), (4, "lon")]
-    assert str(LAT_RANGE[1]) in problems[0].message
-    ok = GOOD_ROW.replace("37.8", str(LAT_RANGE[1]))
-    assert len(import_file(write_csv(tmp_path, HEADER + "\n" + ok + "\n", name="ok.csv")).dataset.items) == 1
+    assert "between -85.05 and 85.05" in problems[0].message
+    # The edge itself is storable (the importers refuse it as outside the city, below).
+    edge = pd.DataFrame([{"item_id": "e", "name": "Edge", "address": "", "lat": str(LAT_RANGE[1]), "lon": "180",
+                          "cuisines": "thai", "price": "2", "rating": "4", "hours": "24/7"}])
+    assert check_restaurant_rows(edge, "edge.csv")[1] == []
+
+
+LONDON_ROW = GOOD_ROW.replace("a1", "a2").replace("37.8", "51.5074").replace("-122.41", "-0.1278")
+
+
+def test_a_row_outside_the_city_is_an_invalid_row_naming_file_row_and_field(tmp_path):
+    """Issue 19 item 2: London coordinates in a San Francisco catalogue are refused as that row's
+    lat and lon (the city's declared bounds), in the same report as every other invalid row."""
+    path = write_csv(tmp_path, HEADER + "\n" + GOOD_ROW + "\n" + LONDON_ROW + "\n", name="london.csv")
+    problems = problems_of(path)
+    assert [(p.file, p.row, p.field) for p in problems] == [("london.csv", 2, "lat"), ("london.csv", 2, "lon")]
+    assert all(CITY.name in p.message for p in problems)
+    assert f"{CITY.lat_range[0]:g}" in problems[0].message and f"{CITY.lon_range[1]:g}" in problems[1].message
+    result = import_file(path, skip_invalid=True)
+    assert list(result.dataset.items["item_id"]) == ["a1"] and result.rejected_records == 1
+    # Only one coordinate outside: only that field is named.
+    lon_only = GOOD_ROW.replace("-122.41", "-121.0")
+    assert [(p.row, p.field) for p in problems_of(write_csv(tmp_path, HEADER + "\n" + lon_only + "\n"))] == [(1, "lon")]
+
+
+def test_a_contract_directory_row_outside_the_city_is_refused_on_import(tmp_path):
+    directory = tmp_path / "contract"
+    save_dataset(import_file(write_csv(tmp_path, HEADER + "\n" + GOOD_ROW + "\n")).dataset, directory)
+    items = pd.read_csv(directory / "items.csv", dtype=str)
+    items.loc[1] = items.loc[0]
+    items.loc[1, ["item_id", "lat", "lon"]] = ["a2", "51.5074", "-0.1278"]
+    items.to_csv(directory / "items.csv", index=False)
+    assert [(p.file, p.row, p.field) for p in problems_of(directory)] == [("items.csv", 2, "lat"), ("items.csv", 2, "lon")]
+    assert list(import_file(directory, skip_invalid=True).dataset.items["item_id"]) == ["a1"]
+
+
+def test_json_records_outside_the_city_are_refused_too(tmp_path):
+    ta = tripadvisor(tmp_path, [ta_record(id="in"), ta_record(id="out", latitude=51.5074, longitude=-0.1278)])
+    assert [(p.row, p.field) for p in problems_of(ta)] == [(2, "lat"), (2, "lon")]
+    elements = [osm_element(1), {**osm_element(2), "lat": 40.7128, "lon": -74.006}]
+    assert [(p.row, p.field) for p in problems_of(osm(tmp_path, elements))] == [(2, "lat"), (2, "lon")]
 
 
 def test_hostile_names_are_stored_literally_by_every_importer(tmp_path):
@@ -245,7 +284,7 @@ def test_empty_names_are_rejected_naming_the_field(name):
 
 
 @pytest.mark.parametrize("field,value,needle", [
-    ("lat", 85.06, "85.05112878"), ("lat", 90.0, "85.05112878"), ("lat", float("nan"), "lat"),
+    ("lat", 85.06, "85.05"), ("lat", 90.0, "85.05"), ("lat", float("nan"), "lat"),
     ("lon", 180.5, "180"), ("lat", float("inf"), "lat"), ("price", 2.5, "whole"), ("price", 0, "1"),
     ("rating", 5.5, "5"), ("rating", -0.5, "0"), ("item_id", "a,b", "','"), ("item_id", "", "empty"),
 ])
@@ -408,9 +447,12 @@ def test_hostile_numbers_in_a_csv_are_problems_of_their_field(tmp_path, field, v
 
 
 def test_minus_zero_and_edge_values_are_accepted(tmp_path):
-    row = 'a1,Zero,1 St,-0.0,-0.0,thai,1,0,24/7\na2,Top,1 St,85.05112878,180,thai,4,5,24/7'
+    row = 'a1,Zero,1 St,37.7,-122.4,thai,1,0,24/7\na2,Top,1 St,37.8,-122.4,thai,4,5,24/7'
     items = import_file(write_csv(tmp_path, HEADER + "\n" + row + "\n")).dataset.items
     assert list(items["price"]) == [1, 4] and list(items["rating"]) == [0.0, 5.0]
+    edges = pd.DataFrame([{"item_id": "z", "name": "Zero", "address": "", "lat": "-0.0", "lon": "-0.0",
+                           "cuisines": "thai", "price": "1", "rating": "0", "hours": "24/7"}])
+    assert check_restaurant_rows(edges, "edges.csv")[1] == []  # storable; only the importers ask for the city
 
 
 # -- anything at all: only DatasetError, and what is kept is valid ----------------------------------
