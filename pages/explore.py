@@ -13,7 +13,7 @@ from recsys.data.geo import distance_text
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
 from ui import map_view
-from ui.catalogue import catalogue, restaurant_points
+from ui.catalogue import catalogue, restaurant_dots
 from ui.router import start_page
 from ui.services import guard, query_latencies
 from ui.sidebar import NOTICE, active_profile
@@ -147,7 +147,7 @@ with map_column:
         + dot.format(s=10, fill=map_view.PIN_FILL, edge="#111") + "your pin"
         + dot.format(s=10, fill="transparent", edge=map_view.RADIUS_COLOUR) + "the radius</div>",
         unsafe_allow_html=True)  # constant markup, no user text
-    m = map_view.base_map(DEFAULT_CENTER, 13, restaurant_points(service))
+    m = map_view.base_map(DEFAULT_CENTER, 13, restaurant_dots(service))
     group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
     map_view.show(m, group, key=MAP_KEY)  # its clicks are read before the next run (_take_map_click)
     if outside:

@@ -95,13 +95,22 @@ def popup_lines(rec: Recommendation) -> list[str]:
             *([known] if known else [])]
 
 
+class JsLiteral(str):
+    """Text js_literal made already (kept, so an unchanged catalogue is escaped once, not per run)."""
+
+
+def dot_rows(restaurants: list[tuple[float, float, str]]) -> JsLiteral:
+    """Every restaurant's dot (lat, lon, name) as the map script's literal."""
+    return JsLiteral(js_literal([[float(lat), float(lon), str(name)] for lat, lon, name in restaurants]))
+
+
 class _Script(MacroElement):
     """A piece of map script whose data arrives through ``js_literal`` only."""
 
     def __init__(self, template: str, **data: object):
         super().__init__()
         self._template = Template("{% macro script(this, kwargs) %}" + template + "{% endmacro %}")
-        self.data = {name: js_literal(value) for name, value in data.items()}
+        self.data = {name: value if isinstance(value, JsLiteral) else js_literal(value) for name, value in data.items()}
 
 
 class _RestaurantDots(JSCSSMixin, _Script):
@@ -189,15 +198,17 @@ _OVERLAY_JS = """
        "picks_pane": PICKS_PANE}
 
 
-def base_map(center: tuple[float, float], zoom: int, restaurants: list[tuple[float, float, str]]) -> folium.Map:
-    """The part of the map that does not change between reruns."""
+def base_map(center: tuple[float, float], zoom: int,
+             restaurants: list[tuple[float, float, str]] | JsLiteral) -> folium.Map:
+    """The part of the map that does not change between reruns; ``restaurants`` as (lat, lon, name)
+    or as dot_rows made them (what Explore passes: cached per catalogue version)."""
     m = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True)
     m.default_js, m.default_css = LEAFLET_JS, LEAFLET_CSS  # local files instead of CDN links
     # Online, OpenStreetMap tiles appear; offline, the city outline below still shows the land.
     folium.TileLayer(TILES_URL, attr="© OpenStreetMap contributors", name="OpenStreetMap", max_zoom=19).add_to(m)
     folium.Polygon([list(p) for p in CITY.shoreline], color="#7a8c99", weight=1, fill=True,
                    fill_color="#eef1e6", fill_opacity=0.6, interactive=False).add_to(m)
-    rows = [[float(lat), float(lon), str(name)] for lat, lon, name in restaurants]
+    rows = restaurants if isinstance(restaurants, JsLiteral) else dot_rows(restaurants)
     _RestaurantDots(_DOTS_JS, rows=rows).add_to(m)
     return m
 

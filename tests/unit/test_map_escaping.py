@@ -188,9 +188,10 @@ def test_the_overlay_shows_every_hostile_field_as_text_when_it_runs():
             ("b", r.name), ("div", f"{r.name}, pizza"), ("div", "$$ · 4.0★ · 10 m"), ("div", r.open_until)]
 
 
-def test_the_base_map_script_carries_every_name_as_data_only():
+@pytest.mark.parametrize("cached", [False, True], ids=["points", "dot_rows (what Explore passes)"])
+def test_the_base_map_script_carries_every_name_as_data_only(cached):
     points = [(37.70 + i * 1e-3, -122.45, text) for i, text in enumerate(TEXTS)]
-    script = map_script(map_view.base_map((37.77, -122.42), 13, points))
+    script = map_script(map_view.base_map((37.77, -122.42), 13, map_view.dot_rows(points) if cached else points))
     assert _raw_fragments(script) == []
     assert script_data(script, "rows") == [[lat, lon, name] for lat, lon, name in points]
 
