@@ -151,6 +151,23 @@ _DOTS_JS = """
         cluster.addLayer(dot);
     }
     cluster.addTo(map);
+    // A click on empty map goes to Python at once: streamlit-folium sends it after a 250 ms
+    // debounce (its own later call then finds the same value and sends nothing). The pin and the
+    // circle move now, so the click shows before the new picks arrive. The value is what the
+    // component would send with returned_objects=["last_clicked"] (see show()).
+    map.on('click', function (e) {
+        var shared = window.__GLOBAL_DATA__;
+        if (window.__explorePin) {
+            window.__explorePin.forEach(function (layer) { layer.setLatLng(e.latlng); });
+        }
+        if (!shared || !window.Streamlit) { return; }
+        var value = {last_clicked: shared.wrap_longitude ? map.wrapLatLng(e.latlng) : e.latlng};
+        shared.lat_lng_clicked = e.latlng;
+        if (JSON.stringify(shared.previous_data) !== JSON.stringify(value)) {
+            shared.previous_data = value;
+            window.Streamlit.setComponentValue(value);
+        }
+    });
 })({{ this._parent.get_name() }});
 """ % {"pin_pane": PIN_PANE, "pin_z": PIN_Z, "picks_pane": PICKS_PANE, "picks_z": PICKS_Z, "dot": DOT_COLOUR}
 
@@ -164,8 +181,8 @@ _OVERLAY_JS = """
         return element;
     };
     var pin = {{ this.data.pin }}, radius = {{ this.data.radius }};
-    L.circle(pin, {radius: radius, color: '%(ring)s', weight: 2, fill: true,
-                   fillOpacity: 0.06, interactive: false}).addTo(group);
+    var ring = L.circle(pin, {radius: radius, color: '%(ring)s', weight: 2, fill: true,
+                              fillOpacity: 0.06, interactive: false}).addTo(group);
     // The whole circle in view, at whatever width the map has (a phone, a laptop): only when the
     // pin or the radius changed, so a person's own panning and zooming is left alone otherwise.
     var view = pin.join(',') + '@' + radius;
@@ -174,9 +191,10 @@ _OVERLAY_JS = """
         window.__exploreView = view;
         window.map.fitBounds(L.latLng(pin).toBounds(2.1 * radius), {animate: false});
     }, 0);
-    L.circleMarker(pin, {radius: 7, color: '#111', weight: 2, fill: true, fillColor: '%(pin_fill)s',
-                         fillOpacity: 1, pane: '%(pin_pane)s', bubblingMouseEvents: false})
+    var marker = L.circleMarker(pin, {radius: 7, color: '#111', weight: 2, fill: true, fillColor: '%(pin_fill)s',
+                                      fillOpacity: 1, pane: '%(pin_pane)s', bubblingMouseEvents: false})
         .bindTooltip(text('div', 'Your pin')).addTo(group);
+    window.__explorePin = [marker, ring];  // what a map click moves at once (see the dots script)
     var picks = {{ this.data.picks }};
     for (var i = 0; i < picks.length; i++) {
         var pick = picks[i];
@@ -235,4 +253,4 @@ def show(m: folium.Map, group: folium.FeatureGroup, key: str, height: int = 520)
     # No center or zoom here: the overlay fits the map to the radius circle itself (it knows the
     # map's real width; a zoom picked here would assume one).
     return st_folium_component(m, key=key, height=height, use_container_width=True,
-                               feature_group_to_add=group, returned_objects=["last_clicked"])
+                               feature_group_to_add=group, returned_objects=["last_clicked"])  # _DOTS_JS sends this shape
