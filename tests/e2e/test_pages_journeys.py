@@ -447,6 +447,8 @@ def test_retrain_with_one_epoch_shows_progress_and_switches_everything(page, app
     assert card.locator("[data-testid=stMetricValue]").inner_text() == new_id
     page.get_by_text("cold-start users").first.wait_for(timeout=TIMEOUT)
     assert page.get_by_text("No evaluation recorded").count() == 0
+    # The grids draw after the page's text: read them once they have (a reload races them).
+    page.locator("[data-testid=stDataFrame]").filter(has_text="BPR (implicit)").first.wait_for(timeout=TIMEOUT)
     tables = " ".join(grid_text(t) for t in page.locator("[data-testid=stDataFrame]").all())
     assert "BPR (implicit)" in tables and "most popular" in tables and "two-tower" in tables
     qa_details(page).get_by_text(f"Model id: {new_id}").wait_for(timeout=TIMEOUT)
