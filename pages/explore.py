@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
 import streamlit as st
 
-from recsys.data.geo import distance_text
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
 from ui import map_view
 from ui.catalogue import catalogue, restaurant_dots
+from ui.picks import LEAD, PICKS_CSS, pick_cards, pick_rows
 from ui.router import start_page
 from ui.services import guard, query_latencies
 from ui.sidebar import NOTICE, active_profile
@@ -195,13 +194,15 @@ if results is not None:
             st.button(f"Widen the radius to {radius_label(wider)}", on_click=lambda r=wider: ss.update(w_radius=r))
     if recs:
         similar = f"similar to {', '.join(_names(more_like))}" if more_like else ""
-        table = pd.DataFrame([{
-            "#": i + 1, "name": r.name, "cuisines": ", ".join(r.cuisines), "price": PRICE_LABELS[r.price],
-            "rating": r.rating, "distance": distance_text(r.distance_m), "open": r.open_until,
-            **{label.lower(): r.restaurant.get(name, "") for name, label in MUST_HAVE.items()},
-            "why": similar or r.reason, "id": r.item_id} for i, r in enumerate(recs)])
-        # The id stays in the data (tests and QA select by it), not as a column people read.
-        st.dataframe(table, hide_index=True, width="stretch", column_order=[c for c in table.columns if c != "id"])
+        table = pick_rows(recs, similar)
+        st.html(PICKS_CSS)  # a table on a wide screen, cards on a phone (one media query)
+        with st.container(key="picks-table"):
+            # The id stays in the data (tests and QA select by it), not as a column people read.
+            st.dataframe(table, hide_index=True, width="stretch",
+                         column_order=[*LEAD, *(c for c in table.columns if c not in (*LEAD, "id"))],
+                         column_config={"why": st.column_config.TextColumn(width="large")})
+        with st.container(key="picks-cards"):
+            st.html(pick_cards(table))
         names = {r.item_id: f"{i}. {r.name}" for i, r in enumerate(recs, start=1)}
         left, right = st.columns(2, gap="medium")
         with left:

@@ -15,7 +15,12 @@ from tests.readings import metres
 START = "lat=37.75990&lon=-122.41480&radius=3000&day=Fr&time=19:00&open=0&price=1-4"
 PRICES = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
 
+# The ranked list as the person sees it: the table's rows, or on a phone the cards (the table is
+# hidden there), each card's fields read from its named spans.
 TABLE_ROWS = """() => {
+    const cards = [...document.querySelectorAll('.pick-card')].filter(c => c.offsetParent !== null);
+    if (cards.length) return cards.map(c => Object.fromEntries(
+        [...c.querySelectorAll('[data-field]')].map(f => [f.dataset.field, f.textContent])));
     const grid = document.querySelector('[data-testid="stDataFrame"] table[role=grid]');
     if (!grid) return null;
     const rows = [...grid.querySelectorAll('tr')].map(tr => [...tr.children].map(td => td.textContent));
@@ -393,6 +398,19 @@ def test_explore_is_map_first_and_readable_at(app_url, browser, width):
     settle(page)
     map_top = page.locator(MAP_FRAME).bounding_box()["y"]
     assert map_top < slider(page, "Radius").bounding_box()["y"] or width > 640  # map-first on a phone
+    # Issue 19 item 1: the reasons are readable at every width: the third column of the table
+    # (never the one cut off at the right), and on a phone one card per pick, nothing beyond the
+    # screen's edge.
+    shown = picks_match_rows(page)
+    assert len(shown) == 10 and all(r["why"].strip() for r in shown)
+    cards = page.locator(".pick-card")
+    if width <= 640:
+        assert page.locator('[data-testid="stDataFrame"]').first.is_visible() is False
+        assert cards.count() == 10 and all(cards.nth(i).bounding_box()["x"] + cards.nth(i).bounding_box()["width"]
+                                           <= width for i in range(10))
+        assert set(shown[0]) >= {"#", "name", "why", "price", "distance", "open"}
+    else:
+        assert list(shown[0])[:3] == ["#", "name", "why"] and not cards.first.is_visible()
     cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stWidgetLabel"] *,'
         + ' [data-testid="stMain"] input, [data-testid="stMain"] button p')]
         .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
