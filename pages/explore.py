@@ -12,7 +12,7 @@ from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
 from ui import map_view
 from ui.catalogue import catalogue, restaurant_dots
-from ui.picks import LEAD, PICKS_CSS, pick_cards, pick_rows
+from ui.picks import PICKS_CSS, column_config, pick_cards, pick_rows, shown_columns
 from ui.router import start_page
 from ui.services import guard, query_latencies
 from ui.sidebar import NOTICE, active_profile
@@ -198,9 +198,8 @@ if results is not None:
         st.html(PICKS_CSS)  # a table on a wide screen, cards on a phone (one media query)
         with st.container(key="picks-table"):
             # The id stays in the data (tests and QA select by it), not as a column people read.
-            st.dataframe(table, hide_index=True, width="stretch",
-                         column_order=[*LEAD, *(c for c in table.columns if c not in (*LEAD, "id"))],
-                         column_config={"why": st.column_config.TextColumn(width="large")})
+            st.dataframe(table, hide_index=True, width="stretch", column_order=shown_columns(view.must_have),
+                         column_config=column_config())
         with st.container(key="picks-cards"):
             st.html(pick_cards(table))
         names = {r.item_id: f"{i}. {r.name}" for i, r in enumerate(recs, start=1)}

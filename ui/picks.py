@@ -14,9 +14,22 @@ from recsys.serving.query_link import PRICE_LABELS
 from recsys.serving.search import Recommendation
 
 PICKS_CSS = Path(__file__).resolve().parents[1] / "assets" / "web" / "explore" / "picks.css"
-# The first columns are what a person reads a pick by; "why" comes right after the name, so the
-# reason is never the column cut off at the right edge.
-LEAD = ("#", "name", "why")
+# What a person reads a pick by comes first, in widths (px) that fit the main column at 1400 px
+# beside the sidebar; "why" right after the name, so the reason is never the column cut off at the
+# right edge. The must-have columns show only while that filter is on (then right after "why").
+WIDTHS = {"#": 40, "name": 180, "why": 420, "price": 50, "rating": 60, "distance": 70, "open": 130, "cuisines": 160}
+
+
+def shown_columns(must_have: list[str] | tuple[str, ...]) -> list[str]:
+    """The table's columns, in order, for the must-have fields filtered on now."""
+    needed = [MUST_HAVE[name].lower() for name in must_have if name in MUST_HAVE]
+    return ["#", "name", "why", *needed, *[c for c in WIDTHS if c not in ("#", "name", "why")]]
+
+
+def column_config() -> dict:
+    import streamlit as st  # ui/ may; kept local so the card and row builders stay plain
+
+    return {name: st.column_config.Column(width=width) for name, width in WIDTHS.items()}
 
 
 def pick_rows(recs: list[Recommendation], why: str = "") -> pd.DataFrame:
