@@ -17,7 +17,7 @@ PICKS_CSS = Path(__file__).resolve().parents[1] / "assets" / "web" / "explore" /
 # What a person reads a pick by comes first, in widths (px) that fit the main column at 1400 px
 # beside the sidebar; "why" right after the name, so the reason is never the column cut off at the
 # right edge. The must-have columns show only while that filter is on (then right after "why").
-WIDTHS = {"#": 40, "name": 180, "why": 420, "price": 50, "rating": 60, "distance": 70, "open": 130, "cuisines": 160}
+WIDTHS = {"#": 40, "name": 180, "why": 360, "price": 50, "rating": 60, "distance": 70, "open": 130, "cuisines": 160}
 
 
 def shown_columns(must_have: list[str] | tuple[str, ...]) -> list[str]:
