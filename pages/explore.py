@@ -23,6 +23,7 @@ from ui.state import (
     DEFAULT_CENTER,
     HOODS,
     MAX_HOW_MANY,
+    MAX_MORE_LIKE,
     MAX_SESSION_FEEDBACK,
     PRICE_LABELS,
     RADIUS_STEPS_M,
@@ -44,7 +45,11 @@ MAP_KEY = "explore-map"
 
 
 def _forget_more_like() -> None:
-    ss.pop("more_like_ids", None)
+    change_view(more_like=[])
+
+
+def _show_more_like() -> None:
+    change_view(more_like=list(ss.get("more_like_pick") or [])[:MAX_MORE_LIKE])
 
 
 def _take_map_click() -> tuple[float, float] | None:
@@ -119,7 +124,7 @@ if not user_id:
 query = view.query(tz)
 
 # -- recommend ----------------------------------------------------------------------------
-more_like = ss.get("more_like_ids") or []
+more_like = view.more_like  # in the link too, so a shared "More like these" shows the same list
 results = None
 try:
     if more_like:
@@ -206,10 +211,10 @@ if results is not None:
         left, right = st.columns(2, gap="medium")
         with left:
             chosen = st.multiselect("More like these (pick 1 to 3)", list(names), format_func=names.get,
-                                    max_selections=3, select_all=False, key="more_like_pick")
+                                    max_selections=MAX_MORE_LIKE, select_all=False, key="more_like_pick")
             # Callbacks run before the next run draws anything: that run shows the result, no second one.
             st.button("Show more like these", disabled=not chosen, icon=":material/auto_awesome:",
-                      on_click=lambda: ss.update(more_like_ids=list(ss.get("more_like_pick") or [])))
+                      on_click=_show_more_like)
         with right:
             st.selectbox("Feedback on", list(names), format_func=names.get, key="feedback_pick")
             with st.container(horizontal=True):

@@ -32,6 +32,7 @@ DEFAULT_LIKES = ("italian", "cocktails")
 # Places an ad-hoc profile's link may carry as liked or hidden: the newest this many (a link must
 # stay a link, and the user tower reads far fewer).
 MAX_SESSION_FEEDBACK = 30
+MAX_MORE_LIKE = 3  # places "More like these" starts from (the service takes 1 to 3)
 DEFAULT_BRACKET = "middle"
 
 
@@ -59,6 +60,7 @@ class View:
     bracket: str = DEFAULT_BRACKET
     liked: list[str] = field(default_factory=list)  # places liked or visited this session: its history
     hidden: list[str] = field(default_factory=list)  # places marked "not for me" this session
+    more_like: list[str] = field(default_factory=list)  # "More like these": the places it starts from
 
     def when(self, tz: str) -> datetime:
         """The next moment (from today) that has this weekday and time, in ``tz``."""
@@ -176,6 +178,14 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
                 setattr(view, name, list(dict.fromkeys(ids))[-MAX_SESSION_FEEDBACK:])
             except ValueError:
                 bad.append(name)
+    if params.get("more"):
+        try:
+            more = list(dict.fromkeys(check_id(i, "more") for i in params["more"].split(",")))
+            if len(more) > MAX_MORE_LIKE:
+                raise ValueError("too many")
+            view.more_like = more
+        except ValueError:
+            bad.append("more")
     return view, list(dict.fromkeys(bad)), notes  # a parameter is named once, however it failed
 
 
@@ -189,6 +199,8 @@ def to_params(view: View) -> dict[str, str]:
         params["open"] = "0"
     if view.must_have:
         params["need"] = ",".join(view.must_have)
+    if view.more_like:
+        params["more"] = ",".join(view.more_like)
     if view.user:
         params["user"] = view.user
     else:  # the ad-hoc profile travels with the link, so a new tab ranks the same way

@@ -138,6 +138,14 @@ def test_more_like_these_names_the_chosen_places_and_says_why(app):
     more = table(app)
     assert first["id"] not in set(more["id"]) and len(more) == 10
     assert set(more["why"]) == {f"similar to {first['name']}"}
+    # Issue 19 item 7: "More like these" is part of the view, so its link shows the same list.
+    assert param(app, "more") == first["id"] and param(app, "radius") == PLACE["radius"]
+    fresh = AppTest.from_file(APP, default_timeout=120)
+    fresh.query_params.update({name: param(app, name) for name in app.query_params})
+    fresh.run()
+    assert not fresh.exception and list(table(fresh)["id"]) == list(more["id"])
+    next(b for b in app.button if b.label == "Back to recommendations for the profile").click().run()
+    assert "more" not in app.query_params and first["id"] in set(table(app)["id"])
 
 
 def test_legend_and_icons_match_what_is_drawn(app):

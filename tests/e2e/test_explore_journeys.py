@@ -587,3 +587,35 @@ def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_tex
     page.get_by_text("Ignored unreadable link parameter(s): liked, hidden.").wait_for(timeout=60_000)
     assert picks_match_rows(page) and page.get_by_text("Traceback").count() == 0
     page.close()
+
+
+def test_more_like_these_is_in_the_link_and_back_returns_the_profile_picks(app_url, browser):
+    """Issue 19 item 7: "More like these" re-ranks around the chosen place, says so in every
+    reason, lives in the link (a fresh browser shows the same list) and "Back" returns the
+    profile's picks; every other filter stays as it was."""
+    app_url, _env = app_url
+    page, first_rows = open_explore(app_url, browser, START)
+    before = params(page)
+    first = first_rows[0]
+    choose(page, "More like these (pick 1 to 3)", f"1. {first['name']}")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Show more like these").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).has('more')", timeout=60_000)
+    settle(page)
+    changed_only(before, params(page), "more")
+    page.get_by_text(f"More like {first['name']}").first.wait_for(timeout=60_000)
+    similar = picks_match_rows(page)
+    assert len(similar) == 10 and first["name"] not in [r["name"] for r in similar]
+    assert {r["why"] for r in similar} == {f"similar to {first['name']}"}
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = context.new_page()
+    other.goto(page.url)
+    map_frame(other)
+    assert [r["name"] for r in picks_match_rows(other)] == [r["name"] for r in similar]
+    context.close()
+    page.get_by_role("button", name="Back to recommendations for the profile").click()
+    page.wait_for_function("() => !new URLSearchParams(location.search).has('more')", timeout=60_000)
+    settle(page)
+    assert params(page) == before
+    assert [r["name"] for r in picks_match_rows(page)] == [r["name"] for r in first_rows]
+    page.close()

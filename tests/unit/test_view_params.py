@@ -148,3 +148,16 @@ def test_an_ad_hoc_profiles_session_feedback_travels_in_the_link_and_bad_ids_are
     assert bad == ["liked", "hidden"]
     many = from_params({"liked": ",".join(f"r{i}" for i in range(100))}, TZ, LABELS)[0]
     assert many.liked == [f"r{i}" for i in range(70, 100)]  # the newest MAX_SESSION_FEEDBACK
+
+
+def test_more_like_these_travels_in_the_link_and_a_bad_one_is_named():
+    """Issue 19 item 7: the places "More like these" starts from are part of the view's link."""
+    from recsys.serving.query_link import MAX_MORE_LIKE, View, from_params, to_params
+
+    view = View(more_like=["r1", "r2"])
+    back, bad, _ = from_params(to_params(view), "America/Los_Angeles", set(view.likes))
+    assert back.more_like == ["r1", "r2"] and not bad
+    too_many = ",".join(f"r{i}" for i in range(MAX_MORE_LIKE + 1))
+    for value in (too_many, "r1,", "r1,\x00"):
+        shown, bad, _ = from_params({"more": value}, "America/Los_Angeles")
+        assert shown.more_like == [] and bad == ["more"]
