@@ -171,6 +171,39 @@ _DOTS_JS = """
 })({{ this._parent.get_name() }});
 """ % {"pin_pane": PIN_PANE, "pin_z": PIN_Z, "picks_pane": PICKS_PANE, "picks_z": PICKS_Z, "dot": DOT_COLOUR}
 
+# Neighbourhood names and the big parks, added to the map only when a tile fails to load (no
+# internet): a grey map with a shoreline alone gives a person nothing to find their way by. Below
+# the dots (their own pane), never interactive, names set as text.
+_OFFLINE_JS = """
+(function (map) {
+    var places = {{ this.data.places }}, parks = {{ this.data.parks }};
+    map.createPane('exploreLabels').style.zIndex = 350;
+    var layer = L.layerGroup();
+    var label = function (text, className) {
+        var box = document.createElement('div');
+        box.textContent = text;
+        box.className = className;
+        return L.divIcon({html: box, className: 'explore-label', iconSize: null});
+    };
+    var at = function (lat, lon, icon) {
+        L.marker([lat, lon], {icon: icon, interactive: false, keyboard: false, pane: 'exploreLabels'}).addTo(layer);
+    };
+    parks.forEach(function (park) {
+        var box = park[1];
+        L.rectangle([[box[0], box[1]], [box[2], box[3]]], {weight: 0, fillColor: '#b9dcb0', fillOpacity: 0.7,
+                                                          interactive: false, pane: 'exploreLabels'}).addTo(layer);
+        at((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, label(park[0], 'explore-park-label'));
+    });
+    places.forEach(function (place) { at(place[1], place[2], label(place[0], 'explore-place-label')); });
+    var shown = false;
+    map.eachLayer(function (tiles) {
+        if (tiles instanceof L.TileLayer) {
+            tiles.on('tileerror', function () { if (!shown) { shown = true; layer.addTo(map); } });
+        }
+    });
+})({{ this._parent.get_name() }});
+"""
+
 # The pin, the radius circle and the picks. A pick's popup and tooltip are elements whose text is
 # set with textContent.
 _OVERLAY_JS = """
@@ -226,6 +259,8 @@ def base_map(center: tuple[float, float], zoom: int,
     folium.TileLayer(TILES_URL, attr="© OpenStreetMap contributors", name="OpenStreetMap", max_zoom=19).add_to(m)
     folium.Polygon([list(p) for p in CITY.shoreline], color="#7a8c99", weight=1, fill=True,
                    fill_color="#eef1e6", fill_opacity=0.6, interactive=False).add_to(m)
+    _Script(_OFFLINE_JS, places=[[name, lat, lon] for name, (lat, lon) in CITY.places.items()],
+            parks=[[name, list(box)] for name, box in CITY.no_restaurants.items()]).add_to(m)
     rows = restaurants if isinstance(restaurants, JsLiteral) else dot_rows(restaurants)
     _RestaurantDots(_DOTS_JS, rows=rows).add_to(m)
     return m

@@ -6,7 +6,7 @@ San Francisco's raw geography)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from recsys.data import sf_geography
 from recsys.data.sf_geography import Neighbourhood
@@ -21,7 +21,8 @@ class City:
     centre_name: str  # the neighbourhood the map opens on
     neighbourhoods: tuple[Neighbourhood, ...]
     shoreline: tuple[tuple[float, float], ...]  # (lat, lon) polygon of the land
-    no_restaurants: tuple[tuple[float, float, float, float], ...] = ()  # parks: (south, west, north, east)
+    # Parks by name: (south, west, north, east) boxes with no restaurants.
+    no_restaurants: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -47,7 +48,7 @@ class City:
         return inside
 
     def restaurant_allowed(self, lat: float, lon: float) -> bool:
-        return self.on_land(lat, lon) and not any(s <= lat <= n and w <= lon <= e for s, w, n, e in self.no_restaurants)
+        return self.on_land(lat, lon) and not any(s <= lat <= n and w <= lon <= e for s, w, n, e in self.no_restaurants.values())
 
 
 SAN_FRANCISCO = City(name="San Francisco", timezone="America/Los_Angeles", lat_range=(37.6, 37.9),

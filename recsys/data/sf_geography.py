@@ -19,14 +19,15 @@ SHORELINE: tuple[tuple[float, float], ...] = (
     (37.7130, -122.3810), (37.7085, -122.3930), (37.7082, -122.4200), (37.7082, -122.4500),
     (37.7082, -122.4700), (37.7085, -122.5025),
 )
-# Parks and other places with no restaurants, as (south, west, north, east) boxes.
-NO_RESTAURANTS: tuple[tuple[float, float, float, float], ...] = (
-    (37.7665, -122.5110, 37.7740, -122.4545),  # Golden Gate Park
-    (37.7860, -122.4850, 37.8040, -122.4500),  # Presidio
-    (37.7150, -122.5050, 37.7330, -122.4850),  # Lake Merced and the golf courses
-    (37.7400, -122.4600, 37.7560, -122.4450),  # Twin Peaks and Mount Davidson slopes
-    (37.7130, -122.4260, 37.7230, -122.4110),  # McLaren Park
-)
+# Parks and other places with no restaurants, as (south, west, north, east) boxes; the map draws
+# them by name when its tiles cannot load.
+NO_RESTAURANTS: dict[str, tuple[float, float, float, float]] = {
+    "Golden Gate Park": (37.7665, -122.5110, 37.7740, -122.4545),
+    "Presidio": (37.7860, -122.4850, 37.8040, -122.4500),
+    "Lake Merced": (37.7150, -122.5050, 37.7330, -122.4850),  # and the golf courses
+    "Twin Peaks": (37.7400, -122.4600, 37.7560, -122.4450),  # and Mount Davidson's slopes
+    "McLaren Park": (37.7130, -122.4260, 37.7230, -122.4110),
+}
 
 
 @dataclass(frozen=True)

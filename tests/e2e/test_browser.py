@@ -43,6 +43,12 @@ def test_map_draws_offline_and_click_moves_the_pin(app_url):
         before = frame.evaluate(f"document.querySelectorAll('path[fill=\"{RED}\"]').length")
         assert before == 10
         assert frame.evaluate("typeof L") == "object"  # Leaflet came from the app, not a CDN
+        # Issue 19 item 6: with no tiles (no internet here) the map names the neighbourhoods and
+        # the big parks, as text, so a person can find the Mission without the list.
+        frame.wait_for_selector(".explore-place-label", timeout=30_000)
+        places = frame.evaluate("[...document.querySelectorAll('.explore-place-label')].map(e => e.textContent)")
+        parks = frame.evaluate("[...document.querySelectorAll('.explore-park-label')].map(e => e.textContent)")
+        assert "Mission" in places and "North Beach" in places and "Golden Gate Park" in parks
         page.screenshot(path=str(ARTIFACTS / "explore-before-click.png"), full_page=True)
 
         box = frame_el.bounding_box()
