@@ -403,6 +403,12 @@ def test_explore_is_map_first_and_readable_at(app_url, browser, width):
     # pick, nothing beyond the screen's edge (assets/web/explore/picks.css).
     shown = picks_match_rows(page)
     assert len(shown) == 10 and all(r["why"].strip() for r in shown)
+    # Issue 19 item 7: the scale bar never sits on the attribution (it did on a phone).
+    overlap = map_frame(page).evaluate("""() => {
+        const a = document.querySelector('.leaflet-control-scale').getBoundingClientRect();
+        const b = document.querySelector('.leaflet-control-attribution').getBoundingClientRect();
+        return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }""")
+    assert not overlap, f"the scale bar overlaps the attribution at {width}px"
     cards = page.locator(".pick-card")
     if width < 1200:
         assert page.locator('[data-testid="stDataFrame"]').first.is_visible() is False
