@@ -143,7 +143,10 @@ class TwoTowerRecommender(Recommender):
         # What each person marked in the app themselves (an ``explicit`` column): the events the
         # explicit feedback term reads (see TrainConfig.explicit_weight).
         explicit = [h[h["explicit"].astype(bool)] if h is not None and "explicit" in h else None for h in histories]
-        explicit_rows, explicit_weights, _ = padded_histories(explicit, index, self.history_len)
+        if self.config.explicit_weight > 0 and any(e is not None and len(e) for e in explicit):
+            explicit_rows, explicit_weights, _ = padded_histories(explicit, index, self.history_len)
+        else:  # nothing marked in the app (every logged history): no second padding pass
+            explicit_rows, explicit_weights = rows, torch.zeros_like(weights)
         if not len(table):  # an empty catalogue: nothing to read
             width = self._require().history_width + self.config.tower.embedding_dim
             table, weights = torch.zeros(1, width), torch.zeros_like(weights)
