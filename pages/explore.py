@@ -128,8 +128,14 @@ more_like = view.more_like  # in the link too, so a shared "More like these" sho
 results = None
 try:
     if more_like:
-        results = guard(service.more_like, more_like, query)
-    else:
+        try:
+            results = guard(service.more_like, more_like, query)
+        except KeyError:  # a link's places deleted since (or never there): not echoed, they are the link's text
+            st.warning("The places this link's “More like these” starts from are no longer in the catalogue; "
+                       "showing the recommendations for the profile.", icon=":material/link_off:")
+            change_view(more_like=[])
+            view, more_like = commit_view(user_id), []  # the link without them
+    if not more_like:
         results = guard(service.recommend, query, user_id=user_id or None, profile=profile,
                         **({} if user_id else {"liked": view.liked, "hidden": view.hidden}))
 except (ValueError, LookupError) as exc:

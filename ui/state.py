@@ -101,4 +101,6 @@ def change_view(**changes) -> None:
     """A change made outside the widgets (the pin from a map click, a session like): the session's
     view now; the widgets show it from the next run (the caller reruns)."""
     st.session_state[VIEW] = replace(st.session_state[VIEW], **changes)
-    st.session_state[_REDRAW] = st.session_state.get(_REDRAW, set()) | set(changes)
+    for name in set(changes) & set(SESSION):  # not widgets: they take it now, in this run too
+        st.session_state[SESSION[name]] = list(changes[name])
+    st.session_state[_REDRAW] = st.session_state.get(_REDRAW, set()) | (set(changes) - set(SESSION))

@@ -269,3 +269,18 @@ def test_one_owner_holds_the_view_and_the_link_is_written_once_per_run(app, monk
     # Four runs (the open, the map reporting its click, the slider with the click, the like: no
     # second runs), three with a new view (the open completes the link's defaults): one write each.
     assert len(writes) == 3
+
+
+def test_a_link_whose_more_like_places_are_gone_says_so_without_echoing_them(app):
+    """Hostile input through the new `more=` parameter: an id the catalogue lacks (markup, Markdown)
+    never reaches the page as text to render; the page says what happened and shows the profile's
+    picks, every other parameter kept."""
+    for hostile in ("**bold**", "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))"):
+        fresh = AppTest.from_file(APP, default_timeout=120)
+        fresh.query_params.update(**PLACE, more=hostile)
+        fresh.run()
+        assert not fresh.exception
+        text = shown_text(fresh)
+        assert hostile not in text and "no longer in the catalogue" in text
+        assert len(table(fresh)) == 10 and "more" not in fresh.query_params
+        assert param(fresh, "radius") == PLACE["radius"]

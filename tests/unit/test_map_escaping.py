@@ -204,3 +204,21 @@ def test_the_base_map_shows_every_name_as_text_when_it_runs():
     dots = [d for d in drawn["markers"] if d["placeName"] is not None]
     assert [d["placeName"] for d in dots] == TEXTS
     assert [[t["text"] for t in d["tooltips"]] for d in dots] == [[text] for text in TEXTS]
+
+
+def test_the_phone_cards_show_every_hostile_name_as_text():
+    """The ranked list's cards (ui.picks, what a phone shows) carry names and reasons as escaped
+    text: no tag, attribute or entity of the hostile inputs survives as markup."""
+    import html as html_module
+
+    import pandas as pd
+
+    from ui.picks import pick_cards
+
+    texts = [t for t in TEXTS if not any(0xD800 <= ord(c) <= 0xDFFF for c in t)]  # lone surrogates: refused at input
+    rows = pd.DataFrame([{"#": i + 1, "name": text, "why": text, "cuisines": text, "price": "$", "rating": 4.0,
+                          "distance": "1 km", "open": text} for i, text in enumerate(texts)])
+    cards = pick_cards(rows)
+    for text in texts:
+        assert html_module.escape(text) in cards
+    assert "<script" not in cards.lower() and "<img" not in cards.lower()
