@@ -52,6 +52,9 @@ def quality(dataset, model: TwoTowerRecommender) -> None:
             f"{tt / max(recall['most popular'], 1e-9):.1f}x popular")
         row("quality", f"Recall@10 two-tower, {split}", f"{tt:.4f}", f"oracle {recall['oracle (true utility)']:.4f}",
             f"{tt / recall['oracle (true utility)']:.2f}x oracle")
+        ceiling = recall["ceiling (true utility without noise)"]
+        row("quality", f"Recall@10 two-tower, {split}", f"{tt:.4f}", f"ceiling {ceiling:.4f}",
+            f"{tt / ceiling:.2f}x ceiling")
         row("quality", f"Recall@10 two-tower, {split}", f"{tt:.4f}", f"content-only {recall['content-only']:.4f}",
             f"{tt / max(recall['content-only'], 1e-9):.1f}x content")
         row("quality", f"Recall@10 seed recipe, {split}", f"{recall['seed recipe (cosine, random labels)']:.4f}")

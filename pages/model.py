@@ -53,6 +53,12 @@ if tower.item_bias:
                    if tried else "."))
     if isinstance(cold.get("reason"), str):
         st.text(cold["reason"])
+if tower.history_dim or model.config.feedback_weight:
+    prior = model.config.history_prior
+    st.markdown("**What a person did** moves their vector: a history of n visits is trusted "
+                + (f"n / (n + {prior:g}) against the profile alone" if prior else "fully")
+                + f" (chosen on held-out users), and what they mark in the app moves it by {model.config.explicit_weight:g} "
+                  "more, at once.")
 with st.expander("Training configuration and history"):
     st.json(model.config.to_json())
     history = pd.DataFrame(card.history)

@@ -87,3 +87,23 @@ def ids_only_dataset(n_users: int = 300, n_items: int = 150, per_user: int = 12,
     interactions = pd.DataFrame(rows, columns=["user_id", "item_id", "weight", "timestamp"])
     return Dataset(items=items, users=users, interactions=interactions,
                    schema=Schema(items={"item_id": "id"}, users={"user_id": "id"}))
+
+
+def noisy_visits_dataset(n_users: int = 300, n_items: int = 120, per_user: int = 10, noise: float = 0.7,
+                         seed: int = 0) -> Dataset:
+    """The profile says it all: each user likes one category, and a share ``noise`` of their
+    visits are places drawn at random (the demo's personal noise, made plain). A visit then says
+    nothing the profile does not, so one visit must not pull a new user's list away from their
+    category: the right answer trusts the features and barely moves with a short history."""
+    rng = np.random.default_rng(seed)
+    base = category_dataset(n_users=n_users, n_items=n_items, per_user=1, seed=seed)
+    rows = []
+    for u, likes in zip(base.users["user_id"], base.users["likes"]):
+        pool = base.items.index[base.items["category"] == likes].to_numpy()
+        chosen: set[int] = set()
+        while len(chosen) < per_user:
+            chosen.add(int(rng.integers(n_items)) if rng.random() < noise else int(rng.choice(pool)))
+        for i in chosen:
+            rows.append((u, base.items["item_id"][i], 1.0, int(rng.integers(1_600_000_000, 1_700_000_000))))
+    interactions = pd.DataFrame(rows, columns=["user_id", "item_id", "weight", "timestamp"])
+    return Dataset(items=base.items, users=base.users, interactions=interactions, schema=base.schema)

@@ -155,6 +155,21 @@ _DOTS_JS = """
     // debounce (its own later call then finds the same value and sends nothing). The pin and the
     // circle move now, so the click shows before the new picks arrive. The value is what the
     // component would send with returned_objects=["last_clicked"] (see show()).
+    // A tap that focuses the map's frame makes the page scroll the whole frame into view before
+    // the browser turns the tap into a click, so the click's coordinates were the finger's plus
+    // the scroll (on a phone the first tap put the pin ~200 px from the finger). A tap's click
+    // takes the coordinates where the finger touched, before Leaflet or the component read them.
+    var container = map.getContainer(), touched = null;
+    container.addEventListener('pointerdown', function (e) {
+        touched = e.pointerType === 'mouse' ? null : {x: e.clientX, y: e.clientY, at: Date.now()};
+    }, true);
+    container.addEventListener('click', function (e) {
+        if (touched && Date.now() - touched.at < 1500) {
+            Object.defineProperty(e, 'clientX', {value: touched.x});
+            Object.defineProperty(e, 'clientY', {value: touched.y});
+        }
+        touched = null;
+    }, true);
     map.on('click', function (e) {
         var shared = window.__GLOBAL_DATA__;
         if (window.__explorePin) {

@@ -5,7 +5,8 @@ restaurants clustered along real neighbourhoods and streets with kitchens that f
 made with Faker as in the seed recipe plus a home in the city, and interactions drawn from a
 hidden utility (taste vs kitchen, budget vs price, distance from home, quality, popularity,
 personal noise). The utility itself is saved in true_utility.npz, so evaluation can report an
-oracle: the best any model could do on this data.
+oracle (ranks by the whole utility, noise included) and a ceiling (ranks by the utility without
+the personal noise, which nothing observable predicts: the best any model could do on this data).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from recsys.data.city import CITY
 from recsys.data.contract import Dataset, save_dataset
+from recsys.data.demo_names import restaurant_names
 from recsys.data.hours import WeeklyHours
 from recsys.data.restaurants import PRICE_BRACKETS, VISIBILITY, restaurant_schema
 from recsys.data.sf_geography import Neighbourhood
@@ -78,7 +80,8 @@ ARCHETYPES: dict[str, tuple[tuple[str, ...], float, tuple[float, ...], str]] = {
     "sandwich shop": (("sandwiches",), 3, (6, 2, 0, 0), "daytime"),
     "vegetarian": (("vegetarian", "mediterranean"), 1.5, (1, 4, 1, 0), "continuous"),
 }
-NAME_PATTERNS: dict[str, tuple[str, ...]] = {
+# Only to replay the first release's random draws (see _spend_first_release_name_draws).
+FIRST_RELEASE_NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "taqueria": ("Taqueria {last}", "El {word}", "La {word} Taqueria"),
     "mexican": ("Casa {last}", "Cocina {word}"),
     "trattoria": ("Trattoria {last}", "Osteria {word}", "Da {first}"),
@@ -110,7 +113,7 @@ NAME_PATTERNS: dict[str, tuple[str, ...]] = {
     "sandwich shop": ("{first}'s Deli", "{street} Sandwiches"),
     "vegetarian": ("Green {word}", "{word} Kitchen"),
 }
-WORDS = ("Gate", "Fog", "Bay", "Cable", "Lucky", "Jade", "Pearl", "Sunset", "Harbor", "Oak", "Cypress",
+FIRST_RELEASE_WORDS = ("Gate", "Fog", "Bay", "Cable", "Lucky", "Jade", "Pearl", "Sunset", "Harbor", "Oak", "Cypress",
          "Poppy", "Mint", "Sol", "Luna", "Ember", "Anchor", "Copper", "Lotus", "Bamboo", "Fig", "Sage",
          "Saffron", "Coral", "Maple", "Orchid", "Willow", "Cedar", "Laurel", "Juniper")
 # Every cuisine/style label the restaurants carry: a user may like any of them, so profiles and
@@ -220,6 +223,7 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
     base = np.array([ARCHETYPES[a][1] for a in names_arch], dtype=float)
     rows = []
     used_names: set[str] = set()
+    streets: list[str] = []
     for i in range(cfg.n_restaurants):
         hood = hoods[rng.choice(len(hoods), p=hood_p)]
         weights = base * np.array([hood.boosts.get(a, 1.0) for a in names_arch])
@@ -237,13 +241,8 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
             labels.append("brunch")
         lat, lon = _sample_point(rng, hood, CITY.restaurant_allowed)
         street = str(rng.choice(hood.streets))
-        for _ in range(20):
-            pattern = str(rng.choice(NAME_PATTERNS[arch]))
-            name = pattern.format(last=faker.last_name(), first=faker.first_name(),
-                                  word=str(rng.choice(WORDS)), street=street.split()[0])
-            if name not in used_names:
-                break
-        used_names.add(name)
+        streets.append(street)
+        _spend_first_release_name_draws(rng, faker, arch, street, used_names)
         quality = float(np.clip(rng.normal(4.0, 0.45), 2.0, 5.0))
         popularity = float(np.exp(rng.normal(4.2, 1.0)) * (0.6 + hood.dining_weight / 10))
         n_reviews = max(1, int(popularity))
@@ -251,7 +250,7 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
         hours = make_hours(style, rng)
         rows.append({
             "item_id": f"r{i:05d}",
-            "name": name,
+            "name": arch,  # the kitchen, until restaurant_names below names the place
             "address": f"{int(rng.integers(1, 40)) * 100 + int(rng.integers(1, 99))} {street}, San Francisco, CA",
             "locality": hood.name,
             "lat": lat,
@@ -276,7 +275,22 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
     access = np.random.default_rng([cfg.seed, 1]).choice(["yes", "limited", "no", "unknown"], size=len(items),
                                                           p=[0.5, 0.15, 0.1, 0.25])
     items.insert(items.columns.get_loc("takes_reservations"), "wheelchair", access)
+    # Names too come from a generator of their own (issue 19: unique, and fitting the kitchen and street).
+    items["name"] = restaurant_names(items["name"].tolist(), streets, np.random.default_rng([cfg.seed, 2]))
     return items
+
+
+def _spend_first_release_name_draws(rng: np.random.Generator, faker, arch: str, street: str, used: set[str]) -> None:
+    """Draw from ``rng`` and ``faker`` exactly as the first release's naming did, and throw the
+    names away: every other column of the demo, the shipped model and every published number
+    stay as they were, while the names come from restaurant_names."""
+    for _ in range(20):
+        pattern = str(rng.choice(FIRST_RELEASE_NAME_PATTERNS[arch]))
+        name = pattern.format(last=faker.last_name(), first=faker.first_name(),
+                              word=str(rng.choice(FIRST_RELEASE_WORDS)), street=street.split()[0])
+        if name not in used:
+            break
+    used.add(name)
 
 
 def _users(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFrame:
@@ -310,8 +324,12 @@ def _users(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def utility_matrix(cfg: DemoConfig, users: pd.DataFrame, items: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
-    """The hidden utility of every (user, restaurant) pair, float32 [users, items]."""
+def utility_matrix(cfg: DemoConfig, users: pd.DataFrame, items: pd.DataFrame,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden utility of every (user, restaurant) pair and the same without the personal
+    noise, both float32 [users, items]. The noise is drawn afresh for every pair, so nothing a
+    model can see predicts it for a place the user has not visited: ranking by the noise-free
+    part is the best any model can do (the ceiling), while the oracle knows the noise too."""
     labels = [set(c.split("|")) for c in items["cuisines"]]
     like_index = {like: j for j, like in enumerate(TASTE_LABELS)}
     item_likes = np.zeros((len(items), len(TASTE_LABELS)), dtype=np.float32)
@@ -332,8 +350,9 @@ def utility_matrix(cfg: DemoConfig, users: pd.DataFrame, items: pd.DataFrame, rn
     quality = (items["_quality"].to_numpy(np.float32) - 4.0)[None, :]
     popularity = (items["_popularity"].to_numpy(np.float32) - 4.0)[None, :]
     noise = rng.standard_normal((len(users), len(items)), dtype=np.float32)
-    return (cfg.w_taste * taste + cfg.w_price * price - cfg.w_distance_per_km * distance
-            + cfg.w_quality * quality + cfg.w_popularity * popularity + cfg.w_noise * noise).astype(np.float32)
+    expected = (cfg.w_taste * taste + cfg.w_price * price - cfg.w_distance_per_km * distance
+                + cfg.w_quality * quality + cfg.w_popularity * popularity).astype(np.float32)
+    return (expected + cfg.w_noise * noise).astype(np.float32), expected
 
 
 def generate(cfg: DemoConfig = DemoConfig()) -> tuple[Dataset, dict[str, np.ndarray]]:
@@ -345,7 +364,7 @@ def generate(cfg: DemoConfig = DemoConfig()) -> tuple[Dataset, dict[str, np.ndar
     faker.seed_instance(cfg.seed)
     items = _restaurants(cfg, rng, faker)
     users = _users(cfg, rng, faker)
-    utility = utility_matrix(cfg, users, items, rng)
+    utility, expected = utility_matrix(cfg, users, items, rng)
     # Each user visits n places drawn without replacement from softmax(utility / T) (Gumbel top-n).
     counts = np.clip(rng.poisson(cfg.mean_interactions - 5, size=len(users)) + 5, 5, 60)
     start = pd.Timestamp("2025-11-01", tz="UTC").timestamp()
@@ -360,11 +379,14 @@ def generate(cfg: DemoConfig = DemoConfig()) -> tuple[Dataset, dict[str, np.ndar
             rows.append((users["user_id"].iat[u], items["item_id"].iat[item], 1.0, int(stamp)))
     interactions = pd.DataFrame(rows, columns=["user_id", "item_id", "weight", "timestamp"])
     top = np.argsort(-utility, axis=1)[:, : cfg.oracle_top]
+    ceiling = np.argsort(-expected, axis=1)[:, : cfg.oracle_top]
     oracle = {
         "user_ids": users["user_id"].to_numpy(str),
         "item_ids": items["item_id"].to_numpy(str),
         "top_items": top.astype(np.int32),
         "top_utility": np.take_along_axis(utility, top, axis=1).astype(np.float16),
+        "ceiling_top_items": ceiling.astype(np.int32),
+        "ceiling_top_utility": np.take_along_axis(expected, ceiling, axis=1).astype(np.float16),
     }
     items = items.drop(columns=["_quality", "_popularity"])
     return Dataset(items=items, users=users, interactions=interactions, schema=restaurant_schema()), oracle

@@ -519,6 +519,7 @@ class OracleRecommender(Recommender):
     """Ranks by the demo generator's hidden true utility: the ceiling on demo data."""
 
     name = "oracle (true utility)"
+    ranked_by = "top"  # which of the generator's rankings: its arrays are <ranked_by>_items and _utility
 
     def __init__(self, oracle: dict[str, np.ndarray] | None = None):
         self.oracle = oracle
@@ -535,7 +536,8 @@ class OracleRecommender(Recommender):
             if user not in user_row:
                 continue
             k = user_row[user]
-            for idx, util in zip(self.oracle["top_items"][k], self.oracle["top_utility"][k]):
+            top_items, top_utility = self.oracle[f"{self.ranked_by}_items"], self.oracle[f"{self.ranked_by}_utility"]
+            for idx, util in zip(top_items[k], top_utility[k]):
                 col = item_col.get(oracle_items[idx])
                 if col is not None:
                     out[r, col] = float(util)
@@ -544,3 +546,12 @@ class OracleRecommender(Recommender):
 
 def _rows(frame: pd.DataFrame):
     return (row for _, row in frame.iterrows())
+
+
+class CeilingRecommender(OracleRecommender):
+    """Ranks by the true utility without the generator's personal noise, which is drawn afresh for
+    every (user, item) pair and so predicted by nothing a model sees: the best any model can do.
+    The oracle above also knows the noise, so no model can come near it."""
+
+    name = "ceiling (true utility without noise)"
+    ranked_by = "ceiling_top"

@@ -17,6 +17,7 @@ import pandas as pd
 
 from recsys.data.contract import Dataset
 from recsys.ml.baselines import (
+    CeilingRecommender,
     ContentRecommender,
     EaseRecommender,
     MatrixFactorizationRecommender,
@@ -126,6 +127,8 @@ def baselines(dataset: Dataset, oracle: dict | None = None,
         models.append(seed_recipe())
     if oracle is not None:
         models.append(OracleRecommender(oracle))
+        if "ceiling_top_items" in oracle:
+            models.append(CeilingRecommender(oracle))
     return models
 
 

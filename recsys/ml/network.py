@@ -138,6 +138,11 @@ class TwoTower(nn.Module):
         # Set by training (a recipe choice, not validated: logs hold no explicit feedback): the
         # same move again for the places a person marked in the app themselves (likes, visits).
         self.explicit_weight = 0.0
+        # Set by training: how much a history of n events is trusted against the features alone,
+        # n / (n + history_prior), chosen on held-out users: 0 trusts any history fully; where the
+        # profile already says what the visits say (the demo), a large prior keeps one noisy
+        # visit from pulling a new user's list away from what their profile predicts.
+        self.history_prior = 0.0
         if self.cfg.item_bias:
             # log(1 + interactions) per item id, from the training data; a buffer: counted, not learned.
             self.register_buffer("item_popularity", torch.zeros(n_item_ids))
@@ -224,16 +229,21 @@ class TwoTower(nn.Module):
     # -- exported (served) vectors -------------------------------------------------------
     def _export_user(self, users: dict[str, torch.Tensor], table: torch.Tensor | None) -> torch.Tensor:
         u = self.users(users, table)
-        if table is not None and table.shape[1] > self.history_width:
-            # Toward the places they chose: u + w * (weighted mean of those places' taste) for all
-            # of their history, and again for what they told the app themselves, renormalised.
-            tastes = table[:, self.history_width:]
-            shift = torch.zeros_like(u)
-            for rows, weights, w in (("rows", "weights", self.feedback_weight),
-                                     ("explicit_rows", "explicit_weights", self.explicit_weight)):
-                if rows in users and w > 0:
-                    shift = shift + w * weighted_mean(tastes, users[rows], users[weights])
-            u = F.normalize(u + shift, dim=1)
+        tastes = table[:, self.history_width:] if table is not None and table.shape[1] > self.history_width else None
+        if tastes is not None and "rows" in users and self.feedback_weight > 0:
+            # Toward the places they chose: u + w * (weighted mean of those places' taste).
+            u = u + self.feedback_weight * weighted_mean(tastes, users["rows"], users["weights"])
+        if self.history_prior > 0 and "weights" in users:
+            # What the history says, trusted n / (n + prior) against what the features alone say.
+            n = (users["weights"] > 0).sum(dim=1, keepdim=True).float()
+            alone = self.users({**users, "weights": torch.zeros_like(users["weights"])}, table)
+            trust = n / (n + self.history_prior)
+            u = (1 - trust) * alone + trust * F.normalize(u, dim=1)
+        if tastes is not None and "explicit_rows" in users and self.explicit_weight > 0:
+            # And again for what they told the app themselves, whatever the trust in logged visits.
+            u = u + self.explicit_weight * weighted_mean(tastes, users["explicit_rows"], users["explicit_weights"])
+        if tastes is not None or self.history_prior > 0:
+            u = F.normalize(u, dim=1)
         if not self.cfg.item_bias:
             return u
         known = users["ids"] != 0

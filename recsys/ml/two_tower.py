@@ -253,7 +253,7 @@ class TwoTowerRecommender(Recommender):
                                      "that its cold-user mix uses; retrain the model")
         model.temperature, model.cold_mix = out.config.temperature, tuple(out.config.cold_mix)
         model.warm_popularity, model.feedback_weight = out.config.warm_popularity, out.config.feedback_weight
-        model.explicit_weight = out.config.explicit_weight
+        model.explicit_weight, model.history_prior = out.config.explicit_weight, out.config.history_prior
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
         out.card = ModelCard.from_json(config)

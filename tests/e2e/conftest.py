@@ -112,9 +112,10 @@ def _blank_png() -> bytes:
 BLANK_TILE = _blank_png()
 
 
-def new_page(browser, app_url: str, width: int = 1400, height: int = 1000):
-    """A page with tiles stubbed and a Watch attached (page.watch)."""
-    page = browser.new_page(viewport={"width": width, "height": height})
+def new_page(browser, app_url: str, width: int = 1400, height: int = 1000, **device):
+    """A page with tiles stubbed and a Watch attached (page.watch); ``device``: more of
+    Playwright's context options (has_touch, is_mobile for a phone)."""
+    page = browser.new_page(viewport={"width": width, "height": height}, **device)
     page.route("**/tile.openstreetmap.org/**", lambda route: route.fulfill(status=200, content_type="image/png",
                                                                           body=BLANK_TILE))
     page.watch = Watch(page, app_url)

@@ -625,3 +625,37 @@ def test_more_like_these_is_in_the_link_and_back_returns_the_profile_picks(app_u
     assert params(page) == before
     assert [r["name"] for r in picks_match_rows(page)] == [r["name"] for r in first_rows]
     page.close()
+
+
+def test_a_phones_first_tap_lands_the_pin_where_the_finger_was(app_url, browser):
+    """Issue 19 item 7: on a phone (touch, 390 px, the map's bottom below the fold) the first tap
+    focuses the map's frame, the page scrolls it into view, and the click came out as far from
+    the finger as the page scrolled (here ~200 px, kilometres). The pin lands where the finger
+    touched, at once and after the rerun, the URL says the same place, and every filter survives."""
+    app_url, _env = app_url
+    page = new_page(browser, app_url, 390, 664, has_touch=True, is_mobile=True, device_scale_factor=3)
+    page.goto(f"{app_url}/?{START}&price=2-3&likes=thai")
+    frame = map_frame(page)
+    picks_match_rows(page)
+    box = page.locator(MAP_FRAME).bounding_box()
+    assert box["y"] + box["height"] > 664, "the map's bottom should be below the fold for this check"
+    map_at_rest(frame)
+    before = params(page)
+    spot = frame.evaluate(EMPTY_SPOT)
+    assert spot and box["y"] + spot[1] < 664, "no empty spot on the visible part of the map"
+    page.touchscreen.tap(box["x"] + spot[0], box["y"] + spot[1])
+    assert page.evaluate("() => scrollY") > 0 or page.locator(MAP_FRAME).bounding_box()["y"] < box["y"], \
+        "the page did not scroll: this check no longer reproduces the phone's first tap"
+    frame.wait_for_function(f"() => {{ const p = ({PIN})(); return p && Math.abs(p[0] - {spot[2]}) < 3e-4"
+                            f" && Math.abs(p[1] - {spot[3]}) < 3e-4; }}", timeout=10_000)  # moved at once
+    page.wait_for_function("() => new URLSearchParams(location.search).get('lat') !== " + repr(before["lat"]),
+                           timeout=60_000)
+    settle(page)
+    after = params(page)
+    changed_only(before, after, "lat", "lon")
+    assert abs(float(after["lat"]) - spot[2]) < 3e-4 and abs(float(after["lon"]) - spot[3]) < 3e-4  # ~30 m
+    wait_pin(page, after["lat"])
+    shown = picks_match_rows(page)
+    assert shown and all(PRICES[r["price"]] in (2, 3) for r in shown)
+    assert not page.watch.errors, page.watch.errors[:5]
+    page.close()

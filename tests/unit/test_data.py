@@ -10,6 +10,7 @@ import pytest
 from recsys.data.city import CITY
 from recsys.data.contract import DatasetError, load_dataset, save_dataset
 from recsys.data.demo import DemoConfig, generate
+from recsys.data.demo_names import POOLS, TEMPLATES
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import import_osm, import_tripadvisor, ingest
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
@@ -192,3 +193,46 @@ def test_new_restaurant_validation():
         NewRestaurant(name="", address="", lat=99, lon=-122.41, cuisines=[], price=7, rating=9,
                       hours="Someday").to_row()
     assert {p.field for p in err.value.problems} >= {"name", "lat", "price", "rating", "hours", "cuisines"}
+
+
+def test_shipped_demo_names_are_unique_and_fit_their_place():
+    """Issue 19 item 5: no two places share a name, none is built from a person's first name,
+    and a name that mentions a neighbourhood or a street names the one the place is on."""
+    from faker import Faker
+
+    from recsys.config import DEMO_DATASET_DIR
+
+    items = load_restaurant_dataset(DEMO_DATASET_DIR).items
+    assert items["name"].is_unique, items["name"][items["name"].duplicated()].head().tolist()
+    hoods = [h.name for h in CITY.neighbourhoods]
+    streets = {s.rsplit(" ", 1)[0] for h in CITY.neighbourhoods for s in h.streets}
+    # Person names only where a kitchen's own words have them ("Da Lucia", "Chez Margot"), or
+    # where a word is also a street, a place or a noun ("Grant", "Kim Son", "Beer Hall").
+    faker = Faker("en_US")
+    faker.seed_instance(0)
+    people = {faker.first_name() for _ in range(3000)} | {faker.last_name() for _ in range(3000)}
+    kitchen_words = {w for words in [*POOLS.values(), *TEMPLATES.values()] for word in words for w in word.split()}
+    kitchen_words |= streets
+    words = {w.removesuffix("'s") for name in items["name"] for w in name.split()}
+    assert not (words & people) - kitchen_words, sorted((words & people) - kitchen_words)[:10]
+    for name, address, hood in zip(items["name"], items["address"], items["locality"]):
+        for other in hoods:
+            if other != hood and f" {other} " in f" {name} " and other not in address:
+                raise AssertionError(f"{name!r} in {hood} names {other}")
+        for street in streets:
+            if f" {street} " in f" {name} ".replace(" Street ", " "):
+                assert street in address, f"{name!r} at {address!r} names {street}"
+
+
+def test_demo_ceiling_ranks_by_the_utility_without_personal_noise(small_demo):
+    """The best any model can do: the personal noise is drawn independently per (user, place),
+    so nothing a model sees predicts it for a place the user has not visited; the ceiling ranks by
+    the rest of the utility and scores between a trained model and the noisy oracle."""
+    import dataclasses
+
+    ds, oracle = small_demo
+    noise_free, oracle_without_noise = generate(dataclasses.replace(DemoConfig(n_restaurants=300, n_users=200, seed=3),
+                                                                    w_noise=0.0))
+    pd.testing.assert_frame_equal(ds.items, noise_free.items)  # same places: only the noise weight differs
+    assert (oracle["ceiling_top_items"] == oracle_without_noise["top_items"]).all()
+    assert (oracle["ceiling_top_items"] != oracle["top_items"]).any()
