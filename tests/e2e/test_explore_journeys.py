@@ -659,3 +659,92 @@ def test_a_phones_first_tap_lands_the_pin_where_the_finger_was(app_url, browser)
     assert shown and all(PRICES[r["price"]] in (2, 3) for r in shown)
     assert not page.watch.errors, page.watch.errors[:5]
     page.close()
+
+
+# Every point on empty map (nothing interactive under it) on a grid, with its coordinates now.
+EMPTY_SPOTS = """() => { const box = document.querySelector('.leaflet-container').getBoundingClientRect(); const out = [];
+    for (const fy of [0.3, 0.4, 0.5, 0.6, 0.7]) for (const fx of [0.2, 0.35, 0.5, 0.65, 0.8]) {
+        const x = box.left + box.width * fx, y = box.top + box.height * fy;
+        const hit = document.elementFromPoint(x, y);
+        if (!hit || hit.closest('.leaflet-interactive, .leaflet-marker-icon, .leaflet-control, .leaflet-popup')) continue;
+        out.push([x, y]); } return out; }"""
+# Every map click as Leaflet read it (lat, lng), from now on.
+RECORD_CLICKS = """() => { window.__clicks = [];
+    window.map.on('click', e => window.__clicks.push([e.latlng.lat, e.latlng.lng])); }"""
+
+
+def test_a_burst_of_ten_map_clicks_ends_on_the_last_one_with_every_filter_kept(app_url, browser):
+    """Issue 20, bad input: 10 clicks on empty map within about 2 s. The last click wins: the URL,
+    the pin and the picks are for its place; the filters survive; no error reaches the page."""
+    app_url, _env = app_url
+    page, _ = open_explore(app_url, browser, f"{START}&price=2-3&rating=3.5&likes=thai")
+    frame = map_frame(page)
+    map_at_rest(frame)
+    before = params(page)
+    frame.evaluate(RECORD_CLICKS)
+    box = page.locator(MAP_FRAME).bounding_box()
+    for i in range(10):
+        spots = frame.evaluate(EMPTY_SPOTS)
+        assert spots, "no empty spot on the map"
+        x, y = spots[(i * 7) % len(spots)]
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_timeout(200)
+    clicks = frame.evaluate("() => window.__clicks")
+    assert len(clicks) == 10, clicks
+    last = clicks[-1]
+    page.wait_for_function(f"() => {{ const q = new URLSearchParams(location.search);"
+                           f" return Math.abs(+q.get('lat') - {last[0]}) < 1e-4"
+                           f" && Math.abs(+q.get('lon') - {last[1]}) < 1e-4; }}", timeout=60_000)
+    settle(page, 1500)
+    after = params(page)
+    changed_only(before, after, "lat", "lon")
+    assert abs(float(after["lat"]) - last[0]) < 1e-4 and abs(float(after["lon"]) - last[1]) < 1e-4, (after, last)
+    wait_pin(page, after["lat"])
+    shown = picks_match_rows(page)
+    assert shown and all(PRICES[r["price"]] in (2, 3) and float(r["rating"]) >= 3.5 for r in shown)
+    assert not page.watch.errors, page.watch.errors[:5]
+    page.close()
+
+
+def test_the_radius_slider_dragged_end_to_end_gives_the_picks_of_where_it_was_let_go(app_url, browser):
+    """Issue 20, bad input: a slider dragged from one end to the other in one gesture; the value
+    it was let go at is what the URL says and the picks obey, nothing else changed."""
+    app_url, _env = app_url
+    page, _ = open_explore(app_url, browser, f"{START}&price=2-3")
+    before = params(page)
+    value = slider(page, "Radius")  # the range input; the thumb drawn for it is two levels up
+    handle = value.locator("xpath=../..")
+    lane = handle.locator("xpath=..").bounding_box()
+    start = handle.bounding_box()
+    y = start["y"] + start["height"] / 2
+    page.mouse.move(start["x"] + start["width"] / 2, y)
+    page.mouse.down()
+    for fx in (0.5, 0.3, 0.0, -0.1, 0.2, 0.6, 0.9, 1.1):  # end to end and back, past both ends
+        page.mouse.move(lane["x"] + lane["width"] * fx, y, steps=4)
+    page.mouse.up()
+    assert value.get_attribute("value") == value.get_attribute("max"), value.get_attribute("aria-valuetext")
+    wait_param(page, "radius", str(int(metres(value.get_attribute("aria-valuetext")))))
+    changed_only(before, params(page), "radius")
+    shown = picks_match_rows(page)
+    assert shown and all(metres(r["distance"]) <= int(params(page)["radius"]) for r in shown)
+    assert not page.watch.errors, page.watch.errors[:5]
+    page.close()
+
+
+def test_two_tabs_on_the_same_view_each_keep_their_own_changes(app_url, browser):
+    """Issue 20, bad input: the same link open in two tabs; a change in one never shows in the
+    other, and each tab's picks match the filters it shows."""
+    app_url, _env = app_url
+    first, _ = open_explore(app_url, browser, START)
+    second, _ = open_explore(app_url, browser, START)
+    nudge(first, slider(first, "Price").nth(1), "ArrowLeft", "price", "1-3")
+    nudge(second, slider(second, "Radius"), "ArrowLeft", "radius", "2000")
+    settle(first)
+    assert params(first)["radius"] == "3000" and params(first)["price"] == "1-3"
+    assert params(second)["radius"] == "2000" and params(second)["price"] == "1-4"
+    one, two = picks_match_rows(first), picks_match_rows(second)
+    assert one and all(PRICES[r["price"]] <= 3 for r in one) and all(metres(r["distance"]) <= 3000 for r in one)
+    assert two and all(metres(r["distance"]) <= 2000 for r in two)
+    assert not first.watch.errors and not second.watch.errors, (first.watch.errors + second.watch.errors)[:5]
+    first.close()
+    second.close()
