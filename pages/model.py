@@ -12,6 +12,8 @@ from recsys.ml.training import TrainConfig, describe_cold_mix
 from ui.router import start_page
 from ui.services import guard
 
+ROW_PX = 35  # the height of a row in st.dataframe: a table height of (rows + 1) x this shows every row
+
 service = start_page("Model")
 model = service.model
 card = model.card
@@ -52,7 +54,7 @@ if tower.item_bias:
                 + (f": best new-user Recall@10 on held-out users among (taste, bias, popularity) mixes: {tried}."
                    if tried else "."))
     if isinstance(cold.get("reason"), str):
-        st.text(cold["reason"])
+        st.text(f"Why this mix: {cold['reason']}")
 if tower.history_dim or model.config.feedback_weight:
     prior = model.config.history_prior
     st.markdown("**What a person did** moves their vector: a history of n visits is trusted "
@@ -88,9 +90,19 @@ for split, rows in metrics.items():
     metric = next((c for c in table.columns if c.startswith("recall@")), None)
     st.markdown(f"**{split_names.get(split, split)}**")
     left, right = st.columns([3, 2])
-    left.dataframe(table.drop(columns=["split"], errors="ignore"), hide_index=True, width="stretch")
+    # Every row at once (the model's own is last), names in full.
+    left.dataframe(table.drop(columns=["split"], errors="ignore"), hide_index=True, width="stretch",
+                   height=ROW_PX * (len(table) + 1) + 3,
+                   column_config={"model": st.column_config.TextColumn("model", width="large")})
     if metric:
-        right.bar_chart(table.set_index("model")[metric], horizontal=True)
+        right.bar_chart(table.set_index("model")[metric], horizontal=True, sort=f"-{metric}", x_label=metric,
+                        y_label="")
+if metrics:
+    st.caption("**oracle**: ranks by the demo's hidden utility, personal noise included (no model can know that "
+               "noise); **ceiling**: the same utility without the noise, the best any model can do; **seed recipe**: "
+               "the original cosine loss on random labels; **nearest**: the closest places to home; **segment "
+               "popular**: most popular among users sharing a profile field; **content-only**: profile likes "
+               "matched to kitchens.")
 
 st.subheader("Retrain")
 st.caption("Trains on the current dataset (every variant, chosen on validation), scores the new model against "

@@ -165,8 +165,10 @@ _DOTS_JS = """
     }, true);
     container.addEventListener('click', function (e) {
         if (touched && Date.now() - touched.at < 1500) {
-            Object.defineProperty(e, 'clientX', {value: touched.x});
-            Object.defineProperty(e, 'clientY', {value: touched.y});
+            // Enumerable, as the event's own are: Leaflet copies events with for...in (its
+            // preclick and double-tap copies), and a hidden property would come out undefined.
+            Object.defineProperty(e, 'clientX', {value: touched.x, enumerable: true});
+            Object.defineProperty(e, 'clientY', {value: touched.y, enumerable: true});
         }
         touched = null;
     }, true);

@@ -282,8 +282,8 @@ def _restaurants(cfg: DemoConfig, rng: np.random.Generator, faker) -> pd.DataFra
 
 def _spend_first_release_name_draws(rng: np.random.Generator, faker, arch: str, street: str, used: set[str]) -> None:
     """Draw from ``rng`` and ``faker`` exactly as the first release's naming did, and throw the
-    names away: every other column of the demo, the shipped model and every published number
-    stay as they were, while the names come from restaurant_names."""
+    names away: every other column of the demo and every visit stay as they were (names are a
+    text feature, so the model is retrained on them), while the names come from restaurant_names."""
     for _ in range(20):
         pattern = str(rng.choice(FIRST_RELEASE_NAME_PATTERNS[arch]))
         name = pattern.format(last=faker.last_name(), first=faker.first_name(),

@@ -61,12 +61,13 @@ FRENCH = ("Lune", "Jardin", "Mistral", "Provence", "Soleil", "Rivage", "Marais",
           "Lafayette", "Toulouse", "Marseille", "Alsace", "Cassis", "Vendome", "Cluny")
 FRENCH_FIRST = ("Marcel", "Colette", "Henri", "Odile", "Lucien", "Margot", "Jules", "Amelie", "Pascal", "Yvette",
                 "Celine", "Gaston", "Mathilde", "Andre")
-# San Francisco's own words: the fog, the bay, its trees and birds.
-LOCAL = ("Oak", "Cypress", "Ember", "Anchor", "Copper", "Fig", "Sage", "Juniper", "Cedar", "Laurel", "Maple",
-         "Willow", "Ash", "Iron", "Flint", "Harbor", "Fog", "Pier", "Ferry", "Cable", "Poppy", "Tide", "Lantern",
+# San Francisco's own words: the fog, the bay, its trees and birds; no landmark ("Twin Peaks
+# Burger" in Union Square points to the wrong part of town) and no near twins (Fig and Fog).
+LOCAL = ("Oak", "Cypress", "Ember", "Anchor", "Copper", "Sage", "Juniper", "Cedar", "Laurel", "Maple",
+         "Willow", "Ash", "Iron", "Flint", "Harbor", "Fog", "Cable", "Poppy", "Tide", "Lantern",
          "Salt", "Hearth", "Stone", "Ivy", "Acorn", "Marigold", "Heron", "Pelican", "Sparrow", "Thistle", "Clover",
-         "Birch", "Alder", "Redwood", "Golden Gate", "Bay Leaf", "Sea Lion", "Wharf", "Seal Rock", "Lighthouse",
-         "Twin Peaks", "Cliff House", "Dune", "Foghorn", "Kelp", "Driftwood", "Beacon", "Sunflower", "Lupine",
+         "Birch", "Alder", "Redwood", "Bay Leaf", "Sea Lion", "Lighthouse",
+         "Dune", "Foghorn", "Kelp", "Driftwood", "Beacon", "Sunflower", "Lupine",
          "Manzanita", "Buckeye", "Quail")
 
 POOLS: dict[str, tuple[str, ...]] = {
@@ -112,11 +113,15 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 }
 
 
+SUFFIXES = {"St": "Street", "Ave": "Avenue", "Blvd": "Boulevard"}
+
+
 def street_word(street: str) -> str:
-    """'Van Ness Ave' -> 'Van Ness', '24th St' -> '24th Street': the street as a name says it."""
+    """'Van Ness Ave' -> 'Van Ness', '24th St' -> '24th Street', '9th Ave' -> '9th Avenue': the
+    street as a name says it."""
     words = street.split()
     name = " ".join(words[:-1]) if len(words) > 1 else street
-    return f"{name} Street" if name[:1].isdigit() else name
+    return f"{name} {SUFFIXES.get(words[-1], words[-1])}" if name[:1].isdigit() and len(words) > 1 else name
 
 
 @lru_cache(maxsize=None)
@@ -130,7 +135,8 @@ def candidate_names(kitchen: str, street: str) -> tuple[str, ...]:
             if slots.get("local2", None) is not None and slots["local2"] == slots["local"]:
                 continue
             names.append(template.format(street=street_word(street), **slots))
-    return tuple(dict.fromkeys(names))
+    # No word twice ("Golden House Tea House", "Curry Leaf Curry House").
+    return tuple(n for n in dict.fromkeys(names) if len(set(n.split())) == len(n.split()))
 
 
 def restaurant_names(kitchens: list[str], streets: list[str], rng: np.random.Generator) -> list[str]:
@@ -142,10 +148,12 @@ def restaurant_names(kitchens: list[str], streets: list[str], rng: np.random.Gen
         if free:
             name = free[int(rng.integers(len(free)))]
         else:  # every name taken: say which one, as a city does ("Golden Dragon on Clement")
-            base = candidate_names(kitchen, street)[int(rng.integers(len(candidate_names(kitchen, street))))]
+            bases = [n for n in candidate_names(kitchen, street) if " on " not in n]  # never "X on Clement on Clement"
+            base = bases[int(rng.integers(len(bases)))]
             name, count = f"{base} on {street_word(street)}", 2
             while name in used:
                 name, count = f"{base} on {street_word(street)} No. {count}", count + 1
         used.add(name)
         names.append(name)
+    candidate_names.cache_clear()  # tens of MB for a big catalogue, needed only here
     return names

@@ -40,6 +40,8 @@ FEEDBACK_REVEAL = 3
 # New users' first visits given as history when the prior and the feedback weight are chosen: the
 # first visit, a few, and many, so that neither a short nor a long history is sacrificed.
 VALIDATION_REVEALS = (1, FEEDBACK_REVEAL, 10)
+# The config fields serving multiplies by, each checked when a model is loaded.
+SERVED_WEIGHTS = ("warm_popularity", "feedback_weight", "feedback_floor", "explicit_weight", "history_prior")
 # Pseudo-counts of history trust (see TrainConfig.history_prior): 0 trusts any history fully,
 # 1000 all but ignores a logged history of a few dozen events.
 HISTORY_PRIORS = (0.0, 1.0, 3.0, 10.0, 30.0, 1000.0)
@@ -146,6 +148,11 @@ class TrainConfig:
         temperature = data.get("temperature", 1.0)
         if not _finite(temperature) or temperature <= 0:
             raise ValueError(f"'train.temperature' must be a positive number, not {str(temperature)[:40]!r}")
+        for name in SERVED_WEIGHTS:  # what serving multiplies by: a string or NaN would fail (or lie) per request
+            if name in data and (not _finite(data[name]) or data[name] < 0):
+                raise ValueError(f"'train.{name}' must be a finite number, 0 or more, not {str(data[name])[:40]!r}")
+        # A model saved before the explicit term had 0.5 as its default, not today's.
+        data.setdefault("explicit_weight", 0.5)
         known = {f for f in cls.__dataclass_fields__}
         return cls(tower=tower, **{k: v for k, v in data.items() if k in known})
 
@@ -491,15 +498,18 @@ def recalls_at_k(user_emb: torch.Tensor, item_emb: torch.Tensor, seen: list[np.n
     return [len(set(top[r]) & set(rel)) / len(rel) for r, rel in enumerate(relevant) if len(rel)]
 
 
-def _embed_validation_users(model: TwoTower, data: TrainingData, held: ValidationSet, cfg: TrainConfig) -> torch.Tensor:
-    """Held-out users as served: warm ones with their whole (capped) training history, new ones
-    with none."""
+def _validation_inputs(data: TrainingData, held: ValidationSet, cfg: TrainConfig) -> dict[str, torch.Tensor]:
+    """Held-out users' tower inputs as served: warm ones with their whole (capped) training
+    history, new ones with none."""
     users = {"dense": data.user_x["dense"][held.users], "ids": data.user_x["ids"][held.users]}
-    table = None
     if cfg.tower.history_len > 0:
         users["rows"], users["weights"] = data.log.latest(held.users, cfg.tower.history_len)
-        table = _served_table(model, data)
-    return model.embed_users(users, table)
+    return users
+
+
+def _embed_validation_users(model: TwoTower, data: TrainingData, held: ValidationSet, cfg: TrainConfig) -> torch.Tensor:
+    table = _served_table(model, data) if cfg.tower.history_len > 0 else None
+    return model.embed_users(_validation_inputs(data, held, cfg), table)
 
 
 def _served_table(model: TwoTower, data: TrainingData) -> torch.Tensor:
@@ -587,16 +597,17 @@ def _choose_feedback_weight(model: TwoTower, data: TrainingData, cfg: TrainConfi
     item_emb = model.embed_items(data.item_x)
     table = _served_table(model, data)
     warm = data.validation["val_warm"]
+    warm_inputs = _validation_inputs(data, warm, cfg) if warm is not None else None  # built once for the grid
 
     def score() -> float:  # new users after their first visits, and warm users with all of theirs
         parts = [float(np.mean([recall_at_k(model.embed_users(inputs, table), item_emb, seen, relevant, cfg.eval_k)
                                 for inputs, seen, relevant in groups]))]
         if warm is not None:
-            parts.append(recall_at_k(_embed_validation_users(model, data, warm, cfg), item_emb, warm.seen,
-                                     warm.relevant, cfg.eval_k))
+            parts.append(recall_at_k(model.embed_users(warm_inputs, table), item_emb, warm.seen, warm.relevant,
+                                     cfg.eval_k))
         return float(np.mean(parts))
 
-    weights = tuple(w for w in FEEDBACK_WEIGHTS if w >= cfg.feedback_floor) or (cfg.feedback_floor,)
+    weights = tuple(sorted({max(w, cfg.feedback_floor) for w in FEEDBACK_WEIGHTS}))  # the floor is a candidate too
     best = {}
     for prior in HISTORY_PRIORS:
         model.history_prior = prior

@@ -98,13 +98,33 @@ def build_filter(query: Query, tz: str, radius_m: float | None = None) -> Filter
     return expression
 
 
+ALIKE = 0.5  # the least share of kitchen labels (Jaccard) a liked place must have in common with a pick to be named
+
+
+def _most_alike(item: dict, places: list[dict]) -> dict | None:
+    """Of the places a person liked or visited (newest first), the one whose kitchen labels are
+    most like the pick's, the newest on a tie; None when none shares at least ALIKE of them (a
+    sushi bar is not "because you liked" an Indian place that also serves brunch)."""
+    mine = set(item["cuisines"])
+    scored = [(len(mine & set(p["cuisines"])) / max(len(mine | set(p["cuisines"])), 1), -rank, p)
+              for rank, p in enumerate(places)]
+    best = max(scored, default=None, key=lambda s: s[:2])
+    return best[2] if best is not None and best[0] >= ALIKE else None
+
+
 def explain(item: dict, distance_m: float, open_until: str, likes: list[str], liked: list[dict] | None = None) -> str:
-    """A one-line reason a person can read: what they did (a liked or visited place of the same
-    kitchen, newest first), taste, distance, hours."""
+    """A one-line reason a person can read: what they did (the liked or visited place most like
+    this one, or this one itself), taste, distance, hours. ``liked``: {item_id, name, cuisines,
+    how} with how "liked" or "visited", newest first."""
     shared = [c for c in item["cuisines"] if c in set(likes)]
-    because = next((place for place in liked or () if set(place["cuisines"]) & set(item["cuisines"])), None)
-    if because is not None:
-        first = f"because you liked {because['name']}"
+    liked = list(liked or ())
+    itself = next((p for p in liked if p["item_id"] == item.get("item_id")), None)
+    because = _most_alike(item, [p for p in liked if p is not itself])
+    if itself is not None:
+        first = "you liked it" if itself.get("how") == "liked" else "you have been here"
+    elif because is not None:
+        verb = "liked" if because.get("how") == "liked" else "went to"
+        first = f"because you {verb} {because['name']}"
     elif shared:
         first = f"matches your taste for {', '.join(shared[:2])}"
     elif item["rating"] >= 4.5:

@@ -35,7 +35,7 @@ from recsys.serving.connection import (
     resolve_url,
     text,
 )
-from recsys.serving.feedback import FeedbackLog, valid_ids
+from recsys.serving.feedback import FEEDBACK_EVENTS, FeedbackLog, valid_ids
 from recsys.serving.models import (  # noqa: F401  (the names callers import from the facade)
     VECTOR_LAYOUT,
     LoadedModel,
@@ -281,30 +281,35 @@ class RecommenderService:
         self._follow_live_model()
         valid = query.validated(self.cuisines(), self.settings.timezone)  # the one check of this request
         if user_id is not None:
-            vector, likes, dismissed, liked = self._stored_user(check_id(user_id, "user_id"))
+            vector, likes, dismissed, done = self._stored_user(check_id(user_id, "user_id"))
         else:
             clean = _adhoc_profile(profile)  # the one normalisation of this request
             vector = self._embed_clean(clean, liked)
             likes = split_multilabel(clean.get("likes"))
-            dismissed, liked = [check_id(i, "hidden") for i in hidden], list(liked)
+            dismissed, done = [check_id(i, "hidden") for i in hidden], [(i, "liked") for i in liked]
         if dismissed:
             valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *dismissed])))
-        return self.searcher.search(vector, valid, likes, liked=self._liked_places(liked))
+        return self.searcher.search(vector, valid, likes, liked=self._liked_places(done))
 
-    def _liked_places(self, item_ids: list[str]) -> list[dict]:
-        """Name and cuisines of the places a user liked or visited, newest first, for "because you
-        liked ..." (only those still in the catalogue)."""
-        if not item_ids:
+    def _liked_places(self, events: list[tuple[str, str]]) -> list[dict]:
+        """Name, cuisines and "liked" or "visited" of the places in ``events`` ((item_id, how),
+        oldest first), newest first and each once (its newest event), for "because you liked ..."
+        (only those still in the catalogue)."""
+        if not events:
             return []
         rows = self._served_catalogue()[1]
-        known = [i for i in dict.fromkeys(reversed(item_ids)) if i in rows.index][:LIKED_REASONS]
-        return [{"item_id": i, "name": str(rows.at[i, "name"]), "cuisines": split_multilabel(rows.at[i, "cuisines"])}
-                for i in known]
+        newest = {}
+        for item_id, how in reversed(events):
+            if item_id in rows.index and item_id not in newest:
+                newest[item_id] = how
+        return [{"item_id": i, "name": str(rows.at[i, "name"]), "cuisines": split_multilabel(rows.at[i, "cuisines"]),
+                 "how": how} for i, how in list(newest.items())[:LIKED_REASONS]]
 
     @redis_errors
-    def _stored_user(self, user_id: str) -> tuple[np.ndarray, list[str], list[str], list[str]]:
-        """A stored user's vector, likes, "not for me" ids and the places in their recent history,
-        in one round trip (read on every query: feedback from any process counts at once)."""
+    def _stored_user(self, user_id: str) -> tuple[np.ndarray, list[str], list[str], list[tuple[str, str]]]:
+        """A stored user's vector, likes, "not for me" ids and their recent history as (item_id,
+        "liked" or "visited"), oldest first, in one round trip (read on every query: feedback from
+        any process counts at once)."""
         pipe = self.client.pipeline(transaction=False)
         pipe.json().get(self.users.key(user_id), "$.embedding", "$.likes")
         pipe.smembers(self.feedback.dismissed_key(user_id))
@@ -315,7 +320,8 @@ class RecommenderService:
         likes = (doc.get("$.likes") or [None])[0]
         return (np.array(doc["$.embedding"][0], dtype=np.float32), split_multilabel(likes),
                 valid_ids(members, self.feedback.dismissed_key(user_id)),
-                history_frame(user_id, recent)["item_id"].tolist())
+                [(item, "liked" if weight >= FEEDBACK_EVENTS["liked"] else "visited")
+                 for item, weight in history_frame(user_id, recent)[["item_id", "weight"]].itertuples(index=False)])
 
     def more_like(self, item_ids: list[str], query: Query, likes: list[str] | None = None) -> Results:
         """Query vector = the normalised mean of 1-3 chosen restaurants' embeddings."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from recsys.data.city import CITY
 from recsys.data.contract import DatasetError, load_dataset, save_dataset
 from recsys.data.demo import DemoConfig, generate
-from recsys.data.demo_names import POOLS, TEMPLATES
+from recsys.data.demo_names import POOLS, TEMPLATES, street_word
 from recsys.data.hours import WeeklyHours
 from recsys.data.importers import import_osm, import_tripadvisor, ingest
 from recsys.data.restaurants import NewRestaurant, load_restaurant_dataset
@@ -219,9 +220,24 @@ def test_shipped_demo_names_are_unique_and_fit_their_place():
         for other in hoods:
             if other != hood and f" {other} " in f" {name} " and other not in address:
                 raise AssertionError(f"{name!r} in {hood} names {other}")
-        for street in streets:
-            if f" {street} " in f" {name} ".replace(" Street ", " "):
-                assert street in address, f"{name!r} at {address!r} names {street}"
+        own = street_word(address.split(", ")[0].split(" ", 1)[1])
+        for street in {street_word(s) for h in CITY.neighbourhoods for s in h.streets}:
+            if f" {street} " in f" {name} " and street not in own:
+                raise AssertionError(f"{name!r} at {address!r} names {street}")
+
+
+def test_names_stay_unique_and_readable_when_a_kitchen_crowds_one_street():
+    """Found by attacking the names: 400 Chinese places on Clement gave "Beijing Kitchen on
+    Clement on Clement", dim sum gave "Golden House Tea House", and 9th Ave became "9th Street"."""
+    from recsys.data.demo_names import TEMPLATES, restaurant_names
+
+    kitchens = ["chinese"] * 400 + ["dim sum"] * 300 + [k for k in TEMPLATES for _ in range(40)]
+    streets = ["Clement St"] * 700 + ["9th Ave", "Mission St", "Van Ness Ave", "24th St"] * (len(TEMPLATES) * 10)
+    names = restaurant_names(kitchens, streets, np.random.default_rng(0))
+    assert len(set(names)) == len(names) and all(n.strip() == n and "  " not in n for n in names)
+    assert not [n for n in names if len(set(n.split())) < len(n.split())][:5]
+    assert not [n for n in names if n.count(" on ") > 1][:5]
+    assert not [n for n, s in zip(names, streets) if "9th Street" in n or ("9th" in n and s != "9th Ave")][:5]
 
 
 def test_demo_ceiling_ranks_by_the_utility_without_personal_noise(small_demo):

@@ -391,3 +391,37 @@ def test_a_history_is_trusted_n_over_n_plus_the_prior_and_likes_move_the_vector_
     liked = {**user, "explicit_rows": torch.tensor([[3, 0, 0]]), "explicit_weights": torch.tensor([[1.0, 0.0, 0.0]])}
     moved = net.embed_users(liked, table)[:, :d]
     assert float((moved - alone).norm()) > 0.1  # a like in the app moves the picks whatever the trust in visits
+
+
+@pytest.fixture(scope="module")
+def saved_fast_model(tmp_path_factory):
+    return TwoTowerRecommender(FAST).fit(category_dataset()).save(tmp_path_factory.mktemp("served") / "m")
+
+
+@pytest.mark.parametrize("field", ["history_prior", "feedback_weight", "explicit_weight", "warm_popularity",
+                                   "feedback_floor"])
+@pytest.mark.parametrize("value", ["30", None, [1], True, float("nan"), -5, 1e309])
+def test_a_corrupt_served_weight_is_refused_at_load_naming_the_field(tmp_path, saved_fast_model, field, value):
+    """Found by attacking the history prior: "30", null or [1] loaded and then failed on every
+    request with a TypeError; NaN, negatives and true were served as some other value."""
+    import json
+    import shutil
+
+    path = shutil.copytree(saved_fast_model, tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    config["train"][field] = value
+    (path / "config.json").write_text(json.dumps(config).replace("Infinity", "1e309"))
+    with pytest.raises(ModelArtifactError, match=f"train.{field}"):
+        TwoTowerRecommender.load(path)
+
+
+def test_a_model_saved_before_the_explicit_term_keeps_its_weight(tmp_path, saved_fast_model):
+    import json
+    import shutil
+
+    path = shutil.copytree(saved_fast_model, tmp_path / "m")
+    config = json.loads((path / "config.json").read_text())
+    del config["train"]["explicit_weight"], config["train"]["history_prior"]
+    (path / "config.json").write_text(json.dumps(config))
+    loaded = TwoTowerRecommender.load(path)
+    assert loaded.config.explicit_weight == 0.5 and loaded.config.history_prior == 0.0

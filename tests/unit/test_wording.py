@@ -89,3 +89,24 @@ def test_restaurants_that_share_a_name_are_told_apart_by_their_address():
                              unnamed="Unnamed restaurant")
     assert labels == {"a1": "Tacos · 1 Valencia St", "a2": "Tacos · 9 Mission St", "a3": "Pho"}
     assert distinct_labels([("z", "", "")], unnamed="Unnamed restaurant") == {"z": "Unnamed restaurant"}
+
+
+def test_because_you_liked_names_the_most_alike_place_never_the_pick_itself_and_says_visited_for_a_visit():
+    """Issue 21 (found by a new-user run): every pick named the newest like, the pick itself
+    included ("Jaipur Tandoori - because you liked Jaipur Tandoori"), a sushi place was "because
+    you liked" an Indian one sharing only "brunch", and a "been there" read as a like."""
+    from recsys.serving.search import explain
+
+    liked = [  # newest first, as the service passes them
+        {"item_id": "r3", "name": "Jaipur Tandoori", "cuisines": ["indian", "brunch"], "how": "liked"},
+        {"item_id": "r2", "name": "Sushi Umi", "cuisines": ["japanese", "sushi"], "how": "visited"},
+        {"item_id": "r1", "name": "Hyderabad Curry House", "cuisines": ["indian"], "how": "liked"},
+    ]
+    item = {"item_id": "r3", "cuisines": ["indian", "brunch"], "rating": 4.0}
+    assert explain(item, 500, "open until 22:00", [], liked).startswith("you liked it;")
+    other = {"item_id": "r9", "cuisines": ["indian"], "rating": 4.0}
+    assert explain(other, 500, "open until 22:00", [], liked).startswith("because you liked Hyderabad Curry House;")
+    sushi = {"item_id": "r8", "cuisines": ["japanese", "sushi", "brunch"], "rating": 4.0}
+    assert explain(sushi, 500, "open until 22:00", [], liked).startswith("because you went to Sushi Umi;")
+    cafe = {"item_id": "r7", "cuisines": ["cafe", "brunch"], "rating": 4.0}  # only a side label shared
+    assert explain(cafe, 500, "open until 22:00", ["cafe"], liked).startswith("matches your taste for cafe;")
