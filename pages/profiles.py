@@ -103,7 +103,7 @@ def preview(user_id: str, doc: dict) -> None:
     hood = doc.get("home_neighbourhood") if doc.get("home_neighbourhood") in HOODS else "home"
     st.markdown(f"**Top picks near {hood}** (any time, 3 km)")
     st.dataframe(pd.DataFrame([{"name": r.name, "cuisines": ", ".join(r.cuisines), "rating": r.rating,
-                                "distance": distance_text(r.distance_m), "why": r.reason} for r in results.items]),
+                                "distance": distance_text(r.distance_m), "why": r.why} for r in results.items]),
                  hide_index=True, width="stretch")
 
 

@@ -38,7 +38,8 @@ class Recommendation:
     distance_m: float
     score: float
     open_until: str
-    reason: str
+    reason: str  # one line: why_picked, the distance and the hours
+    why: str = ""  # why_picked alone, for a view that shows distance and hours in columns of their own
 
     def __getattr__(self, name: str):
         fields = self.__dict__.get("restaurant")
@@ -98,24 +99,22 @@ def build_filter(query: Query, tz: str, radius_m: float | None = None) -> Filter
     return expression
 
 
-ALIKE = 0.5  # the least share of kitchen labels (Jaccard) a liked place must have in common with a pick to be named
-
-
 def _most_alike(item: dict, places: list[dict]) -> dict | None:
-    """Of the places a person liked or visited (newest first), the one whose kitchen labels are
-    most like the pick's, the newest on a tie; None when none shares at least ALIKE of them (a
-    sushi bar is not "because you liked" an Indian place that also serves brunch)."""
+    """Of the places a person liked or visited (newest first), one whose main kitchen (its first
+    label) the pick serves, the one sharing the most of the pick's labels, the newest on a tie;
+    None when there is none (a sushi bar is not "because you liked" an Indian place that also
+    serves brunch)."""
     mine = set(item["cuisines"])
     scored = [(len(mine & set(p["cuisines"])) / max(len(mine | set(p["cuisines"])), 1), -rank, p)
-              for rank, p in enumerate(places)]
+              for rank, p in enumerate(places) if p["cuisines"] and p["cuisines"][0] in mine]
     best = max(scored, default=None, key=lambda s: s[:2])
-    return best[2] if best is not None and best[0] >= ALIKE else None
+    return best[2] if best is not None else None
 
 
-def explain(item: dict, distance_m: float, open_until: str, likes: list[str], liked: list[dict] | None = None) -> str:
-    """A one-line reason a person can read: what they did (the liked or visited place most like
-    this one, or this one itself), taste, distance, hours. ``liked``: {item_id, name, cuisines,
-    how} with how "liked" or "visited", newest first."""
+def why_picked(item: dict, likes: list[str], liked: list[dict] | None = None) -> str:
+    """What the person did (the liked or visited place most like this one, or this one itself),
+    else their taste, else quality or popularity. ``liked``: {item_id, name, cuisines, how} with
+    how "liked" or "visited", newest first."""
     shared = [c for c in item["cuisines"] if c in set(likes)]
     liked = list(liked or ())
     itself = next((p for p in liked if p["item_id"] == item.get("item_id")), None)
@@ -131,7 +130,7 @@ def explain(item: dict, distance_m: float, open_until: str, likes: list[str], li
         first = f"highly rated ({item['rating']:.1f}★)"
     else:
         first = "popular with people like you"
-    return f"{first}; {distance_text(distance_m)} away; {open_until}"
+    return first
 
 
 MAX_CANDIDATES = 10_000  # the most rows one search reads back (RediSearch's default MAXSEARCHRESULTS)
@@ -188,8 +187,10 @@ class Searcher:
         open_until = parse_hours(item["hours"]).open_until_text(query.when, self.tz) if query.open_only \
             else "hours not checked"
         distance_m = round(distance, 1)  # the one value the table, the popup and the reason all write
+        why = why_picked(item, likes, liked)
         return Recommendation(item, distance_m=distance_m, score=round(1.0 - float(row["vector_distance"]), 4),
-                              open_until=open_until, reason=explain(item, distance_m, open_until, likes, liked))
+                              open_until=open_until, reason=f"{why}; {distance_text(distance_m)} away; {open_until}",
+                              why=why)
 
     def _why_few(self, live: LiveIndex, query: Query, matches: int) -> tuple[str, int | None]:
         when = query.when.astimezone(ZoneInfo(self.tz)).strftime("%a %H:%M")

@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page, qa_profile_id, service_for
 from tests.readings import metres
+from ui.picks import WIDTHS
 
 START = "lat=37.75990&lon=-122.41480&radius=3000&day=Fr&time=19:00&open=0&price=1-4"
 PRICES = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
@@ -418,6 +419,15 @@ def test_explore_is_map_first_and_readable_at(app_url, browser, width):
     else:
         assert list(shown[0])[:3] == ["#", "name", "why"] and not cards.first.is_visible()
         assert {"price", "distance", "open"} <= set(shown[0])  # drawn, not scrolled out of view
+        # Every reason fits its column: the grid draws text on a canvas and cuts what is wider.
+        column = page.evaluate("""() => { const g = document.querySelector('[data-testid="stDataFrame"] table[role=grid]');
+            const head = [...g.querySelectorAll('tr')][0]; const cells = [...head.children];
+            const i = cells.findIndex(c => c.textContent === 'why'); return i; }""")
+        assert column == 2
+        widths = page.evaluate("""(texts) => { const c = document.createElement('canvas').getContext('2d');
+            c.font = '14px "Source Sans Pro", sans-serif'; return texts.map(t => c.measureText(t).width); }""",
+                               [r["why"] for r in shown])
+        assert max(widths) <= WIDTHS["why"] - 16, list(zip(widths, [r["why"] for r in shown]))
     cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stWidgetLabel"] *,'
         + ' [data-testid="stMain"] input, [data-testid="stMain"] button p')]
         .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
@@ -543,8 +553,12 @@ def test_likes_and_not_for_me_on_an_ad_hoc_profile_move_the_picks_at_once(app_ur
         changed_only(before, params(page), "liked")
     after = picks_match_rows(page)
     assert [r["name"] for r in after] != [r["name"] for r in first]  # re-ranked without a reload
-    assert any(r["why"].startswith("because you liked ") and r["why"].split("because you liked ")[1].split(";")[0]
-               in liked for r in after), [r["why"] for r in after]
+    # The list says what the likes did: a liked place "you liked it", another one "because you
+    # liked <a liked place>", never a place "because you liked" itself.
+    assert all(r["why"] == "you liked it" for r in after if r["name"] in liked), [r["why"] for r in after]
+    assert not [r for r in after if r["why"] == f"because you liked {r['name']}"]
+    assert all(r["why"].removeprefix("because you liked ") in liked for r in after
+               if r["why"].startswith("because you liked ")), [r["why"] for r in after]
     top_liked = [r["name"] for r in after if r["name"] in liked]
     assert top_liked, "a liked place should still be in the list after it was liked"
     # "Not for me" on the first pick: gone at once, named in the link.
@@ -582,8 +596,9 @@ def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_tex
     reasons = " ".join(r["why"] for r in shown)
     assert "because you liked " in reasons
     assert any(f"because you liked {name}" in reasons for name in names), reasons
-    # Issue 19 item 4: the reason states the distance the table shows, to the metre.
-    assert all(f"; {r['distance']} away;" in r["why"] for r in shown), [(r["distance"], r["why"]) for r in shown]
+    # Issue 19 items 1 and 4: the distance is said once, in its own column (the reason said it
+    # again, a metre apart, and its length cut it off at 1400 px).
+    assert all(" away" not in r["why"] and r["distance"].endswith(("m", "km")) for r in shown), shown
     assert page.evaluate("window.__pwn") is None and map_frame(page).evaluate("window.__pwn") is None
     assert not page.watch.dialogs and not page.watch.errors, (page.watch.dialogs, page.watch.errors)
     page.close()
