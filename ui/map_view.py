@@ -156,21 +156,24 @@ _DOTS_JS = """
     // circle move now, so the click shows before the new picks arrive. The value is what the
     // component would send with returned_objects=["last_clicked"] (see show()).
     // A tap that focuses the map's frame makes the page scroll the whole frame into view before
-    // the browser turns the tap into a click, so the click's coordinates were the finger's plus
-    // the scroll (on a phone the first tap put the pin ~200 px from the finger). A tap's click
-    // takes the coordinates where the finger touched, before Leaflet or the component read them.
+    // the browser turns the tap into a click, so the click landed as far from the finger as the
+    // page scrolled (on a phone the first tap put the pin ~200 px away, and a tap on a pick hit
+    // the map behind it). A tap's click goes to what the finger touched, where it touched it.
     var container = map.getContainer(), touched = null;
     container.addEventListener('pointerdown', function (e) {
-        touched = e.pointerType === 'mouse' ? null : {x: e.clientX, y: e.clientY, at: Date.now()};
+        touched = e.pointerType === 'mouse' ? null : {x: e.clientX, y: e.clientY, at: Date.now(), target: e.target};
     }, true);
     container.addEventListener('click', function (e) {
-        if (touched && Date.now() - touched.at < 1500) {
-            // Enumerable, as the event's own are: Leaflet copies events with for...in (its
-            // preclick and double-tap copies), and a hidden property would come out undefined.
-            Object.defineProperty(e, 'clientX', {value: touched.x, enumerable: true});
-            Object.defineProperty(e, 'clientY', {value: touched.y, enumerable: true});
-        }
+        var tap = touched;
         touched = null;
+        if (!tap || Date.now() - tap.at > 1500 || (Math.abs(e.clientX - tap.x) < 2 && Math.abs(e.clientY - tap.y) < 2)) {
+            return;  // no scroll came between: the browser's own click is right
+        }
+        e.stopImmediatePropagation();
+        e.preventDefault();
+        var target = tap.target && tap.target.isConnected ? tap.target : container;
+        target.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window,
+                                                      clientX: tap.x, clientY: tap.y}));
     }, true);
     map.on('click', function (e) {
         var shared = window.__GLOBAL_DATA__;

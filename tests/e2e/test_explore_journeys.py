@@ -699,10 +699,12 @@ def test_a_burst_of_ten_map_clicks_ends_on_the_last_one_with_every_filter_kept(a
     frame.evaluate(RECORD_CLICKS)
     box = page.locator(MAP_FRAME).bounding_box()
     for i in range(10):
-        inner = frame.evaluate("() => document.querySelector('.leaflet-container').getBoundingClientRect().height")
-        spots = [s for s in frame.evaluate(EMPTY_SPOTS) if s[1] <= 0.7 * inner]  # the city, not the bay
+        size = frame.evaluate("() => { const r = document.querySelector('.leaflet-container').getBoundingClientRect();"
+                              " return [r.width, r.height]; }")
+        # The free spots nearest the pin (the map centres on it): the burst walks the city, not the bay.
+        spots = sorted(frame.evaluate(EMPTY_SPOTS), key=lambda s: (s[0] - size[0] / 2) ** 2 + (s[1] - size[1] / 2) ** 2)
         assert spots, "no empty spot on the map"
-        x, y = spots[(i * 7) % len(spots)]
+        x, y = spots[:4][i % min(4, len(spots))]
         page.mouse.click(box["x"] + x, box["y"] + y)
         page.wait_for_timeout(200)
     clicks = frame.evaluate("() => window.__clicks")
@@ -717,7 +719,9 @@ def test_a_burst_of_ten_map_clicks_ends_on_the_last_one_with_every_filter_kept(a
     assert abs(float(after["lat"]) - last[0]) < 1e-4 and abs(float(after["lon"]) - last[1]) < 1e-4, (after, last)
     wait_pin(page, after["lat"])
     shown = picks_match_rows(page)
-    assert shown and all(PRICES[r["price"]] in (2, 3) and float(r["rating"]) >= 3.5 for r in shown)
+    assert all(PRICES[r["price"]] in (2, 3) and float(r["rating"]) >= 3.5 for r in shown), shown
+    if not shown:  # the last click may land where nothing matches: the page then says so
+        assert page.locator('[data-testid="stAlert"]').count() > 0
     assert not page.watch.errors, page.watch.errors[:5]
     page.close()
 
@@ -767,21 +771,28 @@ def test_two_tabs_on_the_same_view_each_keep_their_own_changes(app_url, browser)
 
 
 def test_on_a_phone_a_tap_on_a_pick_opens_its_popup_and_a_tap_on_the_map_then_moves_the_pin(app_url, browser):
-    """The phone's tap fix must keep every tap a tap: a pick's popup opens on a tap (the first
-    fix hid the corrected coordinates from Leaflet's event copies, and the tap threw), and a tap
-    on empty map while that popup is open closes it and moves the pin, with no page error."""
+    """The phone's tap fix must keep every tap a tap: a pick's popup opens on a tap, also the
+    first one that scrolls the page (the first fix hid the corrected coordinates from Leaflet's
+    event copies, and the tap threw; then the scrolled click hit the map behind the pick), and a
+    tap on empty map while that popup is open closes it and moves the pin, with no page error."""
     app_url, _env = app_url
     page = new_page(browser, app_url, 390, 664, has_touch=True, is_mobile=True, device_scale_factor=3)
     page.goto(f"{app_url}/?{START}&price=2-3&likes=thai")
     frame = map_frame(page)
     picks_match_rows(page)
-    page.locator(MAP_FRAME).scroll_into_view_if_needed()
     map_at_rest(frame)
     box = page.locator(MAP_FRAME).bounding_box()
-    pick = frame.evaluate(FREE_PICK)
-    assert pick, "no pick free of others on the map"
+    assert box["y"] + box["height"] > 664, "the map's bottom should be below the fold: the tap scrolls the page"
+    visible = 664 - box["y"]  # a pick on the part of the map on screen
+    pick = frame.evaluate(f"""() => {{ const picks = [...document.querySelectorAll('path.explore-pick')];
+        for (let i = 0; i < picks.length; i++) {{ const r = picks[i].getBoundingClientRect();
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            if (y < {visible} - 10 && document.elementFromPoint(x, y) === picks[i]) return [i, x, y]; }} return null; }}""")
+    assert pick, "no pick free of others on the visible part of the map"
+    lat_before = params(page)["lat"]
     page.touchscreen.tap(box["x"] + pick[1], box["y"] + pick[2])
     frame.wait_for_selector(".leaflet-popup", timeout=10_000)
+    assert params(page)["lat"] == lat_before  # a tap on a pick is not a tap on the map behind it
     map_at_rest(frame)  # the popup pans the map to fit
     before = params(page)
     box = page.locator(MAP_FRAME).bounding_box()
