@@ -151,10 +151,6 @@ _DOTS_JS = """
         cluster.addLayer(dot);
     }
     cluster.addTo(map);
-    // A click on empty map goes to Python at once: streamlit-folium sends it after a 250 ms
-    // debounce (its own later call then finds the same value and sends nothing). The pin and the
-    // circle move now, so the click shows before the new picks arrive. The value is what the
-    // component would send with returned_objects=["last_clicked"] (see show()).
     // A tap that focuses the map's frame makes the page scroll the whole frame into view before
     // the browser turns the tap into a click, so the click landed as far from the finger as the
     // page scrolled (on a phone the first tap put the pin ~200 px away, and a tap on a pick hit
@@ -175,6 +171,10 @@ _DOTS_JS = """
         target.dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window,
                                                       clientX: tap.x, clientY: tap.y}));
     }, true);
+    // A click on empty map goes to Python at once: streamlit-folium sends it after a 250 ms
+    // debounce (its own later call then finds the same value and sends nothing). The pin and the
+    // circle move now, so the click shows before the new picks arrive. The value is what the
+    // component would send with returned_objects=["last_clicked"] (see show()).
     map.on('click', function (e) {
         var shared = window.__GLOBAL_DATA__;
         if (window.__explorePin) {

@@ -37,7 +37,7 @@ def pick_rows(recs: list[Recommendation], why: str = "") -> pd.DataFrame:
     without the distance and the hours, which have columns of their own),
     cuisines, price, rating, distance, open until, the known must-haves, and the id (for QA)."""
     return pd.DataFrame([{
-        "#": i + 1, "name": r.name, "why": why or r.why or r.reason, "cuisines": ", ".join(r.cuisines),
+        "#": i + 1, "name": r.name, "why": why or r.why, "cuisines": ", ".join(r.cuisines),
         "price": PRICE_LABELS[r.price], "rating": r.rating, "distance": distance_text(r.distance_m),
         "open": r.open_until, **{label.lower(): r.restaurant.get(name, "") for name, label in MUST_HAVE.items()},
         "id": r.item_id} for i, r in enumerate(recs)])

@@ -532,11 +532,11 @@ class OracleRecommender(Recommender):
         user_row = {u: i for i, u in enumerate(self.oracle["user_ids"])}
         item_col = {v: j for j, v in enumerate(items["item_id"])}
         oracle_items = self.oracle["item_ids"]
+        top_items, top_utility = self.oracle[f"{self.ranked_by}_items"], self.oracle[f"{self.ranked_by}_utility"]
         for r, user in enumerate(users["user_id"]):
             if user not in user_row:
                 continue
             k = user_row[user]
-            top_items, top_utility = self.oracle[f"{self.ranked_by}_items"], self.oracle[f"{self.ranked_by}_utility"]
             for idx, util in zip(top_items[k], top_utility[k]):
                 col = item_col.get(oracle_items[idx])
                 if col is not None:

@@ -157,6 +157,14 @@ class TrainConfig:
         return cls(tower=tower, **{k: v for k, v in data.items() if k in known})
 
 
+def apply_served_settings(model: TwoTower, cfg: TrainConfig) -> None:
+    """The config's settings that shape served vectors, onto the network (training starts from
+    them and chooses some; loading a model restores them)."""
+    model.temperature, model.cold_mix, model.warm_popularity = cfg.temperature, tuple(cfg.cold_mix), cfg.warm_popularity
+    model.feedback_weight, model.explicit_weight = cfg.feedback_weight, cfg.explicit_weight
+    model.history_prior = cfg.history_prior
+
+
 def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -384,9 +392,7 @@ def fit(data: TrainingData, cfg: TrainConfig, progress: Progress | None = None, 
     user_x, item_x = data.user_x, data.item_x
     model = TwoTower(data.user_spec.width, data.item_spec.width, data.user_spec.n_ids, data.item_spec.n_ids,
                      cfg.tower).to(device)
-    model.temperature, model.cold_mix, model.warm_popularity = cfg.temperature, tuple(cfg.cold_mix), cfg.warm_popularity
-    model.feedback_weight, model.explicit_weight = cfg.feedback_weight, cfg.explicit_weight
-    model.history_prior = cfg.history_prior
+    apply_served_settings(model, cfg)
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     n_events, n_items = len(data.targets), len(data.dataset.items)
     # Small data: smaller batches, so an epoch still has enough steps to learn from.
@@ -467,7 +473,7 @@ def fit(data: TrainingData, cfg: TrainConfig, progress: Progress | None = None, 
     if data.validation["val_warm"] is not None and cfg.tower.item_bias:
         cfg = _choose_warm_popularity(model, data, cfg)
     if data.validation["val_cold"] is not None and cfg.tower.history_len > 0:
-        cfg = _choose_feedback_weight(model, data, cfg)
+        cfg = _choose_history_trust(model, data, cfg)
     if cfg.tower.item_bias and data.user_spec.width == 0:
         # No user features: every new user gets the same vector, so one fixed list for all of
         # them, and the counts are the best estimate of that list (the most-popular baseline's).
@@ -560,7 +566,7 @@ def _smallest_best(model: TwoTower, attribute: str, grid: tuple[float, ...],
     return best, scores[best]
 
 
-def _choose_feedback_weight(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> TrainConfig:
+def _choose_history_trust(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> TrainConfig:
     """The history prior of HISTORY_PRIORS and the weight of FEEDBACK_WEIGHTS (at least the floor)
     with the best mean Recall@K of held-out new users given their first VALIDATION_REVEALS
     visits as history (the rest to be found) and of warm users' held-out visits; the smallest of

@@ -22,7 +22,7 @@ from recsys.ml.baselines import Recommender
 from recsys.ml.features import FeatureSpec
 from recsys.ml.history import padded_histories
 from recsys.ml.network import TwoTower
-from recsys.ml.training import Progress, TrainConfig, train_two_tower
+from recsys.ml.training import Progress, TrainConfig, apply_served_settings, train_two_tower
 
 FORMAT_VERSION = 1
 FILES = ("model.pt", "user_features.json", "item_features.json", "config.json")
@@ -251,9 +251,7 @@ class TwoTowerRecommender(Recommender):
                                        or not torch.isfinite(popularity).all()):
             raise ModelArtifactError(f"the weights in {path / 'model.pt'} lack finite popularity counts (item_popularity) "
                                      "that its cold-user mix uses; retrain the model")
-        model.temperature, model.cold_mix = out.config.temperature, tuple(out.config.cold_mix)
-        model.warm_popularity, model.feedback_weight = out.config.warm_popularity, out.config.feedback_weight
-        model.explicit_weight, model.history_prior = out.config.explicit_weight, out.config.history_prior
+        apply_served_settings(model, out.config)
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec
         out.card = ModelCard.from_json(config)

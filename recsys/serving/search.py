@@ -38,8 +38,12 @@ class Recommendation:
     distance_m: float
     score: float
     open_until: str
-    reason: str  # one line: why_picked, the distance and the hours
-    why: str = ""  # why_picked alone, for a view that shows distance and hours in columns of their own
+    why: str  # why_picked alone, for a view that shows distance and hours in columns of their own
+
+    @property
+    def reason(self) -> str:
+        """One line: why it was picked, how far, until when it is open."""
+        return f"{self.why}; {distance_text(self.distance_m)} away; {self.open_until}"
 
     def __getattr__(self, name: str):
         fields = self.__dict__.get("restaurant")
@@ -187,10 +191,8 @@ class Searcher:
         open_until = parse_hours(item["hours"]).open_until_text(query.when, self.tz) if query.open_only \
             else "hours not checked"
         distance_m = round(distance, 1)  # the one value the table, the popup and the reason all write
-        why = why_picked(item, likes, liked)
         return Recommendation(item, distance_m=distance_m, score=round(1.0 - float(row["vector_distance"]), 4),
-                              open_until=open_until, reason=f"{why}; {distance_text(distance_m)} away; {open_until}",
-                              why=why)
+                              open_until=open_until, why=why_picked(item, likes, liked))
 
     def _why_few(self, live: LiveIndex, query: Query, matches: int) -> tuple[str, int | None]:
         when = query.when.astimezone(ZoneInfo(self.tz)).strftime("%a %H:%M")

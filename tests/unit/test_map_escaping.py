@@ -137,7 +137,7 @@ def test_js_literal_values_other_than_text():
 
 def rec(name: str, cuisines: list[str], open_until: str, lat: float = 37.76, lon: float = -122.42) -> Recommendation:
     return Recommendation(dict(item_id="x", name=name, address="", lat=lat, lon=lon, cuisines=cuisines, price=2,
-                               rating=4.0), distance_m=10.0, score=1.0, open_until=open_until, reason="")
+                               rating=4.0), distance_m=10.0, score=1.0, open_until=open_until, why="")
 
 
 def hostile_recs() -> list[Recommendation]:
