@@ -15,6 +15,7 @@ from recsys.data.hours import DAYS
 from recsys.data.ids import check_id
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS, PRICE_RANGE, RATING_RANGE
+from recsys.serving.feedback import EVENT_LIST
 from recsys.serving.query import MAX_K, MAX_RADIUS_M, WIDER_RADII_M, Query
 
 DEFAULT_CENTER = CITY.centre
@@ -29,9 +30,10 @@ RADIUS_STEPS_M = tuple(sorted({*WIDER_RADII_M, 750, 1_500, 3_000, 7_500, 15_000,
 assert max(RADIUS_STEPS_M) == MAX_RADIUS_M and set(WIDER_RADII_M) <= set(RADIUS_STEPS_M)
 MAX_HOW_MANY = min(50, MAX_K)  # a link's (and the "How many" slider's) most picks; the search allows MAX_K
 DEFAULT_LIKES = ("italian", "cocktails")
-# Places an ad-hoc profile's link may carry as liked or hidden: the newest this many (a link must
+# Places an ad-hoc profile's link may carry as liked, visited or hidden: the newest this many of each (a link must
 # stay a link, and the user tower reads far fewer).
 MAX_SESSION_FEEDBACK = 30
+SESSION_FEEDBACK = tuple(EVENT_LIST.values())  # an ad-hoc profile's feedback lists (View fields, link names)
 MAX_MORE_LIKE = 3  # places "More like these" starts from (the service takes 1 to 3)
 DEFAULT_BRACKET = "middle"
 
@@ -58,7 +60,8 @@ class View:
     # The ad-hoc profile (used when no saved profile is chosen)
     likes: list[str] = field(default_factory=lambda: list(DEFAULT_LIKES))
     bracket: str = DEFAULT_BRACKET
-    liked: list[str] = field(default_factory=list)  # places liked or visited this session: its history
+    liked: list[str] = field(default_factory=list)  # places liked this session: its history, with visited
+    visited: list[str] = field(default_factory=list)  # places marked "been there" this session
     hidden: list[str] = field(default_factory=list)  # places marked "not for me" this session
     more_like: list[str] = field(default_factory=list)  # "More like these": the places it starts from
 
@@ -171,7 +174,7 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
             view.bracket = params["bracket"]
         else:
             bad.append("bracket")
-    for name in ("liked", "hidden"):
+    for name in SESSION_FEEDBACK:
         if params.get(name):
             try:
                 ids = [check_id(i, name) for i in params[name].split(",")]
@@ -206,7 +209,7 @@ def to_params(view: View) -> dict[str, str]:
     else:  # the ad-hoc profile travels with the link, so a new tab ranks the same way
         params["likes"] = ",".join(view.likes)
         params["bracket"] = view.bracket
-        for name in ("liked", "hidden"):
+        for name in SESSION_FEEDBACK:
             if getattr(view, name):
                 params[name] = ",".join(getattr(view, name)[-MAX_SESSION_FEEDBACK:])
     return params

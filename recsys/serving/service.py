@@ -35,7 +35,7 @@ from recsys.serving.connection import (
     resolve_url,
     text,
 )
-from recsys.serving.feedback import FEEDBACK_EVENTS, FeedbackLog, valid_ids
+from recsys.serving.feedback import FEEDBACK_EVENTS, LIST_EVENT, FeedbackLog, valid_ids
 from recsys.serving.models import (  # noqa: F401  (the names callers import from the facade)
     VECTOR_LAYOUT,
     LoadedModel,
@@ -86,6 +86,15 @@ class ImportReport:
     @property
     def stored(self) -> int:
         return self.new + self.updated
+
+
+def _session_events(liked: list[str] | tuple[str, ...], visited: list[str] | tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """An ad-hoc session's history as (item_id, "liked" or "visited"), oldest first: its visits,
+    then its likes (the link keeps each list's order, not the order between them); a place in
+    both counts as liked."""
+    liked = list(dict.fromkeys(check_id(i, "liked") for i in liked))
+    visited = [i for i in dict.fromkeys(check_id(i, "visited") for i in visited) if i not in set(liked)]
+    return (*((i, "visited") for i in visited), *((i, "liked") for i in liked))
 
 
 def _adhoc_profile(profile: dict) -> dict:
@@ -237,18 +246,19 @@ class RecommenderService:
         self.loaded, self._served = loaded, None
         self._cuisines = None
 
-    def embed_profile(self, profile: dict, liked: list[str] | tuple[str, ...] = ()) -> np.ndarray:
+    def embed_profile(self, profile: dict, liked: list[str] | tuple[str, ...] = (),
+                      visited: list[str] | tuple[str, ...] = ()) -> np.ndarray:
         """The user tower's vector for a profile that is not stored (an ad-hoc one) with the
-        places ``liked`` in this session as its history, remembered by content for the model that
-        made it: Explore asks again on every rerun."""
-        return self._embed_clean(_adhoc_profile(profile), liked)
+        places ``liked`` and ``visited`` ("been there") in this session as its history, remembered
+        by content for the model that made it: Explore asks again on every rerun."""
+        return self._embed_clean(_adhoc_profile(profile), _session_events(liked, visited))
 
-    def _embed_clean(self, clean: dict, liked: list[str] | tuple[str, ...]) -> np.ndarray:
-        """embed_profile for a profile already normalised (by _adhoc_profile)."""
-        liked = tuple(dict.fromkeys(check_id(i, "liked") for i in liked))
-        reads_history = bool(liked and self.model.history_len)
+    def _embed_clean(self, clean: dict, events: tuple[tuple[str, str], ...]) -> np.ndarray:
+        """embed_profile for a profile already normalised (by _adhoc_profile) and its session's
+        events from _session_events."""
+        reads_history = bool(events and self.model.history_len)
         key = (self.loaded.model_id, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in clean.items())),
-               liked, self._served_catalogue()[0] if reads_history else "")
+               events, self._served_catalogue()[0] if reads_history else "")
         with self._embed_lock:
             vector = self._embedded.get(key)
             if vector is not None:
@@ -256,8 +266,10 @@ class RecommenderService:
                 return vector.copy()
         history = None
         if reads_history:
-            history = pd.DataFrame({"user_id": ADHOC_USER, "item_id": list(liked), "weight": 2.0,
-                                    "timestamp": np.arange(len(liked), dtype=float), "explicit": True})
+            # Weighed as the same events of a stored user (record_feedback): one meaning of a like.
+            history = pd.DataFrame({"user_id": ADHOC_USER, "item_id": [i for i, _ in events],
+                                    "weight": [FEEDBACK_EVENTS[LIST_EVENT[how]] for _, how in events],
+                                    "timestamp": np.arange(len(events), dtype=float), "explicit": True})
         vector = self.model.embed_users(pd.DataFrame([{**clean, "user_id": ADHOC_USER}]), history)[0]
         with self._embed_lock:
             self._embedded[key] = vector
@@ -272,10 +284,11 @@ class RecommenderService:
         return self._cuisines
 
     def recommend(self, query: Query, user_id: str | None = None, profile: dict | None = None,
-                  liked: list[str] | tuple[str, ...] = (), hidden: list[str] | tuple[str, ...] = ()) -> Results:
+                  liked: list[str] | tuple[str, ...] = (), hidden: list[str] | tuple[str, ...] = (),
+                  visited: list[str] | tuple[str, ...] = ()) -> Results:
         """For a stored user (their stored embedding, made from their profile and history) or an
-        ad-hoc profile (embedded now, with the places ``liked`` this session as its history and
-        the ``hidden`` ones left out)."""
+        ad-hoc profile (embedded now, with the places ``liked`` and ``visited`` this session as its
+        history and the ``hidden`` ones left out)."""
         if (user_id is None) == (profile is None):
             raise ValueError("give exactly one of user_id or profile")
         self._follow_live_model()
@@ -284,9 +297,10 @@ class RecommenderService:
             vector, likes, dismissed, done = self._stored_user(check_id(user_id, "user_id"))
         else:
             clean = _adhoc_profile(profile)  # the one normalisation of this request
-            vector = self._embed_clean(clean, liked)
+            done = _session_events(liked, visited)
+            vector = self._embed_clean(clean, done)
             likes = split_multilabel(clean.get("likes"))
-            dismissed, done = [check_id(i, "hidden") for i in hidden], [(i, "liked") for i in liked]
+            dismissed, done = [check_id(i, "hidden") for i in hidden], list(done)
         if dismissed:
             valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *dismissed])))
         return self.searcher.search(vector, valid, likes, liked=self._liked_places(done))

@@ -577,6 +577,34 @@ def test_likes_and_not_for_me_on_an_ad_hoc_profile_move_the_picks_at_once(app_ur
     page.close()
 
 
+def test_been_there_on_an_ad_hoc_profile_is_a_visit_in_the_list_and_the_link(app_url, browser):
+    """Issue 21: "Been there" on an ad-hoc profile reads as a visit ("you have been here", never
+    "you liked it"), lives in the link as `visited=`, and a later "Liked it" on the same place
+    moves it from the visits to the likes; every other part of the view survives."""
+    app_url, _env = app_url
+    page, first = open_explore(app_url, browser, START + "&likes=italian&bracket=middle")
+    before = params(page)
+    place = first[5]["name"]
+    feedback(page, f"6. {place}", "Been there")
+    page.wait_for_function("() => !!new URLSearchParams(location.search).get('visited')", timeout=60_000)
+    settle(page)
+    changed_only(before, params(page), "visited")
+    now = picks_match_rows(page)
+    assert [r["why"] for r in now if r["name"] == place] == ["you have been here"], [(r["name"], r["why"]) for r in now]
+    assert not [r for r in now if "liked" in r["why"]], [r["why"] for r in now]
+    assert "liked" not in params(page)
+    visited = params(page)["visited"]
+    rank = [r["name"] for r in now].index(place) + 1
+    feedback(page, f"{rank}. {place}", "Liked it")
+    page.wait_for_function("() => !!new URLSearchParams(location.search).get('liked')", timeout=60_000)
+    settle(page)
+    assert params(page)["liked"] == visited and "visited" not in params(page)  # moved, not copied
+    changed_only(before, params(page), "liked")
+    assert [r["why"] for r in picks_match_rows(page) if r["name"] == place] == ["you liked it"]
+    assert not page.watch.errors, page.watch.errors
+    page.close()
+
+
 def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_text(app_url, browser):
     """Issue 21's new entry points under the catalogue's hostile inputs: a liked place's name lands
     in the reason as literal text (never markup or script), and `liked=` / `hidden=` ids that

@@ -105,6 +105,27 @@ def test_an_ad_hoc_profiles_session_likes_move_its_picks_and_hidden_ones_go(serv
         service.recommend(query, profile=profile, liked=["a,b"])  # "," is the tag separator: never an id
 
 
+def test_an_ad_hoc_profiles_been_there_is_a_visit_not_a_like(service):
+    """Issue 21: "Been there" on an ad-hoc profile moves its picks as a visit: the place says "you
+    have been here", another pick "because you went to ...", and a visit weighs what a stored
+    user's visit weighs (FEEDBACK_EVENTS), not what a like does."""
+    profile = {"likes": ["pizza"], "price_bracket": "middle"}
+    query = wide_query(service, k=30)
+    before = service.recommend(query, profile=profile)
+    label, places = a_kitchen_the_list_lacks(service, before)
+    after = service.recommend(query, profile=profile, visited=places)
+    assert share(after, label) > share(before, label), (label, share(before, label), share(after, label))
+    whys = {r.item_id: r.why for r in after.items}
+    assert [whys[p] for p in places if p in whys] == ["you have been here"] * len([p for p in places if p in whys])
+    assert any(w.startswith("because you went to ") for w in whys.values()), whys
+    assert not [w for w in whys.values() if "liked" in w], whys
+    # One liked and one visited place: not the same vector as two likes (the visit weighs less).
+    mixed = service.embed_profile(profile, liked=places[:1], visited=places[1:2])
+    assert not np.allclose(mixed, service.embed_profile(profile, liked=places[:2]))
+    with pytest.raises(ValueError, match="visited"):
+        service.recommend(query, profile=profile, visited=["a,b"])
+
+
 def test_feedback_on_unknown_items_and_a_huge_history_still_embed(service):
     user = service.save_profile({"name": "Max Many", "likes": ["sushi"], "price_bracket": "upscale"})["user_id"]
     items = service.catalogue()["item_id"].tolist()

@@ -150,6 +150,19 @@ def test_an_ad_hoc_profiles_session_feedback_travels_in_the_link_and_bad_ids_are
     assert many.liked == [f"r{i}" for i in range(70, 100)]  # the newest MAX_SESSION_FEEDBACK
 
 
+def test_an_ad_hoc_profiles_been_there_travels_in_the_link_as_a_visit_not_a_like():
+    """Issue 21: "Been there" on an ad-hoc profile is its own list in the view and the link."""
+    view = View(liked=["r1"], visited=["r2", "Joe's <b>"], hidden=["r3"])
+    params = to_params(view)
+    assert (params["liked"], params["visited"], params["hidden"]) == ("r1", "r2,Joe's <b>", "r3")
+    back, bad, _ = from_params(params, TZ, LABELS)
+    assert (back.liked, back.visited, back.hidden, bad) == (["r1"], ["r2", "Joe's <b>"], ["r3"], [])
+    assert "visited" not in to_params(View(user="u1", visited=["r1"]))  # a saved profile keeps its own in Redis
+    assert "visited" not in to_params(View(liked=["r1"]))  # no empty parameter
+    _, bad, _ = from_params({**params, "visited": "r1,,r2"}, TZ, LABELS)
+    assert bad == ["visited"]
+
+
 def test_more_like_these_travels_in_the_link_and_a_bad_one_is_named():
     """Issue 19 item 7: the places "More like these" starts from are part of the view's link."""
     from recsys.serving.query_link import MAX_MORE_LIKE, View, from_params, to_params
