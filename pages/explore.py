@@ -10,7 +10,6 @@ import streamlit as st
 
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
-from recsys.serving.feedback import EVENT_LIST
 from ui import map_view
 from ui.catalogue import catalogue, restaurant_dots
 from ui.picks import PICKS_CSS, column_config, pick_cards, pick_rows, shown_columns
@@ -139,7 +138,7 @@ try:
             view, more_like = commit_view(user_id), []  # the link without them
     if not more_like:
         results = guard(service.recommend, query, user_id=user_id or None, profile=profile,
-                        **({} if user_id else {name: getattr(view, name) for name in SESSION_FEEDBACK}))
+                        **({} if user_id else {name: getattr(view, name) for name in SESSION_FEEDBACK.values()}))
 except (ValueError, LookupError) as exc:
     st.warning(str(exc))
 if results is not None:
@@ -177,9 +176,9 @@ def _feedback(event: str, label: str, ranked: list[str], user_id: str) -> None:
     if user_id:  # a saved profile: its history and vector change in Redis
         done = guard(service.record_feedback, user_id, target, event)
     else:  # the ad-hoc profile: its session feedback lives in the view (and the link)
-        view, keep = ss[VIEW], EVENT_LIST[event]  # the place moves to its event's list, out of the others
+        view, keep = ss[VIEW], SESSION_FEEDBACK[event]  # the place moves to its event's list, out of the others
         change_view(**{name: [*[i for i in getattr(view, name) if i != target], *([target] if name == keep else [])]
-                       [-MAX_SESSION_FEEDBACK:] for name in SESSION_FEEDBACK})
+                       [-MAX_SESSION_FEEDBACK:] for name in SESSION_FEEDBACK.values()})
         done = True
     if done:  # the toast renders Markdown, so it names the pick by rank, not by its name
         st.toast(f"Recorded “{label}” for pick {ranked.index(target) + 1}.")

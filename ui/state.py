@@ -40,7 +40,7 @@ WIDGETS = {"lat": "w_lat", "lon": "w_lon", "radius_m": "w_radius", "day": "w_day
 
 
 # View fields kept in session state without a widget: an ad-hoc profile's feedback this session.
-SESSION = {**{name: f"adhoc_{name}" for name in SESSION_FEEDBACK}, "more_like": "more_like_ids"}
+SESSION = {**{name: f"adhoc_{name}" for name in SESSION_FEEDBACK.values()}, "more_like": "more_like_ids"}
 
 
 def view_to_widgets(view: View, labels: set[str]) -> dict:
@@ -60,7 +60,7 @@ def view_from_widgets(state, user: str) -> View:
                 min_rating=float(values["min_rating"]), cuisines=list(values["cuisines"]), k=int(values["k"]),
                 open_only=bool(values["open_only"]), must_have=list(values["must_have"]), user=user,
                 likes=list(values["likes"]), bracket=values["bracket"],
-                **{name: list(state.get(SESSION[name], [])) for name in (*SESSION_FEEDBACK, "more_like")})
+                **{name: list(state.get(SESSION[name], [])) for name in (*SESSION_FEEDBACK.values(), "more_like")})
 
 
 VIEW = "explore_view"  # not a widget key, so it outlives a visit to another page

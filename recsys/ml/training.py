@@ -285,6 +285,16 @@ def _validation_split(interactions: pd.DataFrame, fraction: float, seed: int,
     return interactions[~held], interactions[held], cold
 
 
+def grouped(keys: np.ndarray, values: np.ndarray) -> dict:
+    """``values`` by key, each group in its original order (a groupby's lists, as arrays, in one
+    sort instead of a lookup per key)."""
+    if not len(keys):
+        return {}
+    order = np.argsort(keys, kind="stable")
+    unique, starts = np.unique(keys[order], return_index=True)
+    return dict(zip(unique.tolist(), np.split(values[order], starts[1:])))
+
+
 def clean_interactions(interactions: pd.DataFrame, users: pd.DataFrame,
                        items: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
     """The events training can use, and how many of each kind were skipped: unknown users or
@@ -349,16 +359,16 @@ class TrainingData:
         # A positive's loss weight grows with log(1 + weight), as a history event's does: a song
         # played 1,000 times must not outweigh a thousand listeners.
         loss_weights = event_weights(weights)
-        seen_by_user = train.groupby("user_id")["item_id"].agg(list).to_dict()
+        seen_by_user = grouped(train["user_id"].to_numpy(), i_rows.astype(np.int64))
+        none = np.zeros(0, dtype=np.int64)
 
         def validation_set(held: pd.DataFrame) -> ValidationSet | None:
             if held.empty:
                 return None
             val_users = sorted(set(held["user_id"]))
-            rel_by_user = held.groupby("user_id")["item_id"].agg(list).to_dict()
+            rel_by_user = grouped(held["user_id"].to_numpy(), item_pos.loc[held["item_id"]].to_numpy(np.int64))
             return ValidationSet(torch.tensor(user_pos.loc[val_users].to_numpy(), dtype=torch.long),
-                                 [item_pos.loc[seen_by_user.get(u, [])].to_numpy(np.int64) for u in val_users],
-                                 [item_pos.loc[rel_by_user[u]].to_numpy(np.int64) for u in val_users])
+                                 [seen_by_user.get(u, none) for u in val_users], [rel_by_user[u] for u in val_users])
 
         return cls(dataset=dataset, clean=inter, train=train, log=log, targets=torch.from_numpy(i_rows[order].astype(np.int64)),
                    weights=torch.from_numpy(weights),
@@ -497,11 +507,21 @@ def recalls_at_k(user_emb: torch.Tensor, item_emb: torch.Tensor, seen: list[np.n
                  relevant: list[np.ndarray], k: int) -> list[float]:
     """Recall@K of each user with relevant items; seen items are excluded from the ranking."""
     scores = user_emb @ item_emb.T
-    for row, items in enumerate(seen):
-        if len(items):
-            scores[row, torch.as_tensor(np.array(items, dtype=np.int64))] = -math.inf
-    top = torch.topk(scores, min(k, scores.shape[1]), dim=1).indices.numpy()
-    return [len(set(top[r]) & set(rel)) / len(rel) for r, rel in enumerate(relevant) if len(rel)]
+    scores[_flat_rows(seen), torch.from_numpy(_flat(seen))] = -math.inf
+    top = torch.topk(scores, min(k, scores.shape[1]), dim=1).indices
+    wanted = torch.zeros(scores.shape, dtype=torch.bool)
+    wanted[_flat_rows(relevant), torch.from_numpy(_flat(relevant))] = True
+    hits = wanted.gather(1, top).sum(dim=1).tolist()  # top-K items are distinct: each hit counts once
+    return [hits[r] / len(rel) for r, rel in enumerate(relevant) if len(rel)]
+
+
+def _flat(groups: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.asarray(g, dtype=np.int64) for g in groups]) if groups else np.zeros(0, np.int64)
+
+
+def _flat_rows(groups: list[np.ndarray]) -> torch.Tensor:
+    """The row of each entry of _flat(groups)."""
+    return torch.from_numpy(np.repeat(np.arange(len(groups)), [len(g) for g in groups]))
 
 
 def _validation_inputs(data: TrainingData, held: ValidationSet, cfg: TrainConfig) -> dict[str, torch.Tensor]:
@@ -574,28 +594,27 @@ def _choose_history_trust(model: TwoTower, data: TrainingData, cfg: TrainConfig)
     held = data.validation["val_cold"]
     cold = data.clean[data.clean["user_id"].isin(data.dataset.users["user_id"].to_numpy()[held.users.numpy()])]
     cold = time_order(cold) if data.log.timed else cold.sample(frac=1.0, random_state=cfg.seed)
-    order = cold.groupby("user_id").cumcount()
+    order = cold.groupby("user_id").cumcount().to_numpy()
     user_pos = pd.Series(np.arange(len(data.dataset.users)), index=data.dataset.users["user_id"].to_numpy())
     item_pos = pd.Series(np.arange(len(data.dataset.items)), index=data.dataset.items["item_id"].to_numpy())
+    cold_users, cold_items = cold["user_id"].to_numpy(), item_pos.loc[cold["item_id"]].to_numpy(np.int64)
 
     def revealed_users(n: int) -> tuple[dict, list, list] | None:
         """New users given their first n visits: (inputs, seen, relevant), None if nobody has more."""
-        revealed, rest = cold[order < n], cold[order >= n]
-        users = sorted(set(rest["user_id"]) & set(revealed["user_id"]))
+        shown = grouped(cold_users[order < n], cold_items[order < n])
+        rest = grouped(cold_users[order >= n], cold_items[order >= n])
+        users = sorted(set(rest) & set(shown))
         if not users:
             return None
-        rest = rest[rest["user_id"].isin(users)]
-        shown = revealed.groupby("user_id")["item_id"].agg(list)
         history = np.zeros((len(users), n), dtype=np.int64)
         weights = np.zeros((len(users), n), dtype=np.float32)
         for r, user in enumerate(users):
-            picked = item_pos.loc[shown[user]].to_numpy()
+            picked = shown[user]
             history[r, :len(picked)], weights[r, :len(picked)] = picked, 1.0
         rows = torch.tensor(user_pos.loc[users].to_numpy(), dtype=torch.long)
         inputs = {"dense": data.user_x["dense"][rows], "ids": data.user_x["ids"][rows],
                   "rows": torch.from_numpy(history), "weights": torch.from_numpy(weights)}
-        relevant = [item_pos.loc[list(g)].to_numpy(np.int64) for _, g in rest.groupby("user_id")["item_id"]]
-        return inputs, [item_pos.loc[shown[u]].to_numpy(np.int64) for u in users], relevant
+        return inputs, [shown[u] for u in users], [rest[u] for u in users]
 
     groups = [g for g in (revealed_users(n) for n in VALIDATION_REVEALS) if g is not None]
     if not groups:

@@ -20,10 +20,6 @@ from recsys.serving.connection import redis_errors, text
 from recsys.serving.profile_store import UserStore, history_event
 
 FEEDBACK_EVENTS = {"been_there": 1.0, "liked": 2.0, "not_for_me": 0.0}
-# What a place an event names is listed as: an ad-hoc session's lists (its View fields and link
-# parameters), and the reasons' word for it ("because you went to ..." for a visit).
-EVENT_LIST = {"been_there": "visited", "liked": "liked", "not_for_me": "hidden"}
-LIST_EVENT = {name: event for event, name in EVENT_LIST.items()}
 MAX_EVENTS_ENV = "RECSYS_FEEDBACK_MAXLEN"
 DEFAULT_MAX_EVENTS = 100_000
 

@@ -15,7 +15,6 @@ from recsys.data.hours import DAYS
 from recsys.data.ids import check_id
 from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS, PRICE_RANGE, RATING_RANGE
-from recsys.serving.feedback import EVENT_LIST
 from recsys.serving.query import MAX_K, MAX_RADIUS_M, WIDER_RADII_M, Query
 
 DEFAULT_CENTER = CITY.centre
@@ -33,7 +32,9 @@ DEFAULT_LIKES = ("italian", "cocktails")
 # Places an ad-hoc profile's link may carry as liked, visited or hidden: the newest this many of each (a link must
 # stay a link, and the user tower reads far fewer).
 MAX_SESSION_FEEDBACK = 30
-SESSION_FEEDBACK = tuple(EVENT_LIST.values())  # an ad-hoc profile's feedback lists (View fields, link names)
+# An ad-hoc profile's feedback lists (View fields and link parameters), by the feedback event that
+# puts a place on one (recsys.serving.feedback.FEEDBACK_EVENTS); a reason says "visited" too.
+SESSION_FEEDBACK = {"been_there": "visited", "liked": "liked", "not_for_me": "hidden"}
 MAX_MORE_LIKE = 3  # places "More like these" starts from (the service takes 1 to 3)
 DEFAULT_BRACKET = "middle"
 
@@ -174,7 +175,7 @@ def from_params(params: dict[str, str], tz: str, labels: set[str] | frozenset[st
             view.bracket = params["bracket"]
         else:
             bad.append("bracket")
-    for name in SESSION_FEEDBACK:
+    for name in SESSION_FEEDBACK.values():
         if params.get(name):
             try:
                 ids = [check_id(i, name) for i in params[name].split(",")]
@@ -209,7 +210,7 @@ def to_params(view: View) -> dict[str, str]:
     else:  # the ad-hoc profile travels with the link, so a new tab ranks the same way
         params["likes"] = ",".join(view.likes)
         params["bracket"] = view.bracket
-        for name in SESSION_FEEDBACK:
+        for name in SESSION_FEEDBACK.values():
             if getattr(view, name):
                 params[name] = ",".join(getattr(view, name)[-MAX_SESSION_FEEDBACK:])
     return params

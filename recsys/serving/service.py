@@ -35,7 +35,7 @@ from recsys.serving.connection import (
     resolve_url,
     text,
 )
-from recsys.serving.feedback import FEEDBACK_EVENTS, LIST_EVENT, FeedbackLog, valid_ids
+from recsys.serving.feedback import FEEDBACK_EVENTS, FeedbackLog, valid_ids
 from recsys.serving.models import (  # noqa: F401  (the names callers import from the facade)
     VECTOR_LAYOUT,
     LoadedModel,
@@ -45,6 +45,7 @@ from recsys.serving.models import (  # noqa: F401  (the names callers import fro
 )
 from recsys.serving.profile_store import UserStore, as_record, history_frame
 from recsys.serving.query import Query
+from recsys.serving.query_link import SESSION_FEEDBACK
 from recsys.serving.search import Results, Searcher
 from recsys.serving.status import IndexSummary, RedisStatus, redis_status
 from recsys.serving.store import Layout, RestaurantStore
@@ -56,6 +57,8 @@ STORING = "Embedding and indexing"  # the progress stage of an import's store (d
 ADHOC_USER = "ad-hoc"  # the user id an ad-hoc profile is embedded under (unknown to every model)
 LIKED_REASONS = 5  # recent places a reason may name ("because you liked ...")
 CATALOGUE_RECHECK_S = 1.0  # how stale the catalogue histories are read against may be (this process's own adds reset it)
+LIST_EVENT = {name: event for event, name in SESSION_FEEDBACK.items()}  # "visited" -> "been_there"
+assert set(SESSION_FEEDBACK) == set(FEEDBACK_EVENTS), "every feedback event has its session list"
 EMBEDDED_PROFILES_KEPT = 1024  # ad-hoc profiles whose vectors are remembered (a few KiB each)
 
 

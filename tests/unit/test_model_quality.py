@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from benchmarks.quality import checkins
 from recsys.ml.baselines import MatrixFactorizationRecommender, PopularRecommender
 from recsys.ml.evaluation import evaluate_recommender, make_split
-from recsys.ml.training import TrainConfig
+from recsys.ml.training import TrainConfig, grouped, recalls_at_k
 from recsys.ml.two_tower import TwoTowerRecommender
 from tests.synthetic import category_dataset, ids_only_dataset, popularity_dataset
 
@@ -97,3 +98,16 @@ def test_places_outside_the_training_area_keep_distinct_embeddings():
     pairwise = unit @ unit.T
     mean_off_diagonal = (pairwise.sum() - len(unit)) / (len(unit) * (len(unit) - 1))
     assert mean_off_diagonal < 0.9, mean_off_diagonal
+
+
+def test_validation_recall_excludes_seen_items_counts_each_hit_once_and_skips_users_with_nothing_held():
+    """The Recall@K that early stopping, pruning and every validated choice read (training.py),
+    on scores with a known ranking: item j scores j for every user."""
+    items = torch.eye(5)
+    users = torch.tensor([[0.0, 1, 2, 3, 4]] * 3)
+    seen = [np.array([4]), np.array([], dtype=np.int64), np.array([3, 4, 4])]
+    relevant = [np.array([3, 0]), np.array([], dtype=np.int64), np.array([2, 1, 0, 0])]
+    # Top 2: user 0 without 4 -> {3, 2}: 1 of 2; user 1 has nothing held out: skipped; user 2
+    # without 3 and 4 -> {2, 1}: 2 of its 4 held-out entries.
+    assert recalls_at_k(users, items, seen, relevant, 2) == [0.5, 0.5]
+    assert grouped(np.array(["b", "a", "b"], dtype=object), np.array([1, 2, 3]))["b"].tolist() == [1, 3]
