@@ -8,6 +8,7 @@ stub (tests/app/conftest.py), so each checks what the map really runs, not a hel
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -83,19 +84,27 @@ globalThis.map_div = thing('map_div');
 globalThis.setTimeout = (fn) => 0;
 const shown = (e) => e && typeof e === 'object' && 'tagName' in e
   ? {tag: e.tagName, text: e.text === undefined ? null : e.text, children: e.children.map(shown)} : e;
+const files = JSON.parse(process.env.MAP_FILES || '{}');  // URL -> JSON text: what fetch() gets
+globalThis.fetch = (url) => Promise.resolve(url in files
+  ? {ok: true, status: 200, json: () => Promise.resolve(JSON.parse(files[url]))} : {ok: false, status: 404});
+const failed = [];
+globalThis.console = {...console, error: (...args) => failed.push(args.map(String).join(' '))};
 (0, eval)(source);
+setImmediate(() => {  // after the fetches' promises
 const markers = made.map((m) => m.__own).filter((o) => o.name === 'L.circleMarker()').map((o) => ({
   at: o.args[0], placeName: (o.args[1] || {}).placeName === undefined ? null : o.args[1].placeName,
   tooltips: o.tooltips.map(shown), popups: o.popups.map(shown)}));
-process.stdout.write(JSON.stringify({markers: markers, markup: markup, pwn: typeof window.__pwn}));
+process.stdout.write(JSON.stringify({markers: markers, markup: markup, pwn: typeof window.__pwn, errors: failed}));
+});
 """
 
 
-def run_in_node(script: str) -> dict:
-    """Run a map script under the Leaflet/DOM stand-in: {"markers": [{"at", "placeName",
-    "tooltips", "popups"}], "markup": [what was written as HTML], "pwn": typeof window.__pwn}.
-    Elements come back as {"tag", "text", "children"}."""
+def run_in_node(script: str, files: dict[str, str] | None = None) -> dict:
+    """Run a map script under the Leaflet/DOM stand-in, ``files`` (URL -> JSON text) what its
+    fetch() calls get (any other URL is a 404): {"markers": [{"at", "placeName", "tooltips",
+    "popups"}], "markup": [what was written as HTML], "pwn": typeof window.__pwn, "errors": [what
+    it logged with console.error]}. Elements come back as {"tag", "text", "children"}."""
     done = subprocess.run([NODE, "-e", _HARNESS], input=script, capture_output=True, text=True, timeout=60,
-                          encoding="utf-8")
+                          encoding="utf-8", env={**os.environ, "MAP_FILES": json.dumps(files or {})})
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)

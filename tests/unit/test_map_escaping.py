@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
+import os
 import re
 import subprocess
+import uuid
 from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 
 from recsys.serving.search import Recommendation
@@ -204,6 +210,68 @@ def test_the_base_map_shows_every_name_as_text_when_it_runs():
     dots = [d for d in drawn["markers"] if d["placeName"] is not None]
     assert [d["placeName"] for d in dots] == TEXTS
     assert [[t["text"] for t in d["tooltips"]] for d in dots] == [[text] for text in TEXTS]
+
+
+def test_the_dots_travel_as_a_file_the_map_fetches_once_with_every_name_as_json_text(tmp_path):
+    """Issue 20: the dots leave the component arguments of every run for a file (named by its
+    content, ASCII JSON), and the map draws every hostile name from it as text."""
+    points = [(37.70 + i * 1e-3, -122.45, text) for i, text in enumerate(TEXTS)]
+    url = map_view.publish_dots(points, tmp_path)
+    (written,) = tmp_path.glob("*.json")
+    assert url == f"{map_view.STATIC}/dots/{written.name}"
+    assert written.read_bytes().isascii() and json.loads(written.read_text()) == [list(p) for p in points]
+    script = map_script(map_view.base_map((37.77, -122.42), 13, url))
+    assert script_data(script, "rows") == url and TEXTS[0] not in script  # the names are not in the map
+    if NODE is None:
+        pytest.skip("node is not installed: the file and the script are checked, not the drawing")
+    drawn = run_in_node(script, {url: written.read_text()})
+    assert drawn["markup"] == [] and drawn["pwn"] == "undefined" and drawn["errors"] == []
+    dots = [d for d in drawn["markers"] if d["placeName"] is not None]
+    assert [d["placeName"] for d in dots] == TEXTS
+    assert [[t["text"] for t in d["tooltips"]] for d in dots] == [[text] for text in TEXTS]
+    missing = run_in_node(script, {})  # the file gone: the map still draws, and says why there are no dots
+    assert not [d for d in missing["markers"] if d["placeName"] is not None]
+    assert missing["errors"] and "the restaurant dots did not load" in missing["errors"][0]
+
+
+def _publish(args: tuple[str, int]) -> str:
+    directory, n = args
+    return map_view.publish_dots([(37.7, -122.4, f"place {i}") for i in range(n)], Path(directory))
+
+
+def test_dots_files_survive_concurrent_writers_a_killed_writer_and_a_truncated_file(tmp_path):
+    """The dots file is written whole or not at all: eight processes publishing the same catalogue
+    leave one complete file; a truncated file is rewritten, a killed writer's leftover is cleaned
+    up, and only the newest DOTS_KEPT catalogues stay."""
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        urls = pool.map(_publish, [(str(tmp_path), 20_000)] * 8)
+    assert len(set(urls)) == 1
+    (written,) = tmp_path.glob("*.json")
+    assert len(json.loads(written.read_text())) == 20_000 and not list(tmp_path.glob(".*"))
+    written.write_bytes(written.read_bytes()[:1000])  # a file cut short (a full disk, a copy)
+    stale = tmp_path / f".{written.name}.dead.partial"
+    stale.write_bytes(b"[[1,")
+    os.utime(stale, (0, 0))  # left by a writer killed hours ago
+    _publish((str(tmp_path), 20_000))
+    assert len(json.loads(written.read_text())) == 20_000 and not stale.exists()
+    for n in range(1, map_view.DOTS_KEPT + 3):
+        _publish((str(tmp_path), n))
+    assert len(list(tmp_path.glob("*.json"))) == map_view.DOTS_KEPT
+
+
+def test_explore_sends_the_dots_with_the_map_when_their_file_cannot_be_written(tmp_path, monkeypatch):
+    """A read-only install (here: a file where the dots directory would be) still gets every dot,
+    in the map's arguments as before, and a log line naming the directory."""
+    from ui import catalogue
+
+    blocked = tmp_path / "static"
+    blocked.write_text("not a directory")
+    monkeypatch.setattr(map_view, "DOTS_DIR", blocked / "dots")
+    frame = pd.DataFrame({"lat": [37.7], "lon": [-122.4], "name": ["Joe's <b>"]})
+    service = SimpleNamespace(catalogue=lambda: frame, catalogue_version=lambda: uuid.uuid4().hex,
+                              settings=SimpleNamespace(namespace="test"))
+    dots = catalogue.restaurant_dots(service)
+    assert isinstance(dots, map_view.JsLiteral) and json.loads(dots) == [[37.7, -122.4, "Joe's <b>"]]
 
 
 def test_the_phone_cards_show_every_hostile_name_as_text():
