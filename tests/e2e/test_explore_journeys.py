@@ -91,7 +91,9 @@ def rows(page) -> list[dict]:
 
 def map_frame(page):
     frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
-    frame.wait_for_selector(".leaflet-container", timeout=60_000)
+    # The blue dots arrive from their own file (publish_dots) just after the map: a spot chosen as
+    # empty before they are drawn may not be.
+    frame.wait_for_selector(".leaflet-container[data-restaurant-dots]", timeout=60_000)
     return frame
 
 

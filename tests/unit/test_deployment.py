@@ -35,8 +35,7 @@ def test_requirements_pin_torch_cpu_build_and_everything():
 
 
 def test_map_assets_are_local():
-    for path in ("leaflet/leaflet.js", "leaflet/leaflet.css", "markercluster/leaflet.markercluster.js",
-                 "jquery/jquery.min.js"):
+    for path in ("leaflet/leaflet.js", "leaflet/leaflet.css", "markercluster/leaflet.markercluster.js"):
         assert (ROOT / "static" / path).is_file(), path
     from ui import map_view
 
@@ -44,7 +43,7 @@ def test_map_assets_are_local():
     assert all(url.startswith("/app/static/") for _, url in links)
     m = map_view.base_map((37.77, -122.42), 13, [(37.77, -122.42, "<b>x</b>")])
     html = m.get_root().render()
-    assert "cdn.jsdelivr" not in html and "cdnjs" not in html  # nothing in the page asks a CDN
+    assert "cdn.jsdelivr" not in html and "cdnjs" not in html and "code.jquery" not in html  # nothing asks a CDN
 
 
 def test_make_run_serves_this_machine_only_unless_told():
