@@ -556,14 +556,13 @@ def run_suite(browser, url: str, tries: int, only: list[str]) -> tuple[dict[str,
     if not only or "open" in only:
         results["open"], results["reopen"] = [], []
         for _ in range(tries):
-            page = new_page(browser)
-            for key, tab in (("open", page), ("reopen", None)):
-                tab = tab or new_page(browser, context=page.context)
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            for key in ("open", "reopen"):
+                tab = new_page(browser, context=context)
                 stamps = open_explore(tab, url)
                 results[key].append(measure(stamps, 0, started=tab.evaluate("performance.timeOrigin")))
-                if tab is not page:
-                    tab.close()
-            page.close()
+                tab.close()
+            context.close()
         for key in ("open", "reopen"):
             print(f"  {OPEN_LABELS[key]}: first picks {p50_p90([r['picks'] for r in results[key]])} ms", flush=True)
     page = new_page(browser)

@@ -146,25 +146,7 @@ if results is not None:
 
 # -- map ----------------------------------------------------------------------------------
 recs = results.items if results else []
-with map_column:
-    # The legend says exactly what map_view draws, in its colours.
-    dot = '<span style="display:inline-block;width:{s}px;height:{s}px;border-radius:50%;background:{fill};' \
-          'border:2px solid {edge};vertical-align:middle;margin:0 4px 0 10px"></span>'
-    st.markdown(
-        '<div class="explore-legend" style="font-size:0.85rem;line-height:1.8">'
-        + dot.format(s=12, fill=map_view.PICK_COLOUR, edge=map_view.PICK_EDGE) + "picks (click for details)"
-        + dot.format(s=8, fill=map_view.DOT_COLOUR, edge=map_view.DOT_COLOUR) + "other restaurants; blue "
-        "bubbles group them (the number says how many)"
-        + dot.format(s=10, fill=map_view.PIN_FILL, edge="#111") + "your pin"
-        + dot.format(s=10, fill="transparent", edge=map_view.RADIUS_COLOUR) + "the radius</div>",
-        unsafe_allow_html=True)  # constant markup, no user text
-    m = map_view.base_map(DEFAULT_CENTER, 13, restaurant_dots(service))
-    group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
-    map_view.show(m, group, key=MAP_KEY)  # its clicks are read before the next run (_take_map_click)
-    if outside:
-        st.warning(f"That click ({outside[0]:.5f}, {outside[1]:.5f}) is outside the area this app covers; "
-                   "the pin stays.", icon=":material/wrong_location:")
-
+# (drawn last, below: the list's messages then reach the browser before the map's)
 
 # -- results ------------------------------------------------------------------------------
 def _feedback(event: str, label: str, ranked: list[str], user_id: str) -> None:
@@ -229,3 +211,25 @@ if results is not None:
                                            ("not_for_me", "Not for me", ":material/thumb_down:")):
                     st.button(label, key=f"fb-{event}", icon=icon, on_click=_feedback,
                               args=(event, label, list(names), user_id))
+
+
+# -- the map, last: its column is above the list, but the browser draws the list first ---------
+with map_column:
+    # The legend says exactly what map_view draws, in its colours.
+    dot = '<span style="display:inline-block;width:{s}px;height:{s}px;border-radius:50%;background:{fill};' \
+          'border:2px solid {edge};vertical-align:middle;margin:0 4px 0 10px"></span>'
+    st.markdown(
+        '<div class="explore-legend" style="font-size:0.85rem;line-height:1.8">'
+        + dot.format(s=12, fill=map_view.PICK_COLOUR, edge=map_view.PICK_EDGE) + "picks (click for details)"
+        + dot.format(s=8, fill=map_view.DOT_COLOUR, edge=map_view.DOT_COLOUR) + "other restaurants; blue "
+        "bubbles group them (the number says how many)"
+        + dot.format(s=10, fill=map_view.PIN_FILL, edge="#111") + "your pin"
+        + dot.format(s=10, fill="transparent", edge=map_view.RADIUS_COLOUR) + "the radius</div>",
+        unsafe_allow_html=True)  # constant markup, no user text
+    m = map_view.base_map(DEFAULT_CENTER, 13, restaurant_dots(service))
+    group = map_view.overlay((view.lat, view.lon), view.radius_m, recs)
+    map_view.show(m, group, key=MAP_KEY)  # its clicks are read before the next run (_take_map_click)
+    if outside:
+        st.warning(f"That click ({outside[0]:.5f}, {outside[1]:.5f}) is outside the area this app covers; "
+                   "the pin stays.", icon=":material/wrong_location:")
+
