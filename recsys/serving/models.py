@@ -8,6 +8,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from recsys.config import SHIPPED_MODEL_DIR, Settings
 from recsys.ml.two_tower import ModelArtifactError, TwoTowerRecommender
 from recsys.serving.profile_store import MAX_HISTORY_KEPT
@@ -17,6 +19,18 @@ log = logging.getLogger(__name__)
 # The layout of the served vectors (recsys.ml.network): part of the model id, so stored vectors of
 # another layout (an older release) are re-embedded and re-indexed, never mixed with new ones.
 VECTOR_LAYOUT = b"taste+bias+popularity+history+explicit"
+
+
+# Torch threads in a serving process: one. A query embeds one profile (a few small matrix
+# products) that a second thread cannot speed up, and on a 2-core machine that Streamlit, Redis
+# and the browser keep busy, the idle thread's spin-waits cost more than the work: a new ad-hoc
+# profile's recommend() took 50.9 ms p50 with two busy processes beside it, 2.9 ms on one thread
+# (python -m benchmarks --sizes 10000 --skip-quality --skip-app, docs/benchmarks.md).
+SERVING_THREADS = 1
+
+
+def use_serving_threads() -> None:
+    torch.set_num_threads(SERVING_THREADS)
 
 
 def model_id(model_dir: Path) -> str:

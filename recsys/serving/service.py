@@ -42,6 +42,7 @@ from recsys.serving.models import (  # noqa: F401  (the names callers import fro
     load_model,
     model_id,
     model_to_serve,
+    use_serving_threads,
 )
 from recsys.serving.profile_store import UserStore, as_record, history_frame
 from recsys.serving.query import Query
@@ -111,6 +112,7 @@ def _adhoc_profile(profile: dict) -> dict:
 
 class RecommenderService:
     def __init__(self, settings: Settings, client, loaded: LoadedModel):
+        use_serving_threads()  # the whole process serves: see SERVING_THREADS
         self.settings = settings
         self.client = client
         self.loaded = loaded

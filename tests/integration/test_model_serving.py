@@ -52,3 +52,15 @@ def test_the_embedding_map_shows_the_chosen_user_and_their_exact_picks(service):
     best = set(catalogue["name"].to_numpy()[np.argsort(-scores)[:10]])
     assert set(frame.loc[frame["group"] == "top-10 pick", "name"]) == best
     assert 0 < explained <= 1
+
+
+def test_a_serving_process_embeds_on_one_torch_thread(service):
+    """Issue 20: a second torch thread made a new profile's recommend() 17x slower on a busy
+    2-core machine (50.9 vs 2.9 ms p50, benchmarks); a service, once open, serves on one."""
+    import torch
+
+    from recsys.serving.models import SERVING_THREADS
+
+    torch.set_num_threads(2)
+    type(service)(service.settings, service.client, service.loaded)
+    assert torch.get_num_threads() == SERVING_THREADS == 1
