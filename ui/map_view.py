@@ -153,8 +153,7 @@ class _Script(MacroElement):
     def __init__(self, template: str, **data: object):
         super().__init__()
         self._template = Template("{% macro script(this, kwargs) %}" + template + "{% endmacro %}")
-        self.data = {name: value if isinstance(value, JsLiteral) else js_literal(str(value) if isinstance(value, DotsUrl)
-                                                                                 else value) for name, value in data.items()}
+        self.data = {name: value if isinstance(value, JsLiteral) else js_literal(value) for name, value in data.items()}
 
 
 class _RestaurantDots(JSCSSMixin, _Script):
