@@ -164,6 +164,13 @@ def _feedback(event: str, label: str, ranked: list[str], user_id: str) -> None:
         done = True
     if done:  # the toast renders Markdown, so it names the pick by rank, not by its name
         st.toast(f"Recorded “{label}” for pick {ranked.index(target) + 1}.")
+    # The picks re-rank, and the box's labels carry the rank: set again, it shows the pick at its
+    # new rank (left alone, it kept the old label and lost the next press); a pick gone from the
+    # list ("not for me") leaves the box to start again at the first.
+    if event == "not_for_me":
+        ss.pop("feedback_pick", None)
+    else:
+        ss["feedback_pick"] = target
 
 
 def _names(item_ids: list[str]) -> list[str]:

@@ -115,7 +115,9 @@ def dot_rows(restaurants: list[tuple[float, float, str]]) -> JsLiteral:
 
 
 class DotsUrl(str):
-    """Where the map fetches its dots from: a file publish_dots wrote."""
+    """Where the map fetches its dots from: a file publish_dots wrote, of ``size`` bytes."""
+
+    size: int = 0
 
 
 def publish_dots(restaurants: list[tuple[float, float, str]], directory: Path | None = None) -> DotsUrl:
@@ -144,7 +146,9 @@ def publish_dots(restaurants: list[tuple[float, float, str]], directory: Path | 
     for stale in directory.glob(".*.partial"):  # a writer killed mid-write (an hour is long past any write)
         if time.time() - stale.stat().st_mtime > 3600:
             stale.unlink(missing_ok=True)
-    return DotsUrl(f"{STATIC}/{DOTS_DIR.name}/{name}")  # where the app serves DOTS_DIR (tests pass another)
+    url = DotsUrl(f"{STATIC}/{DOTS_DIR.name}/{name}")  # where the app serves DOTS_DIR (tests pass another)
+    url.size = len(content)
+    return url
 
 
 class _Script(MacroElement):

@@ -5,6 +5,7 @@ did not touch are still what they were."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -603,6 +604,33 @@ def test_been_there_on_an_ad_hoc_profile_is_a_visit_in_the_list_and_the_link(app
     assert params(page)["liked"] == visited and "visited" not in params(page)  # moved, not copied
     changed_only(before, params(page), "liked")
     assert [r["why"] for r in picks_match_rows(page) if r["name"] == place] == ["you liked it"]
+    assert not page.watch.errors, page.watch.errors
+    page.close()
+
+
+def test_feedback_twice_on_a_pick_that_moved_goes_to_that_pick(app_url, browser):
+    """QA, issue 21: after "Been there" re-ranked the list, "Feedback on" still showed the pick's
+    old rank and the next press ("Liked it") was lost. The box follows the pick to its new rank,
+    and a second press without choosing again lands on the same place."""
+    app_url, _env = app_url
+    page, first = open_explore(app_url, browser, START + "&likes=italian&bracket=middle")
+    place = first[5]["name"]
+    feedback(page, f"6. {place}", "Been there")
+    page.wait_for_function("() => !!new URLSearchParams(location.search).get('visited')", timeout=60_000)
+    settle(page)
+    visited = params(page)["visited"]
+    rank = [r["name"] for r in picks_match_rows(page)].index(place) + 1
+    shown = ("() => [...document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stSelectbox\"]')]"
+             ".filter(b => b.innerText.includes('Feedback on'))"
+             ".map(b => b.innerText + '|' + [...b.querySelectorAll('input')].map(i => i.value).join('|')).join()")
+    try:  # what the box shows, as text or as its input's value
+        page.wait_for_function(f"() => ({shown})().includes({json.dumps(f'{rank}. {place}')})", timeout=10_000)
+    except Exception:
+        raise AssertionError(f"'Feedback on' shows {page.evaluate(shown)!r}, not {rank}. {place}") from None
+    page.locator('[data-testid="stMain"] button').filter(has_text="Liked it").first.click()
+    page.wait_for_function("() => !!new URLSearchParams(location.search).get('liked')", timeout=60_000)
+    settle(page)
+    assert params(page)["liked"] == visited and "visited" not in params(page)
     assert not page.watch.errors, page.watch.errors
     page.close()
 

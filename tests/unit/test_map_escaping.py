@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
 import re
 import subprocess
+import sys
 import uuid
 from html.parser import HTMLParser
 from pathlib import Path
@@ -234,29 +234,55 @@ def test_the_dots_travel_as_a_file_the_map_fetches_once_with_every_name_as_json_
     assert missing["errors"] and "the restaurant dots did not load" in missing["errors"][0]
 
 
-def _publish(args: tuple[str, int]) -> str:
-    directory, n = args
-    return map_view.publish_dots([(37.7, -122.4, f"place {i}") for i in range(n)], Path(directory))
+def _publish(directory: Path, n: int) -> str:
+    return map_view.publish_dots([(37.7, -122.4, f"place {i}") for i in range(n)], directory)
+
+
+# Writers in processes of their own, started together (not multiprocessing: after AppTest has run
+# in this process, its __main__ is a Streamlit script, which spawned workers would run).
+_WRITER = ("import sys; from pathlib import Path; from ui import map_view; "
+           "print(map_view.publish_dots([(37.7, -122.4, f'place {i}') for i in range(20_000)], Path(sys.argv[1])))")
 
 
 def test_dots_files_survive_concurrent_writers_a_killed_writer_and_a_truncated_file(tmp_path):
     """The dots file is written whole or not at all: eight processes publishing the same catalogue
     leave one complete file; a truncated file is rewritten, a killed writer's leftover is cleaned
     up, and only the newest DOTS_KEPT catalogues stay."""
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        urls = pool.map(_publish, [(str(tmp_path), 20_000)] * 8)
-    assert len(set(urls)) == 1
+    root = Path(map_view.__file__).resolve().parents[1]
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path)], cwd=root, stdout=subprocess.PIPE,
+                                text=True) for _ in range(8)]
+    urls = {w.communicate(timeout=120)[0].strip() for w in writers}
+    assert len(urls) == 1 and all(w.returncode == 0 for w in writers)
     (written,) = tmp_path.glob("*.json")
     assert len(json.loads(written.read_text())) == 20_000 and not list(tmp_path.glob(".*"))
     written.write_bytes(written.read_bytes()[:1000])  # a file cut short (a full disk, a copy)
     stale = tmp_path / f".{written.name}.dead.partial"
     stale.write_bytes(b"[[1,")
     os.utime(stale, (0, 0))  # left by a writer killed hours ago
-    _publish((str(tmp_path), 20_000))
+    _publish(tmp_path, 20_000)
     assert len(json.loads(written.read_text())) == 20_000 and not stale.exists()
     for n in range(1, map_view.DOTS_KEPT + 3):
-        _publish((str(tmp_path), n))
+        _publish(tmp_path, n)
     assert len(list(tmp_path.glob("*.json"))) == map_view.DOTS_KEPT
+
+
+def test_explore_writes_the_dots_file_again_when_it_is_gone_or_cut_short(tmp_path, monkeypatch):
+    """QA: a dots file another process removed, or one cut short, is written again on the next run
+    (the map of a new tab would otherwise have no dots until the catalogue changed)."""
+    from ui import catalogue
+
+    monkeypatch.setattr(map_view, "DOTS_DIR", tmp_path)
+    frame = pd.DataFrame({"lat": [37.7, 37.8], "lon": [-122.4, -122.5], "name": ["A", "B"]})
+    version = uuid.uuid4().hex
+    service = SimpleNamespace(catalogue=lambda: frame, catalogue_version=lambda: version,
+                              settings=SimpleNamespace(namespace="test"))
+    url = catalogue.restaurant_dots(service)
+    path = tmp_path / url.rsplit("/", 1)[-1]
+    expected = path.read_bytes()
+    path.unlink()
+    assert catalogue.restaurant_dots(service) == url and path.read_bytes() == expected
+    path.write_bytes(expected[:5])
+    assert catalogue.restaurant_dots(service) == url and path.read_bytes() == expected
 
 
 def test_explore_sends_the_dots_with_the_map_when_their_file_cannot_be_written(tmp_path, monkeypatch):
