@@ -91,13 +91,23 @@ def test_not_for_me_removes_the_pick_at_once_and_a_later_like_brings_it_back(ser
     assert service.feedback.dismissed(user) == []
 
 
-def test_an_ad_hoc_profiles_session_likes_move_its_picks_and_hidden_ones_go(service):
-    profile = {"likes": ["pizza"], "price_bracket": "middle"}
+ADHOC = {"likes": ["pizza"], "price_bracket": "middle"}
+
+
+def session_feedback_moves_the_list(service, event: str):
+    """An ad-hoc profile gives three places of a kitchen its list lacks as session ``event``
+    ("liked" or "visited"); that kitchen's share must grow. (query, places, results after)."""
     query = wide_query(service, k=30)
-    before = service.recommend(query, profile=profile)
+    before = service.recommend(query, profile=ADHOC)
     label, places = a_kitchen_the_list_lacks(service, before)
-    after = service.recommend(query, profile=profile, liked=places)
+    after = service.recommend(query, profile=ADHOC, **{event: places})
     assert share(after, label) > share(before, label), (label, share(before, label), share(after, label))
+    return query, places, after
+
+
+def test_an_ad_hoc_profiles_session_likes_move_its_picks_and_hidden_ones_go(service):
+    profile = ADHOC
+    query, places, after = session_feedback_moves_the_list(service, "liked")
     assert any(r.reason.startswith("because you liked") for r in after.items)
     hidden = after.items[0].item_id
     assert hidden not in [r.item_id for r in service.recommend(query, profile=profile, liked=places, hidden=[hidden]).items]
@@ -109,12 +119,8 @@ def test_an_ad_hoc_profiles_been_there_is_a_visit_not_a_like(service):
     """Issue 21: "Been there" on an ad-hoc profile moves its picks as a visit: the place says "you
     have been here", another pick "because you went to ...", and a visit weighs what a stored
     user's visit weighs (FEEDBACK_EVENTS), not what a like does."""
-    profile = {"likes": ["pizza"], "price_bracket": "middle"}
-    query = wide_query(service, k=30)
-    before = service.recommend(query, profile=profile)
-    label, places = a_kitchen_the_list_lacks(service, before)
-    after = service.recommend(query, profile=profile, visited=places)
-    assert share(after, label) > share(before, label), (label, share(before, label), share(after, label))
+    profile = ADHOC
+    query, places, after = session_feedback_moves_the_list(service, "visited")
     whys = {r.item_id: r.why for r in after.items}
     assert [whys[p] for p in places if p in whys] == ["you have been here"] * len([p for p in places if p in whys])
     assert any(w.startswith("because you went to ") for w in whys.values()), whys
