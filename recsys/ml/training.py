@@ -63,17 +63,21 @@ class TrainConfig:
     epochs: int = 40  # an upper bound: early stopping usually ends well before
     batch_size: int = 1024  # more in-batch negatives per step; still ~100 steps/epoch on the demo
     lr: float = 3e-3  # Adam; stable for these small MLPs
-    weight_decay: float = 1e-6  # a touch, mostly for the id tables
+    weight_decay: float = 1e-4  # L2 (Adam's): keeps the towers from fitting each visit's noise
     temperature: float = 0.07  # sharpens cosine scores into logits; 0.05-0.1 is the usual range
     extra_negatives: int = 0  # uniform random negatives per batch on top of in-batch ones
     id_dropout: float = 0.3  # share of ids hidden in training, so features alone must also work (cold start)
     # Share of positives trained with a random shorter history (0..all of it): the tower must also
     # read 0, 1 or 3 events well, which is every new user's first minutes.
     history_dropout: float = 0.5
+    # Each epoch validates, and early stopping keeps, an exponential moving average of the weights
+    # (updated every step; 0 turns it off) rather than the last step's: on noisy visits the
+    # average generalises better, and it costs one in-place update per parameter per step.
+    ema_decay: float = 0.99
     val_fraction: float = 0.1  # interactions held out for early stopping
     val_user_fraction: float = 0.1  # users held out entirely: validation of the new-user (cold) path
     eval_k: int = 10  # K of the validation Recall@K
-    patience: int = 3  # epochs without a better validation recall before stopping
+    patience: int = 2  # epochs without a better validation recall before stopping (the averaged weights move smoothly)
     # "Better" means by more than this (absolute Recall@K): on a plateau, noise-sized gains would
     # otherwise keep training going for nothing.
     min_delta: float = 0.001
@@ -125,6 +129,9 @@ class TrainConfig:
     # visits say nothing the profile does not (the demo: on the cold-start curve one revealed visit
     # cost 0.090 -> 0.073 at prior 0) the features keep the say, and where they do, history wins.
     history_prior: float = 0.0
+    # The largest prior whose validation score is within this of the best one wins (0: the best,
+    # the smallest on a tie).
+    history_prior_tolerance: float = 0.001
     tower: TowerConfig = field(default_factory=TowerConfig)
 
     def to_json(self) -> dict:
@@ -433,6 +440,7 @@ def fit(data: TrainingData, cfg: TrainConfig, progress: Progress | None = None, 
     history: list[dict] = []
     best = (-1.0, 0, None)
     pruned = ""
+    ema = {k: v.detach().clone() for k, v in model.state_dict().items()} if cfg.ema_decay > 0 else None
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         order = torch.randperm(n_events, generator=generator)
@@ -460,8 +468,15 @@ def fit(data: TrainingData, cfg: TrainConfig, progress: Progress | None = None, 
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            if ema is not None:
+                with torch.no_grad():
+                    for k, v in model.named_parameters():  # buffers (popularity counts) are not learned
+                        ema[k].mul_(cfg.ema_decay).add_(v.detach(), alpha=1 - cfg.ema_decay)
             total += loss.item()
             steps += 1
+        if ema is not None:  # validate (and keep) the averaged weights; training goes on from the raw ones
+            raw = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            model.load_state_dict(ema)
         record = {"epoch": epoch, "loss": total / max(steps, 1), **validate(model, data, cfg)}
         history.append(record)
         if progress:
@@ -473,6 +488,8 @@ def fit(data: TrainingData, cfg: TrainConfig, progress: Progress | None = None, 
             best = (score, epoch, {k: v.detach().clone() for k, v in model.state_dict().items()})
         elif epoch - best[1] >= cfg.patience:
             break
+        if ema is not None:
+            model.load_state_dict(raw)
         if score is not None and epoch >= cfg.prune_after and best[0] < cfg.prune_ratio * leader:
             pruned = f"stopped after epoch {epoch}: {best[0]:.4f} < {cfg.prune_ratio:g} x the best variant's {leader:.4f}"
             break
@@ -589,8 +606,8 @@ def _smallest_best(model: TwoTower, attribute: str, grid: tuple[float, ...],
 def _choose_history_trust(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> TrainConfig:
     """The history prior of HISTORY_PRIORS and the weight of FEEDBACK_WEIGHTS (at least the floor)
     with the best mean Recall@K of held-out new users given their first VALIDATION_REVEALS
-    visits as history (the rest to be found) and of warm users' held-out visits; the smallest of
-    each on a tie."""
+    visits as history (the rest to be found) and of warm users' held-out visits: the prior by
+    most_trusting_prior, the weight the smallest on a tie."""
     held = data.validation["val_cold"]
     cold = data.clean[data.clean["user_id"].isin(data.dataset.users["user_id"].to_numpy()[held.users.numpy()])]
     cold = time_order(cold) if data.log.timed else cold.sample(frac=1.0, random_state=cfg.seed)
@@ -637,9 +654,18 @@ def _choose_history_trust(model: TwoTower, data: TrainingData, cfg: TrainConfig)
     for prior in HISTORY_PRIORS:
         model.history_prior = prior
         best[prior] = _smallest_best(model, "feedback_weight", weights, score)
-    model.history_prior = max(HISTORY_PRIORS, key=lambda p: (best[p][1], -p))
+    model.history_prior = most_trusting_prior({p: score for p, (_, score) in best.items()}, cfg.history_prior_tolerance)
     model.feedback_weight = best[model.history_prior][0]
     return replace(cfg, feedback_weight=model.feedback_weight, history_prior=model.history_prior)
+
+
+def most_trusting_prior(scores: dict[float, float], tolerance: float) -> float:
+    """The largest history prior (the least trust in logged history) whose validation score is
+    within ``tolerance`` of the best; with no tolerance, the best (the smallest on a tie)."""
+    top = max(scores.values())
+    if tolerance > 0:
+        return max(p for p, score in scores.items() if score >= top - tolerance)
+    return max(scores, key=lambda p: (scores[p], -p))
 
 
 def _choose_cold_mix(model: TwoTower, data: TrainingData, cfg: TrainConfig, history: list[dict],

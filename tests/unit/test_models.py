@@ -358,12 +358,16 @@ def test_weights_without_the_popularity_counts_a_popularity_mix_needs_are_refuse
 def test_where_visits_say_nothing_the_profile_does_not_one_visit_does_not_pull_a_new_user_away():
     """Issue 21: on the demo, one revealed visit took the cold-start curve from 0.090 down to 0.073
     (a visit is a noisy draw from what the profile already says). Validation now chooses how far a
-    short history is trusted against the features alone, and the curve no longer falls."""
+    short history is trusted against the features alone, and the curve no longer falls.
+
+    The curve is averaged over four draws of the data: one draw's 60 held-out users move it by
+    about 0.015 (a single draw failed a training change that passed the other three), while
+    trusting one visit fully costs about 0.035 on every draw."""
     from recsys.ml.evaluation import cold_start_curve
 
-    data = noisy_visits_dataset()
-    curve = cold_start_curve(data, [TwoTowerRecommender(FAST)], reveals=(0, 1, 3), k=10)
-    recall = dict(zip(curve["revealed"], curve["recall@10"]))
+    curves = [cold_start_curve(noisy_visits_dataset(seed=seed), [TwoTowerRecommender(FAST)], reveals=(0, 1, 3), k=10)
+              for seed in range(4)]
+    recall = {n: float(np.mean([dict(zip(c["revealed"], c["recall@10"]))[n] for c in curves])) for n in (0, 1, 3)}
     assert recall[1] >= recall[0] - 0.01 and recall[3] >= recall[0] - 0.01, recall
 
 
