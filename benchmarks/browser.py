@@ -105,7 +105,7 @@ INSTRUMENT = r"""
     window.WebSocket = Wrapped;
     // The ranked list and the page's title and subheader, as text.
     const mainSig = () => {
-      const grid = document.querySelector('[data-testid="stDataFrame"] table[role=grid]');
+      const grid = document.querySelector('table.picks-table');
       const h1 = document.querySelector('[data-testid="stMain"] h1');
       const h3 = document.querySelector('[data-testid="stMain"] h3');
       return [(h1 || {}).textContent + "|" + (grid || {}).textContent, (h3 || {}).textContent];

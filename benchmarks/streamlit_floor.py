@@ -4,7 +4,11 @@ browser context (nothing cached), timed from the navigation start in Debian's ch
 
 - **a title**: `st.title` alone, to the title drawn (Streamlit's bundle, its websocket, one run);
 - **a bare map**: the title and an `st_folium` map with no tiles and no layers, Leaflet served
-  by the app as Explore's is (ui/map_view.py), to Leaflet's container in the component's frame.
+  by the app as Explore's is (ui/map_view.py), to Leaflet's container in the component's frame;
+- **a list update**: a selectbox whose value is written into ten rows of seven text columns (a
+  list of picks' shape), drawn by `st.dataframe` or by an HTML table in `st.html`; timed from the
+  option's pointer-down to the new text in the page (the dataframe's accessible grid, which the
+  canvas is drawn with), the floor under "day change" (benchmarks.browser).
 
     python -m benchmarks.streamlit_floor [--tries 7]
 
@@ -33,6 +37,32 @@ from ui import map_view
 m = folium.Map(location=[37.77, -122.42], zoom_start=13, tiles=None)
 m.default_js, m.default_css = map_view.LEAFLET_JS, map_view.LEAFLET_CSS
 st_folium(m, height=400, returned_objects=[])
+"""
+LIST_APP = """import pandas as pd
+import streamlit as st
+day = st.selectbox("Day", ["Friday", "Saturday"], key="day")
+rows = pd.DataFrame([{"name": f"{day} place {i}", "cuisine": "pizza, italian", "price": "$$", "rating": 4.5,
+                      "distance": f"{i / 10:.1f} km", "open": "until 22:00", "why": "close to your taste"}
+                     for i in range(10)])
+"""
+LIST_KINDS = {
+    "st.dataframe": LIST_APP + 'st.dataframe(rows, hide_index=True, width="stretch")\n',
+    "an HTML table (st.html)": LIST_APP + 'st.html(rows.to_html(index=False, classes="floor-list"))\n',
+}
+# The list's text, whichever element draws it; the time it last changed and of the last pointer-down.
+LIST_STAMP = r"""
+(() => {
+  if (window !== window.top) return;
+  const text = () => [...document.querySelectorAll('[data-testid="stDataFrame"] table[role=grid], table.floor-list')]
+    .map(t => t.textContent).join();
+  let last = null;
+  addEventListener("pointerdown", () => { window.__input = performance.now(); }, true);
+  const watch = () => new MutationObserver(() => {
+    const now = text();
+    if (now !== last) { last = now; window.__listed = performance.now(); }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+  if (document.body) watch(); else document.addEventListener("DOMContentLoaded", watch);
+})();
 """
 # Stamps (ms from the top page's navigation start) when the title and Leaflet's container exist.
 STAMP = r"""
@@ -92,6 +122,15 @@ def open_once(browser, url: str, wants_map: bool) -> tuple[float, float | None]:
     return title, leaflet
 
 
+def update_once(page, day: str) -> float:
+    """Switch the selectbox to ``day``; ms from the option's pointer-down to the new text."""
+    page.locator('input[aria-label="Day"]').click()
+    page.get_by_role("option", name=day, exact=True).click()
+    page.wait_for_function("window.__listed > window.__input", timeout=30_000)
+    page.wait_for_timeout(300)  # idle again before the next try
+    return page.evaluate("window.__listed - window.__input")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.streamlit_floor", description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=7)
@@ -116,6 +155,25 @@ def main() -> int:
             drawn = [t[1] if wants_map else t[0] for t in tries]
             what = "Leaflet's container in the map frame" if wants_map else "the title drawn"
             rows.append(f"| {name} | {what} | {statistics.median(drawn):.0f} | {min(drawn):.0f} | {len(drawn)} |")
+        for kind, source in LIST_KINDS.items():
+            script = Path(tmp) / "list.py"
+            script.write_text(source)
+            proc, url = serve(script)
+            try:
+                context = browser.new_context()
+                context.add_init_script(LIST_STAMP)
+                page = context.new_page()
+                page.goto(url)
+                page.wait_for_function("window.__listed", timeout=60_000)
+                page.wait_for_timeout(500)
+                drawn = [update_once(page, ("Saturday", "Friday")[i % 2]) for i in range(args.tries + 1)][1:]
+                context.close()
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+            loads.append(uptime())
+            rows.append(f"| a list update, {kind} | the new text, from the option's pointer-down "
+                        f"| {statistics.median(drawn):.0f} | {min(drawn):.0f} | {len(drawn)} |")
         browser.close()
     print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, chromium "
           f"{CHROMIUM}, {datetime.now():%Y-%m-%d %H:%M}; command: python -m benchmarks.streamlit_floor "

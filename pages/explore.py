@@ -12,7 +12,7 @@ from recsys.data.record import MUST_HAVE
 from recsys.data.restaurants import PRICE_BRACKETS
 from ui import map_view
 from ui.catalogue import catalogue, restaurant_dots
-from ui.picks import PICKS_CSS, column_config, pick_cards, pick_rows, shown_columns
+from ui.picks import PICKS_CSS, pick_rows, picks_html, shown_columns
 from ui.router import start_page
 from ui.services import guard, query_latencies
 from ui.sidebar import NOTICE, active_profile
@@ -196,12 +196,7 @@ if results is not None:
         similar = f"similar to {', '.join(_names(more_like))}" if more_like else ""
         table = pick_rows(recs, similar)
         st.html(PICKS_CSS)  # a table on a wide screen, cards on a phone (one media query)
-        with st.container(key="picks-table"):
-            # The id stays in the data (tests and QA select by it), not as a column people read.
-            st.dataframe(table, hide_index=True, width="stretch", column_order=shown_columns(view.must_have),
-                         column_config=column_config())
-        with st.container(key="picks-cards"):
-            st.html(pick_cards(table))
+        st.html(picks_html(table, shown_columns(view.must_have)))
         names = {r.item_id: f"{i}. {r.name}" for i, r in enumerate(recs, start=1)}
         left, right = st.columns(2, gap="medium")
         with left:

@@ -1,5 +1,9 @@
 """Explore's ranked list as people read it: the table's rows (wide screens) and the same rows as
-cards (a phone), from one list of fields, so the two never disagree."""
+cards (a phone), from one list of fields, so the two never disagree.
+
+Both are plain HTML (one `st.html` element), not `st.dataframe`: a 10-row dataframe takes about
+280 ms from a selectbox change to its new text in the browser, an HTML table about 80 ms
+(`python -m benchmarks.streamlit_floor`), and every Explore interaction redraws the list."""
 
 from __future__ import annotations
 
@@ -14,22 +18,18 @@ from recsys.serving.query_link import PRICE_LABELS
 from recsys.serving.search import Recommendation
 
 PICKS_CSS = Path(__file__).resolve().parents[1] / "assets" / "web" / "explore" / "picks.css"
-# What a person reads a pick by comes first, in widths (px) that fit the main column at 1400 px
-# beside the sidebar; "why" right after the name, so the reason is never the column cut off at the
-# right edge. The must-have columns show only while that filter is on (then right after "why").
-WIDTHS = {"#": 40, "name": 180, "why": 360, "price": 50, "rating": 60, "distance": 70, "open": 130, "cuisines": 160}
+# What a person reads a pick by comes first; the widths are relative (each column's share of the
+# table), a must-have column MUST_HAVE_WIDTH. "why" right after the name, so the reason is never
+# pushed past the right edge. The must-have columns show only while that filter is on (then
+# right after "why").
+MUST_HAVE_WIDTH = 90
+WIDTHS = {"#": 40, "name": 180, "why": 330, "price": 60, "rating": 60, "distance": 80, "open": 130, "cuisines": 160}
 
 
 def shown_columns(must_have: list[str] | tuple[str, ...]) -> list[str]:
     """The table's columns, in order, for the must-have fields filtered on now."""
     needed = [MUST_HAVE[name].lower() for name in must_have if name in MUST_HAVE]
     return ["#", "name", "why", *needed, *[c for c in WIDTHS if c not in ("#", "name", "why")]]
-
-
-def column_config() -> dict:
-    import streamlit as st  # ui/ may; kept local so the card and row builders stay plain
-
-    return {name: st.column_config.Column(width=width) for name, width in WIDTHS.items()}
 
 
 def pick_rows(recs: list[Recommendation], why: str = "") -> pd.DataFrame:
@@ -43,10 +43,34 @@ def pick_rows(recs: list[Recommendation], why: str = "") -> pd.DataFrame:
         "id": r.item_id} for i, r in enumerate(recs)])
 
 
+def _text(value: object) -> str:
+    """A value as escaped text; a missing one (None, NaN: a must-have nobody recorded) as nothing."""
+    return "" if value is None or value != value else html.escape(str(value))
+
+
+def pick_table(rows: pd.DataFrame, columns: list[str]) -> str:
+    """The rows as a table of ``columns`` (HTML; every value escaped, each cell named by its
+    column); each row carries its restaurant's id (QA selects by it), which is not a column."""
+    # The widths as shares of the column the table is in, so it never needs sideways scrolling.
+    total = sum(WIDTHS.get(c, MUST_HAVE_WIDTH) for c in columns)
+    cols = "".join(f'<col style="width:{100 * WIDTHS.get(c, MUST_HAVE_WIDTH) / total:.1f}%">' for c in columns)
+    head = "".join(f'<th data-field="{_text(c)}">{_text(c)}</th>' for c in columns)
+    body = "".join(f'<tr data-item-id="{_text(row["id"])}">'
+                   + "".join(f'<td data-field="{_text(c)}">{_text(row[c])}</td>' for c in columns) + "</tr>"
+                   for row in rows.to_dict("records"))
+    return f'<table class="picks-table"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def picks_html(rows: pd.DataFrame, columns: list[str]) -> str:
+    """The list as one piece of HTML: the table (shown on a wide screen) and the cards (below
+    1200 px), the CSS choosing between them (assets/web/explore/picks.css)."""
+    return f'{pick_table(rows, columns)}<div class="pick-cards">{pick_cards(rows)}</div>'
+
+
 def pick_cards(rows: pd.DataFrame) -> str:
     """The rows as cards (HTML; every value escaped, each in a span named by its column)."""
     def span(column: str, value: object) -> str:
-        return f'<span data-field="{html.escape(column)}">{html.escape(str(value))}</span>'
+        return f'<span data-field="{_text(column)}">{_text(value)}</span>'
 
     cards = []
     for row in rows.to_dict("records"):

@@ -9,7 +9,7 @@ import html
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
-from tests.readings import metres
+from tests.readings import metres, picks_table
 
 PLACE = dict(lat="37.7599", lon="-122.4148", radius="3000", day="Fr", time="19:00", open="0")
 
@@ -24,7 +24,7 @@ def widget(at: AppTest, kind: str, key: str):
 
 
 def table(at: AppTest):
-    return at.dataframe[0].value
+    return picks_table(at)
 
 
 def shown_text(at: AppTest) -> str:

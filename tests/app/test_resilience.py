@@ -9,6 +9,7 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
+from tests.readings import picks_table
 
 
 def test_external_redis_down_shows_what_to_do_then_recovers_when_back(app_env, monkeypatch, tmp_path):
@@ -25,7 +26,7 @@ def test_external_redis_down_shows_what_to_do_then_recovers_when_back(app_env, m
     at.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", open="0")
     try:
         at.run()
-        assert not at.exception and len(at.dataframe[0].value) == 10
+        assert not at.exception and len(picks_table(at)) == 10
         os.kill(external.pid(), signal.SIGKILL)
         time.sleep(0.3)
         at.run()
@@ -36,7 +37,7 @@ def test_external_redis_down_shows_what_to_do_then_recovers_when_back(app_env, m
         external.ensure_running()  # Redis is back (same port, same data)
         at.run()
         assert not at.exception and not at.error
-        assert len(at.dataframe[0].value) == 10
+        assert len(picks_table(at)) == 10
     finally:
         external.stop()
 
@@ -49,7 +50,7 @@ def test_killed_embedded_redis_is_restarted_on_the_next_rerun(app_env, monkeypat
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", open="0")
     at.run()
-    assert not at.exception and len(at.dataframe[0].value) == 10
+    assert not at.exception and len(picks_table(at)) == 10
     server = EmbeddedRedis(tmp_path / "own" / "redis")
     old_pid = server.pid()
     try:
@@ -57,7 +58,7 @@ def test_killed_embedded_redis_is_restarted_on_the_next_rerun(app_env, monkeypat
         time.sleep(0.3)
         at.run()
         assert not at.exception and not at.error
-        assert len(at.dataframe[0].value) == 10
+        assert len(picks_table(at)) == 10
         assert any("re-established" in t.value for t in at.toast)
         assert server.pid() not in (None, old_pid)
     finally:
@@ -75,7 +76,7 @@ def test_sessions_with_different_profiles_do_not_share_state(app):
         for at in sessions:
             at.run()
             assert not at.exception
-    tables = [at.dataframe[0].value for at in sessions]
+    tables = [picks_table(at) for at in sessions]
     assert [at.session_state["active_user"] for at in sessions] == service_users
     assert list(tables[0]["id"]) != list(tables[1]["id"])
     # Each session's list is exactly what the service gives that user alone for that view.
@@ -94,5 +95,5 @@ def test_sessions_with_different_profiles_do_not_share_state(app):
     first.session_state["more_like_ids"] = [tables[0]["id"].iat[0]]
     first.run()
     sessions[1].run()
-    assert list(sessions[1].dataframe[0].value["id"]) == list(tables[1]["id"])
-    assert list(first.dataframe[0].value["id"]) != list(tables[0]["id"])
+    assert list(picks_table(sessions[1])["id"]) == list(tables[1]["id"])
+    assert list(picks_table(first)["id"]) != list(tables[0]["id"])

@@ -12,7 +12,6 @@ import pytest
 
 from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, launch, new_page, qa_profile_id, service_for
 from tests.readings import metres
-from ui.picks import WIDTHS
 
 START = "lat=37.75990&lon=-122.41480&radius=3000&day=Fr&time=19:00&open=0&price=1-4"
 PRICES = {"$": 1, "$$": 2, "$$$": 3, "$$$$": 4}
@@ -23,11 +22,10 @@ TABLE_ROWS = """() => {
     const cards = [...document.querySelectorAll('.pick-card')].filter(c => c.offsetParent !== null);
     if (cards.length) return cards.map(c => Object.fromEntries(
         [...c.querySelectorAll('[data-field]')].map(f => [f.dataset.field, f.textContent])));
-    const grid = document.querySelector('[data-testid="stDataFrame"] table[role=grid]');
-    if (!grid) return null;
-    const rows = [...grid.querySelectorAll('tr')].map(tr => [...tr.children].map(td => td.textContent));
-    const head = rows.shift();
-    return rows.map(r => Object.fromEntries(head.map((h, i) => [h, r[i]])));
+    const table = document.querySelector('table.picks-table');
+    if (!table) return null;
+    return [...table.querySelectorAll('tbody tr')].map(tr => Object.fromEntries(
+        [...tr.children].map(td => [td.dataset.field, td.textContent])));
 }"""
 # The pin as drawn (the white marker) and the picks, read from Leaflet in the map frame.
 PIN = """() => { let pin = null; window.map.eachLayer(l => { if (l.options && l.options.fillColor === '#fff'
@@ -53,7 +51,7 @@ def params(page) -> dict[str, str]:
 
 QUIET = """() => [location.search, !!document.querySelector('[data-testid="stStatusWidgetRunningIcon"]'),
     document.querySelectorAll('[data-stale="true"]').length,
-    (document.querySelector('[data-testid="stDataFrame"] table[role=grid]') || {}).textContent].join('|')"""
+    (document.querySelector('table.picks-table') || {}).textContent].join('|')"""
 
 
 def settle(page, quiet_ms: int = 1000) -> None:
@@ -415,22 +413,23 @@ def test_explore_is_map_first_and_readable_at(app_url, browser, width):
     assert not overlap, f"the scale bar overlaps the attribution at {width}px"
     cards = page.locator(".pick-card")
     if width < 1200:
-        assert page.locator('[data-testid="stDataFrame"]').first.is_visible() is False
+        assert page.locator("table.picks-table").first.is_visible() is False
         assert cards.count() == 10 and all(cards.nth(i).bounding_box()["x"] + cards.nth(i).bounding_box()["width"]
                                            <= width for i in range(10))
         assert set(shown[0]) >= {"#", "name", "why", "price", "distance", "open"}
     else:
         assert list(shown[0])[:3] == ["#", "name", "why"] and not cards.first.is_visible()
         assert {"price", "distance", "open"} <= set(shown[0])  # drawn, not scrolled out of view
-        # Every reason fits its column: the grid draws text on a canvas and cuts what is wider.
-        column = page.evaluate("""() => { const g = document.querySelector('[data-testid="stDataFrame"] table[role=grid]');
-            const head = [...g.querySelectorAll('tr')][0]; const cells = [...head.children];
-            const i = cells.findIndex(c => c.textContent === 'why'); return i; }""")
-        assert column == 2
-        widths = page.evaluate("""(texts) => { const c = document.createElement('canvas').getContext('2d');
-            c.font = '14px "Source Sans Pro", sans-serif'; return texts.map(t => c.measureText(t).width); }""",
-                               [r["why"] for r in shown])
-        assert max(widths) <= WIDTHS["why"] - 16, list(zip(widths, [r["why"] for r in shown]))
+        # The reason is the third column, and every cell shows all of its text (it wraps, never cut)
+        # inside the main column (no sideways scrolling).
+        head = page.evaluate("() => [...document.querySelectorAll('table.picks-table thead th')].map(c => c.textContent)")
+        assert head.index("why") == 2, head
+        clipped = page.evaluate("""() => [...document.querySelectorAll('table.picks-table td')]
+            .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent)""")
+        assert not clipped, clipped
+        edges = page.evaluate("""() => [document.querySelector('table.picks-table').getBoundingClientRect().right,
+            document.querySelector('[data-testid="stMain"]').getBoundingClientRect().right]""")
+        assert edges[0] <= edges[1] + 1, edges
     cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stWidgetLabel"] *,'
         + ' [data-testid="stMain"] input, [data-testid="stMain"] button p')]
         .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)

@@ -300,19 +300,25 @@ def test_explore_sends_the_dots_with_the_map_when_their_file_cannot_be_written(t
     assert isinstance(dots, map_view.JsLiteral) and json.loads(dots) == [[37.7, -122.4, "Joe's <b>"]]
 
 
-def test_the_phone_cards_show_every_hostile_name_as_text():
-    """The ranked list's cards (ui.picks, what a phone shows) carry names and reasons as escaped
-    text: no tag, attribute or entity of the hostile inputs survives as markup."""
+def test_the_ranked_list_shows_every_hostile_name_as_text_in_its_table_and_its_cards():
+    """The ranked list (ui.picks: the table a wide screen shows, the cards a phone shows) carries
+    names, reasons and ids as escaped text: no tag, attribute or entity of the hostile inputs
+    survives as markup, and the table reads back cell for cell as what was written."""
     import html as html_module
 
     import pandas as pd
 
-    from ui.picks import pick_cards
+    from tests.readings import picks_from_html
+    from ui.picks import picks_html, shown_columns
 
     texts = [t for t in TEXTS if not any(0xD800 <= ord(c) <= 0xDFFF for c in t)]  # lone surrogates: refused at input
     rows = pd.DataFrame([{"#": i + 1, "name": text, "why": text, "cuisines": text, "price": "$", "rating": 4.0,
-                          "distance": "1 km", "open": text} for i, text in enumerate(texts)])
-    cards = pick_cards(rows)
+                          "distance": "1 km", "open": text, "id": text} for i, text in enumerate(texts)])
+    markup = picks_html(rows, shown_columns([]))
     for text in texts:
-        assert html_module.escape(text) in cards
-    assert "<script" not in cards.lower() and "<img" not in cards.lower()
+        assert markup.count(html_module.escape(text)) >= 2 * 4 + 1  # 4 fields in the table and the cards, the id
+    assert "<script" not in markup.lower() and "<img" not in markup.lower()
+    back = picks_from_html(markup)
+    assert back.attrs["columns"] == shown_columns([])
+    for field in ("name", "why", "cuisines", "open", "id"):
+        assert list(back[field]) == texts, field
