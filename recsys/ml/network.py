@@ -233,7 +233,9 @@ class TwoTower(nn.Module):
         if tastes is not None and "rows" in users and self.feedback_weight > 0:
             # Toward the places they chose: u + w * (weighted mean of those places' taste).
             u = u + self.feedback_weight * weighted_mean(tastes, users["rows"], users["weights"])
-        if self.history_prior > 0 and "weights" in users:
+        # (Nobody in the batch with a history, a new profile's first query: u is what the features
+        # alone say already, so the tower does not run a second time for it.)
+        if self.history_prior > 0 and "weights" in users and bool((users["weights"] > 0).any()):
             # What the history says, trusted n / (n + prior) against what the features alone say.
             n = (users["weights"] > 0).sum(dim=1, keepdim=True).float()
             alone = self.users({**users, "weights": torch.zeros_like(users["weights"])}, table)

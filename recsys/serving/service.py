@@ -44,7 +44,7 @@ from recsys.serving.models import (  # noqa: F401  (the names callers import fro
     model_to_serve,
     use_serving_threads,
 )
-from recsys.serving.profile_store import UserStore, as_record, history_frame
+from recsys.serving.profile_store import UserStore, as_record, history_events
 from recsys.serving.query import Query
 from recsys.serving.query_link import SESSION_FEEDBACK
 from recsys.serving.search import Results, Searcher
@@ -340,7 +340,7 @@ class RecommenderService:
         return (np.array(doc["$.embedding"][0], dtype=np.float32), split_multilabel(likes),
                 valid_ids(members, self.feedback.dismissed_key(user_id)),
                 [(item, "liked" if weight >= FEEDBACK_EVENTS["liked"] else "visited")
-                 for item, weight in history_frame(user_id, recent)[["item_id", "weight"]].itertuples(index=False)])
+                 for item, weight, _, _ in history_events(recent)])
 
     def more_like(self, item_ids: list[str], query: Query, likes: list[str] | None = None) -> Results:
         """Query vector = the normalised mean of 1-3 chosen restaurants' embeddings."""
