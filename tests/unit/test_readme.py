@@ -212,3 +212,11 @@ def test_every_script_and_repository_path_named_exists():
                 if not (ROOT / path.rstrip(".,;:)")).exists():
                     missing.add(f"{_name(page)}: {path}")
     assert not missing, "\n".join(sorted(missing))
+
+
+def test_the_readme_names_exactly_the_map_libraries_the_app_serves():
+    """It still said jQuery was served after jQuery left the map (and assets/web)."""
+    text = README.read_text()
+    served = {"Leaflet": "leaflet", "marker-cluster": "markercluster", "jQuery": "jquery"}
+    for name, folder in served.items():
+        assert (name in text) == (ROOT / "assets" / "web" / folder).is_dir(), name
