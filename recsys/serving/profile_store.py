@@ -4,6 +4,7 @@ current embedding and the model that produced it."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from datetime import datetime, timezone
@@ -60,8 +61,10 @@ def history_events(raw: list) -> list[tuple[str, float, float, bool]]:
     for entry in raw or ():
         try:
             event = json.loads(entry)
-            events.append((str(event["item_id"]), float(event["weight"]), float(event["timestamp"]),
-                           event.get("explicit") is True))
+            weight, timestamp = float(event["weight"]), float(event["timestamp"])
+            if not (math.isfinite(weight) and math.isfinite(timestamp)):  # unreadable too (JSON allows NaN)
+                continue
+            events.append((str(event["item_id"]), weight, timestamp, event.get("explicit") is True))
         except (ValueError, KeyError, TypeError):
             continue
     newest = {item_id: weight for item_id, weight, _, _ in events}
