@@ -102,8 +102,8 @@ with controls:
     st.select_slider("Price", options=[1, 2, 3, 4], value=(1, 4), format_func=lambda p: PRICE_LABELS[p],
                      key="w_price")
     st.slider("Minimum rating", 0.0, 5.0, step=0.5, key="w_rating")
-    st.multiselect("Cuisines (any of)", guard(service.cuisines) or [], key="w_cuisines")
-    st.multiselect("Must have", list(MUST_HAVE), format_func=MUST_HAVE.get, key="w_need",
+    st.multiselect("Cuisines (any of)", guard(service.cuisines) or [], key="w_cuisines", select_all=False)
+    st.multiselect("Must have", list(MUST_HAVE), format_func=MUST_HAVE.get, key="w_need", select_all=False,
                    help="Only places known to have it (wheelchair access: full or limited).")
     st.slider("How many", 1, MAX_HOW_MANY, key="w_k")
     with st.expander("Pin coordinates", icon=":material/location_on:"):
@@ -116,7 +116,7 @@ with controls:
         with st.expander("Ad-hoc profile", icon=":material/tune:"):
             st.caption("Used while no saved profile is chosen in the sidebar; a shared link carries it.")
             # Likes speak the catalogue's vocabulary: every label the cuisine filter offers.
-            st.multiselect("Likes", guard(service.cuisines) or [], key="adhoc_likes")
+            st.multiselect("Likes", guard(service.cuisines) or [], key="adhoc_likes", select_all=False)
             st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key="adhoc_bracket")
 
 view = commit_view(user_id)
@@ -130,7 +130,8 @@ results = None
 try:
     if more_like:
         try:
-            results = guard(service.more_like, more_like, query)
+            results = guard(service.more_like, more_like, query, user_id=user_id or None,
+                            hidden=[] if user_id else view.hidden)
         except KeyError:  # a link's places deleted since (or never there): not echoed, they are the link's text
             st.warning("The places this link's “More like these” starts from are no longer in the catalogue; "
                        "showing the recommendations for the profile.", icon=":material/link_off:")
@@ -165,10 +166,13 @@ def _feedback(event: str, label: str, ranked: list[str], user_id: str) -> None:
     if done:  # the toast renders Markdown, so it names the pick by rank, not by its name
         st.toast(f"Recorded “{label}” for pick {ranked.index(target) + 1}.")
     # The picks re-rank, and the box's labels carry the rank: set again, it shows the pick at its
-    # new rank (left alone, it kept the old label and lost the next press); a pick gone from the
-    # list ("not for me") leaves the box to start again at the first.
+    # new rank (left alone, it kept the old label and lost the next press). A pick gone from the
+    # list ("not for me") hands the box to the one below it, which takes its rank (the last one:
+    # to the one above).
     if event == "not_for_me":
-        ss.pop("feedback_pick", None)
+        at = ranked.index(target)
+        rest = ranked[at + 1:] + ranked[:at][::-1]
+        ss["feedback_pick"] = rest[0] if rest else None
     else:
         ss["feedback_pick"] = target
 
@@ -206,6 +210,8 @@ if results is not None:
             st.button("Show more like these", disabled=not chosen, icon=":material/auto_awesome:",
                       on_click=_show_more_like)
         with right:
+            if ss.get("feedback_pick") not in names:  # not in this list (re-ranked, filtered): the first
+                ss.pop("feedback_pick", None)
             st.selectbox("Feedback on", list(names), format_func=names.get, key="feedback_pick")
             with st.container(horizontal=True):
                 for event, label, icon in (("been_there", "Been there", ":material/where_to_vote:"),

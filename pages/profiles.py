@@ -54,6 +54,7 @@ def profile_form(form_key: str, current: dict) -> dict | None:
     with st.form(form_key, clear_on_submit=False):
         name = st.text_input("Name", value=current.get("name", ""), max_chars=NAME_MAX_CHARS, key=f"{form_key}-name")
         likes = st.multiselect("Likes", like_options(current_likes), default=current_likes, key=f"{form_key}-likes",
+                               select_all=False,
                                help="The cuisines and styles this person likes: the same labels as the filters.")
         bracket = st.radio("Price bracket", PRICE_BRACKETS, horizontal=True, key=f"{form_key}-bracket",
                            index=PRICE_BRACKETS.index(current.get("price_bracket") or "middle"))

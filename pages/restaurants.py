@@ -130,7 +130,8 @@ with add:
                               min_value=LAT_RANGE[0], max_value=LAT_RANGE[1])
         lon = c2.number_input("Longitude", value=HOODS["Mission"][1], format="%.5f", step=0.001,
                               min_value=LON_RANGE[0], max_value=LON_RANGE[1])
-        cuisines = st.multiselect("Cuisines", known, key="add_cuisines", help="The labels people filter by.")
+        cuisines = st.multiselect("Cuisines", known, key="add_cuisines", select_all=False,
+                                  help="The labels people filter by.")
         c5, c6 = st.columns([2, 1])
         new_cuisine = c5.text_input("New cuisine (only if none in the list fits)", key="add_new_cuisine")
         new_confirmed = c6.checkbox("Create it as a new cuisine label", key="add_new_confirm",

@@ -18,18 +18,18 @@ from recsys.serving.query_link import PRICE_LABELS
 from recsys.serving.search import Recommendation
 
 PICKS_CSS = Path(__file__).resolve().parents[1] / "assets" / "web" / "explore" / "picks.css"
-# What a person reads a pick by comes first; the widths are relative (each column's share of the
-# table), a must-have column MUST_HAVE_WIDTH. "why" right after the name, so the reason is never
-# pushed past the right edge. The must-have columns show only while that filter is on (then
-# right after "why").
-MUST_HAVE_WIDTH = 90
-WIDTHS = {"#": 40, "name": 180, "why": 330, "price": 60, "rating": 60, "distance": 80, "open": 130, "cuisines": 160}
+# What a person reads a pick by comes first; "why" right after the name, so the reason is never
+# pushed past the right edge. The must-have columns show only while that filter is on (then right
+# after "why"). The browser sizes the columns to their text (CSS), SHORT ones on one line.
+COLUMNS = ("#", "name", "why", "price", "rating", "distance", "open", "cuisines")
+SHORT = ("#", "price", "rating", "distance")
+META = ("cuisines", "price", "rating", "distance", "open")  # a card's second line, after the must-haves
 
 
 def shown_columns(must_have: list[str] | tuple[str, ...]) -> list[str]:
     """The table's columns, in order, for the must-have fields filtered on now."""
     needed = [MUST_HAVE[name].lower() for name in must_have if name in MUST_HAVE]
-    return ["#", "name", "why", *needed, *[c for c in WIDTHS if c not in ("#", "name", "why")]]
+    return [*COLUMNS[:3], *needed, *COLUMNS[3:]]
 
 
 def pick_rows(recs: list[Recommendation], why: str = "") -> pd.DataFrame:
@@ -50,31 +50,37 @@ def _text(value: object) -> str:
 
 def pick_table(rows: pd.DataFrame, columns: list[str]) -> str:
     """The rows as a table of ``columns`` (HTML; every value escaped, each cell named by its
-    column); each row carries its restaurant's id (QA selects by it), which is not a column."""
-    # The widths as shares of the column the table is in, so it never needs sideways scrolling.
-    total = sum(WIDTHS.get(c, MUST_HAVE_WIDTH) for c in columns)
-    cols = "".join(f'<col style="width:{100 * WIDTHS.get(c, MUST_HAVE_WIDTH) / total:.1f}%">' for c in columns)
+    column); each row carries its restaurant's id (QA selects by it), which is not a column. A long
+    text cell shows its first lines (CSS) and all of it as its tooltip."""
+    def cell(column: str, value: object) -> str:
+        text = _text(value)
+        if column in SHORT:
+            return f'<td data-field="{_text(column)}">{text}</td>'
+        return f'<td data-field="{_text(column)}" title="{text}"><div class="pick-cell">{text}</div></td>'
+
     head = "".join(f'<th data-field="{_text(c)}">{_text(c)}</th>' for c in columns)
-    body = "".join(f'<tr data-item-id="{_text(row["id"])}">'
-                   + "".join(f'<td data-field="{_text(c)}">{_text(row[c])}</td>' for c in columns) + "</tr>"
+    body = "".join(f'<tr data-item-id="{_text(row["id"])}">' + "".join(cell(c, row[c]) for c in columns) + "</tr>"
                    for row in rows.to_dict("records"))
-    return f'<table class="picks-table"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<div class="picks-scroll"><table class="picks-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def picks_html(rows: pd.DataFrame, columns: list[str]) -> str:
     """The list as one piece of HTML: the table (shown on a wide screen) and the cards (below
-    1200 px), the CSS choosing between them (assets/web/explore/picks.css)."""
-    return f'{pick_table(rows, columns)}<div class="pick-cards">{pick_cards(rows)}</div>'
+    1200 px) of the same ``columns``, the CSS choosing between them (assets/web/explore/picks.css)."""
+    return f'{pick_table(rows, columns)}<div class="pick-cards">{pick_cards(rows, columns)}</div>'
 
 
-def pick_cards(rows: pd.DataFrame) -> str:
-    """The rows as cards (HTML; every value escaped, each in a span named by its column)."""
+def pick_cards(rows: pd.DataFrame, columns: list[str] | None = None) -> str:
+    """The rows as cards (HTML; every value escaped, each in a span named by its column): rank and
+    name, then the must-haves of ``columns`` (as "label: value") and the rest, then the reason."""
     def span(column: str, value: object) -> str:
         return f'<span data-field="{_text(column)}">{_text(value)}</span>'
 
+    needed = [c for c in (columns or ()) if c not in COLUMNS]
     cards = []
     for row in rows.to_dict("records"):
-        meta = " · ".join(span(c, row[c]) for c in ("cuisines", "price", "rating", "distance", "open"))
+        meta = " · ".join([*(f"{_text(c)}: {span(c, row[c])}" for c in needed), *(span(c, row[c]) for c in META)])
         cards.append(f'<div class="pick-card"><div class="pick-title">{span("#", row["#"])}. {span("name", row["name"])}'
                      f'</div><div class="pick-meta">{meta}</div><div class="pick-why">{span("why", row["why"])}</div></div>')
     return "".join(cards)

@@ -662,6 +662,7 @@ def _choose_history_trust(model: TwoTower, data: TrainingData, cfg: TrainConfig)
 def most_trusting_prior(scores: dict[float, float], tolerance: float) -> float:
     """The largest history prior (the least trust in logged history) whose validation score is
     within ``tolerance`` of the best; with no tolerance, the best (the smallest on a tie)."""
+    scores = {p: s for p, s in scores.items() if s == s} or {min(scores): 0.0}  # a NaN score never wins
     top = max(scores.values())
     if tolerance > 0:
         return max(p for p, score in scores.items() if score >= top - tolerance)

@@ -65,7 +65,7 @@ def history_events(raw: list) -> list[tuple[str, float, float, bool]]:
             if not (math.isfinite(weight) and math.isfinite(timestamp)):  # unreadable too (JSON allows NaN)
                 continue
             events.append((str(event["item_id"]), weight, timestamp, event.get("explicit") is True))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError):  # a 400-digit weight, deep nesting
             continue
     newest = {item_id: weight for item_id, weight, _, _ in events}
     return [event for event in events if newest[event[0]] > 0]

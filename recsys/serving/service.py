@@ -342,16 +342,22 @@ class RecommenderService:
                 [(item, "liked" if weight >= FEEDBACK_EVENTS["liked"] else "visited")
                  for item, weight, _, _ in history_events(recent)])
 
-    def more_like(self, item_ids: list[str], query: Query, likes: list[str] | None = None) -> Results:
-        """Query vector = the normalised mean of 1-3 chosen restaurants' embeddings."""
+    def more_like(self, item_ids: list[str], query: Query, likes: list[str] | None = None,
+                  user_id: str | None = None, hidden: list[str] | tuple[str, ...] = ()) -> Results:
+        """Query vector = the normalised mean of 1-3 chosen restaurants' embeddings; what the
+        person dismissed stays out (a stored ``user_id``'s "not for me", an ad-hoc profile's
+        ``hidden``), as in their recommendations."""
         if not isinstance(item_ids, (list, tuple)) or not 1 <= len(item_ids) <= 3:
             raise ValueError("choose between 1 and 3 restaurants for 'more like these' (item_ids)")
         item_ids = list(dict.fromkeys(check_id(i, "item_ids") for i in item_ids))
+        dismissed = [check_id(i, "hidden") for i in hidden]
+        if user_id is not None:
+            dismissed += self.feedback.dismissed(check_id(user_id, "user_id"))
         self._follow_live_model()
         valid = query.validated(self.cuisines(), self.settings.timezone)
         vectors = self.restaurants.embeddings(item_ids)
         vector = self.model.similar_items_query(vectors)  # similarity only: the bias slot is zeroed
-        valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *item_ids])))
+        valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *item_ids, *dismissed])))
         return self.searcher.search(vector, valid, likes)
 
     def embedding_map(self, user_id: str, n_items: int = 1500, n_users: int = 400, top_k: int = 10) -> tuple[pd.DataFrame, float]:

@@ -228,3 +228,17 @@ def test_the_latency_chart_shows_a_single_query_with_labelled_axes(app):
     assert isinstance(mark, dict) and mark.get("point"), mark  # one query is a visible point
     titles = {spec["encoding"][axis]["title"] for axis in ("x", "y")}
     assert titles == {"query (oldest to newest)", "latency (ms)"}, titles
+
+
+def test_no_multiselect_offers_select_all(app):
+    """QA: "Must have" offered "Select all" above its two choices (Streamlit's default for a list of
+    up to 1,000): every cuisine as a filter, or every cuisine as a taste, is never what a person
+    means. No choice list in the app shows it."""
+    app.query_params.update(lat="37.7599", lon="-122.4148", radius="3000", day="Fr", time="19:00", open="0")
+    app.run()
+    shown = {m.label: m.proto.select_all for m in app.multiselect}
+    for page in ("pages/profiles.py", "pages/restaurants.py"):
+        app.switch_page(page).run()
+        shown.update({f"{page}: {m.label}": m.proto.select_all for m in app.multiselect})
+    assert {"Must have", "Cuisines (any of)", "Likes"} <= set(shown), shown
+    assert not {label: v for label, v in shown.items() if v != 0}, shown

@@ -634,6 +634,38 @@ def test_feedback_twice_on_a_pick_that_moved_goes_to_that_pick(app_url, browser)
     page.close()
 
 
+FEEDBACK_BOX = ("() => [...document.querySelectorAll('[data-testid=\"stMain\"] [data-testid=\"stSelectbox\"]')]"
+                ".filter(b => b.innerText.includes('Feedback on'))"
+                ".map(b => b.innerText + '|' + [...b.querySelectorAll('input')].map(i => i.value).join('|')).join()")
+
+
+def test_after_not_for_me_feedback_on_shows_a_listed_pick_and_the_next_press_counts(app_url, browser):
+    """QA: after "Not for me" removed pick 3, "Feedback on" still showed it (no longer an option)
+    and the next press ("Liked it") recorded nothing. The box moves to the pick that took its
+    rank, and the next press likes that one."""
+    app_url, _env = app_url
+    page, first = open_explore(app_url, browser, START + "&likes=italian&bracket=middle")
+    gone, next_one = first[2]["name"], first[3]["name"]
+    feedback(page, f"3. {gone}", "Not for me")
+    page.wait_for_function("() => !!new URLSearchParams(location.search).get('hidden')", timeout=60_000)
+    settle(page)
+    after = picks_match_rows(page)
+    assert gone not in [r["name"] for r in after]
+    rank = [r["name"] for r in after].index(next_one) + 1
+    try:  # what the box shows, as text or as its input's value
+        page.wait_for_function(f"() => ({FEEDBACK_BOX})().includes({json.dumps(f'{rank}. {next_one}')})", timeout=10_000)
+    except Exception:
+        raise AssertionError(f"'Feedback on' shows {page.evaluate(FEEDBACK_BOX)!r}, not {rank}. {next_one}") from None
+    assert gone not in page.evaluate(FEEDBACK_BOX)
+    page.locator('[data-testid="stMain"] button').filter(has_text="Liked it").first.click()
+    page.wait_for_function("() => !!new URLSearchParams(location.search).get('liked')", timeout=60_000)
+    settle(page)
+    liked = [r["name"] for r in picks_match_rows(page) if r["why"] == "you liked it"]
+    assert liked == [next_one], liked
+    assert not page.watch.errors, page.watch.errors
+    page.close()
+
+
 def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_text(app_url, browser):
     """Issue 21's new entry points under the catalogue's hostile inputs: a liked place's name lands
     in the reason as literal text (never markup or script), and `liked=` / `hidden=` ids that
@@ -664,6 +696,49 @@ def test_hostile_names_in_because_you_liked_and_hostile_ids_in_the_link_stay_tex
     page.goto(f"{app_url}/?{START}&liked=r%00x&hidden={'z' * 500}")
     page.get_by_text("Ignored unreadable link parameter(s): liked, hidden.").wait_for(timeout=60_000)
     assert picks_match_rows(page) and page.get_by_text("Traceback").count() == 0
+    page.close()
+
+
+
+LIST_LAYOUT = """() => {
+    const table = document.querySelector('table.picks-table'), scroll = table.closest('.picks-scroll') || table.parentElement;
+    const over = [...table.querySelectorAll('th, td')].filter(c => c.scrollWidth > c.clientWidth + 1)
+        .map(c => c.dataset.field + ': ' + c.textContent.slice(0, 40));
+    const lines = (el) => { const r = document.createRange(); r.selectNodeContents(el);
+        return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; };
+    const broken = [...table.querySelectorAll('td')].filter(c => ['#', 'price', 'rating', 'distance']
+        .includes(c.dataset.field) && lines(c) > 1).map(c => c.dataset.field + ': ' + c.textContent);
+    const tallest = Math.max(...[...table.querySelectorAll('tbody tr')].map(r => r.getBoundingClientRect().height));
+    return {over, broken, tallest, sideways: scroll.scrollWidth > scroll.clientWidth + 1,
+            right: scroll.getBoundingClientRect().right,
+            main: document.querySelector('[data-testid="stMain"]').getBoundingClientRect().right};
+}"""
+
+
+@pytest.mark.parametrize("width", [1200, 1400])
+def test_the_wide_list_with_must_haves_and_a_very_long_name_keeps_every_cell_readable(app_url, browser, width):
+    """QA: at 1200 px with both must-haves on, headings ran into the next column ("wheelchair"
+    over "price") and short values broke mid-word ("$$ / $", "1 / 0", "838 / m"); a 3,000-letter
+    name made its row thousands of pixels tall. Every cell and heading now fits its column, rank,
+    price, rating and distance stay on one line, a long name is cut after a few lines (its tooltip
+    holds it all), and the table never needs sideways scrolling."""
+    from recsys.data.restaurants import NewRestaurant
+
+    app_url, env = app_url
+    long_name = "W" * 3000
+    service_for(env).add_restaurant(NewRestaurant(name=long_name, address=f"{width} Long St", lat=37.7601, lon=-122.4147,
+                                                  cuisines=["pizza"], price=2, rating=5.0, hours="24/7",
+                                                  outdoor_seating="yes", wheelchair="yes"))
+    page, shown = open_explore(app_url, browser, START + "&likes=pizza&bracket=middle&need=outdoor_seating,wheelchair",
+                               width=width)
+    assert any(r["name"] == long_name for r in shown), [r["name"][:20] for r in shown]  # all of it, as text
+    layout = page.evaluate(LIST_LAYOUT)
+    assert not layout["over"] and not layout["broken"], layout
+    assert not layout["sideways"] and layout["right"] <= layout["main"] + 1, layout
+    assert layout["tallest"] < 150, layout
+    cell = page.locator("table.picks-table td[data-field=name]").filter(has_text="WWWW").first
+    assert cell.get_attribute("title") == long_name  # the whole name, on hover
+    assert not page.watch.errors, page.watch.errors
     page.close()
 
 

@@ -188,3 +188,20 @@ def test_likes_given_in_the_app_count_more_than_the_same_places_as_logged_visits
     assert share(service.recommend(query, user_id=liker), label) > share(service.recommend(query, user_id=logger), label)
     adhoc = service.embed_profile({"likes": ["pizza"]}, liked=places)  # session likes are likes too
     assert adhoc[:dim] @ toward > logged_vector[:dim] @ toward + 0.05
+
+
+def test_more_like_these_leaves_out_what_the_person_said_not_for_me_to(service):
+    """QA: "More like these" brought back a place marked "Not for me" (on an ad-hoc profile, with
+    `hidden=` in the link). What a person dismissed stays out of every list they see: the ad-hoc
+    profile's hidden places and a stored user's "not for me"."""
+    query = wide_query(service, k=30)
+    base = service.recommend(query, profile={"likes": ["pizza"], "price_bracket": "middle"}).items
+    chosen = [base[0].item_id]
+    similar = [r.item_id for r in service.more_like(chosen, query).items]
+    hidden = similar[:3]
+    again = [r.item_id for r in service.more_like(chosen, query, hidden=hidden).items]
+    assert again and not set(hidden) & set(again), (hidden, again)
+    user = service.save_profile({"name": "Mo More", "likes": ["pizza"], "price_bracket": "middle"})["user_id"]
+    service.record_feedback(user, similar[0], "not_for_me")
+    theirs = [r.item_id for r in service.more_like(chosen, query, user_id=user).items]
+    assert theirs and similar[0] not in theirs, theirs

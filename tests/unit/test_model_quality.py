@@ -123,3 +123,5 @@ def test_the_history_prior_chosen_is_the_most_trusting_of_the_profile_within_the
     assert most_trusting_prior(scores, 0.0) == 3.0
     assert most_trusting_prior({0.0: 0.2, 1.0: 0.2}, 0.0) == 0.0
     assert TrainConfig().history_prior_tolerance == 0.001
+    assert most_trusting_prior({0.0: float("nan"), 1.0: 0.5, 3.0: 0.5}, 0.001) == 3.0  # a NaN is no score
+    assert most_trusting_prior({0.0: float("nan"), 1.0: float("nan")}, 0.001) == 0.0
