@@ -101,6 +101,13 @@ def _session_events(liked: list[str] | tuple[str, ...], visited: list[str] | tup
     return (*((i, "visited") for i in visited), *((i, "liked") for i in liked))
 
 
+def _excluding(valid: Query, item_ids: list[str]) -> Query:
+    """``valid`` with ``item_ids`` left out too (each once, the query's own first)."""
+    if not item_ids:
+        return valid
+    return replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *item_ids])))
+
+
 def _adhoc_profile(profile: dict) -> dict:
     """An ad-hoc profile checked and normalised (ValueError naming the field), without the user id
     normalise_profile makes up for a profile that has none (the model has never seen it)."""
@@ -306,9 +313,7 @@ class RecommenderService:
             vector = self._embed_clean(clean, done)
             likes = split_multilabel(clean.get("likes"))
             dismissed, done = [check_id(i, "hidden") for i in hidden], list(done)
-        if dismissed:
-            valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *dismissed])))
-        return self.searcher.search(vector, valid, likes, liked=self._liked_places(done))
+        return self.searcher.search(vector, _excluding(valid, dismissed), likes, liked=self._liked_places(done))
 
     def _liked_places(self, events: list[tuple[str, str]]) -> list[dict]:
         """Name, cuisines and "liked" or "visited" of the places in ``events`` ((item_id, how),
@@ -357,8 +362,7 @@ class RecommenderService:
         valid = query.validated(self.cuisines(), self.settings.timezone)
         vectors = self.restaurants.embeddings(item_ids)
         vector = self.model.similar_items_query(vectors)  # similarity only: the bias slot is zeroed
-        valid = replace(valid, exclude_ids=tuple(dict.fromkeys([*valid.exclude_ids, *item_ids, *dismissed])))
-        return self.searcher.search(vector, valid, likes)
+        return self.searcher.search(vector, _excluding(valid, [*item_ids, *dismissed]), likes)
 
     def embedding_map(self, user_id: str, n_items: int = 1500, n_users: int = 400, top_k: int = 10) -> tuple[pd.DataFrame, float]:
         """The Model page's picture of the taste space (see recsys.serving.taste_map)."""
