@@ -51,8 +51,10 @@ if tower.item_bias:
                       if re.fullmatch(r"[0-9.,e+-]{1,40}", str(mix)) and isinstance(recall, (int, float))
                       and not isinstance(recall, bool))
     st.markdown(f"**New profiles** are ranked by {describe_cold_mix(model.config.cold_mix)}"
-                + (f": best new-user Recall@10 on held-out users among (taste, bias, popularity) mixes: {tried}."
-                   if tried else "."))
+                + (f": best new-user Recall@10 on held-out users among (taste, bias, popularity, segment "
+                   f"popularity) mixes: {tried}." if tried else "."))
+    if model.config.cold_segment:  # a column name from the dataset's schema: plain text, not Markdown
+        st.text(f"Users like them: those with the same {model.config.cold_segment}")
     if isinstance(cold.get("reason"), str):
         st.text(f"Why this mix: {cold['reason']}")
 if tower.history_dim or model.config.feedback_weight:

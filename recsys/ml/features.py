@@ -98,6 +98,15 @@ class FeatureSpec:
     def n_ids(self) -> int:
         return len(self.ids) + 1
 
+    def block(self, name: str) -> tuple[int, int]:
+        """(first column, width) of one column's part of the dense matrix; KeyError if it has none."""
+        offset = 0
+        for col in self.columns:
+            if col.name == name:
+                return offset, col.width
+            offset += col.width
+        raise KeyError(name)
+
     def transform(self, frame: pd.DataFrame) -> dict[str, torch.Tensor]:
         """{"dense": float32 [n, width], "ids": int64 [n]}. Absent columns count as missing."""
         n = len(frame)

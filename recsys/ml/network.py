@@ -18,9 +18,14 @@ in the training data (0 for new items); w, 0 unless validation on held-out visit
 leaning on raw popularity helps (popularity-driven logs), is chosen once per model.
 
 A user the model knows nothing about (an unseen id and an empty history: a brand-new profile) is
-served [a * u, c, d] instead: the cold-user mix (a, c, d), which validation on held-out users
-chooses. (1, 1, 0) trusts the model; (0, 0, 1) ranks by popularity exactly, what is left when the
-features say nothing, so a new user is never served worse than "most popular" would serve them."""
+served [a * u, c, d, e * s] instead: the cold-user mix (a, c, d, e), which validation on held-out
+users chooses. (1, 1, 0, 0) trusts the model; (0, 0, 1, 0) ranks by popularity exactly, what is
+left when the features say nothing, so a new user is never served worse than "most popular" would
+serve them. Where one profile field (a categorical or multi-label one: diet, home area) says what
+is popular, the vectors carry "popular among users like you" exactly too: s is the user's one-hot
+of that field (a slice of their features) and the item vector gets one slot per value, the item's
+log-count among users with it (the global count for the unknown value). Those slots exist only in
+a model whose mix uses them."""
 
 from __future__ import annotations
 
@@ -31,8 +36,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# (taste, bias, popularity) weights of an unknown user's vector: the model as trained.
-DEFAULT_COLD_MIX = (1.0, 1.0, 0.0)
+# (taste, bias, popularity, segment popularity) weights of an unknown user's vector: the model as trained.
+DEFAULT_COLD_MIX = (1.0, 1.0, 0.0, 0.0)
 
 
 @dataclass
@@ -129,7 +134,10 @@ class TwoTower(nn.Module):
         self.user_tower = Tower(user_dim, n_user_ids, self.cfg, self.history.out_dim if self.history else 0)
         self.item_tower = Tower(item_dim, n_item_ids, self.cfg)
         self.temperature = 1.0  # set by training; scales the bias in the exported item vectors
-        self.cold_mix = DEFAULT_COLD_MIX  # set by training: (taste, bias, popularity) weights for unknown users
+        self.cold_mix = DEFAULT_COLD_MIX  # set by training: (taste, bias, popularity, segment) weights for unknown users
+        # (first column, width) of the user features whose per-value popularity the vectors carry
+        # (see attach_segments); None: no segment slots.
+        self.segment_columns: tuple[int, int] | None = None
         self.warm_popularity = 0.0  # set by training: the popularity slot's weight for everyone else
         # Set by training: how far a served user vector moves toward the mean taste of the places
         # in their history (Rocchio's relevance feedback), chosen on held-out new users given a
@@ -162,8 +170,34 @@ class TwoTower(nn.Module):
     @property
     def output_dim(self) -> int:
         """Width of the exported vectors (the Redis vector size): two more with the bias (its
-        slot and the popularity slot)."""
-        return self.cfg.embedding_dim + (2 if self.cfg.item_bias else 0)
+        slot and the popularity slot), and one per value of the segment field where attached."""
+        segments = self.segment_columns[1] if self.segment_columns else 0
+        return self.cfg.embedding_dim + (2 + segments if self.cfg.item_bias else 0)
+
+    def attach_segments(self, offset: int, width: int) -> None:
+        """Slots for "popular among users like you": the user features' columns offset..offset +
+        width (one field's one-hot, its unknown value first) select per-value log-counts of each
+        item (set_segment_popularity). Needs the item bias (the cold-user mix's machinery)."""
+        if not self.cfg.item_bias:
+            raise ValueError("segment popularity needs the item bias")
+        self.segment_columns = (int(offset), int(width))
+        self.register_buffer("segment_popularity", torch.zeros(self.bias_ids.num_embeddings, int(width),
+                                                              device=self.item_popularity.device))
+
+    def detach_segments(self) -> None:
+        self.segment_columns = None
+        self._buffers.pop("segment_popularity", None)
+
+    def set_segment_popularity(self, ids: torch.Tensor, values: torch.Tensor, weights: torch.Tensor) -> None:
+        """Per-value counts from training interactions: ``ids`` the items' id indices, ``values``
+        the interacting users' segment columns ([n, width]), ``weights`` what each event counts
+        (as set_popularity). An event counts once for every value its user has; the unknown
+        value's slot holds the global count, so a user with no known value is served most-popular."""
+        has = (values > 0).float() * weights[:, None].float()
+        total = torch.zeros_like(self.segment_popularity).index_add_(0, ids, has)
+        total[:, 0] = torch.zeros(len(total)).index_add_(0, ids, weights.float())
+        total[0] = 0.0  # the unknown item id: a place added after training has no counts
+        self.segment_popularity.copy_(torch.log1p(total.clamp_min(0.0)))
 
     def item_bias(self, dense: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
         """[n] logit offsets (zeros without the bias)."""
@@ -252,17 +286,24 @@ class TwoTower(nn.Module):
         if "weights" in users:  # a history makes a user known, whatever branch reads it
             known = known | (users["weights"] > 0).any(dim=1)
         known = known[:, None]
-        taste, bias, popularity = (float(w) for w in self.cold_mix)
+        taste, bias, popularity, segment = (*(float(w) for w in self.cold_mix), 0.0)[:4]  # a 3-weight mix: none
         one = torch.ones(len(u), 1, device=u.device)
-        return torch.cat([torch.where(known, u, taste * u), torch.where(known, one, bias * one),
-                          torch.where(known, self.warm_popularity * one, popularity * one)], dim=1)
+        parts = [torch.where(known, u, taste * u), torch.where(known, one, bias * one),
+                 torch.where(known, self.warm_popularity * one, popularity * one)]
+        if self.segment_columns is not None:  # a known user's list is the model's: the slots read 0
+            offset, width = self.segment_columns
+            parts.append(torch.where(known, 0.0, segment * users["dense"][:, offset:offset + width]))
+        return torch.cat(parts, dim=1)
 
     def _export_item(self, items: dict[str, torch.Tensor]) -> torch.Tensor:
         v = self.items(items)
         if not self.cfg.item_bias:
             return v
-        return torch.cat([v, self.temperature * self.item_bias(items["dense"], items["ids"])[:, None],
-                          self.item_popularity[items["ids"]][:, None]], dim=1)
+        parts = [v, self.temperature * self.item_bias(items["dense"], items["ids"])[:, None],
+                 self.item_popularity[items["ids"]][:, None]]
+        if self.segment_columns is not None:
+            parts.append(self.segment_popularity[items["ids"]])
+        return torch.cat(parts, dim=1)
 
     def set_popularity(self, ids: torch.Tensor, weights: torch.Tensor) -> None:
         """The popularity slot from training interactions: ``ids`` are item id indices (0, the

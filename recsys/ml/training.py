@@ -30,10 +30,19 @@ from recsys.ml.network import DEFAULT_COLD_MIX, TowerConfig, TwoTower
 
 # (epoch, max_epochs, {"epoch", "loss", "val_recall", "val_warm", "val_cold", "variant"})
 Progress = Callable[[int, int, dict], None]
-# Candidate cold-user mixes, in order of preference on a tie: the model as trained, the model
-# leaning on popularity, the taste halved, the learned bias alone, popularity alone.
-POPULARITY_ONLY = (0.0, 0.0, 1.0)
-COLD_MIXES = ((1.0, 1.0, 0.0), (1.0, 1.0, 0.05), (0.5, 1.0, 0.0), (0.0, 1.0, 0.0), POPULARITY_ONLY)
+# Candidate cold-user mixes (taste, bias, popularity, segment popularity), in order of preference
+# on a tie: the model as trained, the model leaning on popularity, the taste halved, the learned
+# bias alone, popularity alone.
+POPULARITY_ONLY = (0.0, 0.0, 1.0, 0.0)
+COLD_MIXES = ((1.0, 1.0, 0.0, 0.0), (1.0, 1.0, 0.05, 0.0), (0.5, 1.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), POPULARITY_ONLY)
+# "Popular among users like you" (the segment baseline), the global counts breaking its ties.
+SEGMENT_POPULAR = (0.0, 0.0, 0.001, 1.0)
+# Where a profile field's per-value popularity serves held-out new users better than plain
+# popularity: the model leaning on it (as it may lean on popularity), and it alone.
+SEGMENT_MIXES = ((1.0, 1.0, 0.0, 0.05), SEGMENT_POPULAR)
+# A field with more values than this gets no segment slots: each value is a dimension of every
+# vector in the index.
+SEGMENT_MAX_VALUES = 64
 WARM_POPULARITY = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 FEEDBACK_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 FEEDBACK_REVEAL = 3
@@ -47,14 +56,16 @@ SERVED_WEIGHTS = ("warm_popularity", "feedback_weight", "feedback_floor", "expli
 HISTORY_PRIORS = (0.0, 1.0, 3.0, 10.0, 30.0, 1000.0)
 
 
-def describe_cold_mix(mix: tuple[float, float, float] | list[float]) -> str:
+def describe_cold_mix(mix: tuple[float, ...] | list[float]) -> str:
     """What a cold-user mix means, in words for the model card."""
-    taste, bias, popularity = (float(w) for w in mix)
-    named = {(1.0, 1.0, 0.0): "the model as trained (taste from their features plus the learned bias)",
-             (0.0, 1.0, 0.0): "the learned bias alone (the same list for every new user)",
-             POPULARITY_ONLY: "the most-popular ranking (the same list for every new user)"}
-    return named.get((taste, bias, popularity),
-                     f"taste x {taste:g} + learned bias x {bias:g} + log-popularity x {popularity:g}")
+    taste, bias, popularity, segment = (*(float(w) for w in mix), 0.0, 0.0, 0.0, 0.0)[:4]
+    named = {(1.0, 1.0, 0.0, 0.0): "the model as trained (taste from their features plus the learned bias)",
+             (0.0, 1.0, 0.0, 0.0): "the learned bias alone (the same list for every new user)",
+             POPULARITY_ONLY: "the most-popular ranking (the same list for every new user)",
+             SEGMENT_POPULAR: "the places most popular among users who share their value of one profile field"}
+    described = f"taste x {taste:g} + learned bias x {bias:g} + log-popularity x {popularity:g}"
+    return named.get((taste, bias, popularity, segment),
+                     described + (f" + log-popularity among users like them x {segment:g}" if segment else ""))
 
 
 @dataclass
@@ -88,16 +99,22 @@ class TrainConfig:
     seed: int = 0  # same seed, same data -> same model, on a busy machine too
     # CPU threads for training: these small MLPs train faster on one than on two of a 2-core
     # machine's (weak-demo, 3 epochs: 4.7 s vs 19.8 s with other work running), and a fixed
-    # count keeps the float sums, so the model, the same.
+    # count keeps the float sums, so the model, the same. (Two, measured again on the demo with
+    # nothing else running: 3.7-4.0 s an epoch against 4.3, but the whole training took as long,
+    # 64.2 s, and every split came out a little lower: docs/benchmarks.md.)
     threads: int = 1
     random_labels: bool = False  # the seed recipe trained on random +1/-1 labels; kept for its baseline row
     # Also train the variant with id embeddings and keep whichever validates better: ids win where
     # neither features nor history explain taste, and cost memory and time everywhere.
     select_ids: bool = True
     use_features: bool = True  # False: ids and history only (no feature columns at all)
-    # (taste, bias, popularity) weights of a new user's vector (see recsys.ml.network): chosen among
-    # COLD_MIXES on the held-out users, so where features say little a new user gets popularity.
-    cold_mix: tuple[float, float, float] = DEFAULT_COLD_MIX
+    # (taste, bias, popularity, segment popularity) weights of a new user's vector (see
+    # recsys.ml.network): chosen among COLD_MIXES (and SEGMENT_MIXES) on the held-out users, so
+    # where features say little a new user gets popularity, or popularity among users like them.
+    cold_mix: tuple[float, float, float, float] = DEFAULT_COLD_MIX
+    # The user field (categorical or multi-label) whose per-value popularity the vectors carry
+    # for the mix's fourth weight: the one that serves held-out new users best; "" for none.
+    cold_segment: str = ""
     # Weight of the popularity slot for users with a history or a known id, chosen among
     # WARM_POPULARITY on the held-out visits: where visits follow popularity more than the loss's
     # logQ-corrected bias learned, a known user's list leans on it too.
@@ -151,7 +168,9 @@ class TrainConfig:
         except TypeError as exc:
             raise ValueError(f"'train.tower' has a field this code does not know ({exc})") from None
         if "cold_mix" in data:
-            data["cold_mix"] = _three_weights(data["cold_mix"])
+            data["cold_mix"] = _mix_weights(data["cold_mix"])
+        if not isinstance(data.get("cold_segment", ""), str):
+            raise ValueError(f"'train.cold_segment' must be a column name, not {str(data['cold_segment'])[:40]!r}")
         temperature = data.get("temperature", 1.0)
         if not _finite(temperature) or temperature <= 0:
             raise ValueError(f"'train.temperature' must be a positive number, not {str(temperature)[:40]!r}")
@@ -176,12 +195,13 @@ def _finite(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _three_weights(value: object) -> tuple[float, float, float]:
-    """A cold-user mix as saved: exactly three finite numbers."""
-    if not isinstance(value, (list, tuple)) or len(value) != 3 or not all(_finite(w) for w in value):
-        raise ValueError(f"'train.cold_mix' must be three finite numbers (taste, bias, popularity), "
-                         f"not {str(value)[:60]!r}")
-    return tuple(float(w) for w in value)
+def _mix_weights(value: object) -> tuple[float, float, float, float]:
+    """A cold-user mix as saved: four finite numbers (three in a model saved before segment
+    popularity existed: its fourth weight is 0)."""
+    if not isinstance(value, (list, tuple)) or len(value) not in (3, 4) or not all(_finite(w) for w in value):
+        raise ValueError(f"'train.cold_mix' must be four finite numbers (taste, bias, popularity, segment "
+                         f"popularity), not {str(value)[:60]!r}")
+    return (*(float(w) for w in value), 0.0)[:4]
 
 
 @dataclass
@@ -261,7 +281,14 @@ def _train_variants(dataset: Dataset, cfg: TrainConfig, progress: Progress | Non
     # too, so a new user's popularity ranking is exactly the most-popular baseline's.
     ids = torch.as_tensor(chosen.item_spec.transform(data.clean[["item_id"]])["ids"])
     weights = data.clean["weight"].to_numpy(np.float32) if "weight" in data.clean else np.ones(len(data.clean), np.float32)
-    chosen.model.set_popularity(ids, torch.from_numpy((weights > 0).astype(np.float32)))
+    counted = torch.from_numpy((weights > 0).astype(np.float32))
+    chosen.model.set_popularity(ids, counted)
+    if chosen.model.segment_columns is not None:  # and so are "popular among users like you"'s
+        offset, width = chosen.model.segment_columns
+        rows = pd.Series(np.arange(len(data.dataset.users)), index=data.dataset.users["user_id"].to_numpy())
+        dense = chosen.user_spec.transform(data.dataset.users)["dense"][:, offset:offset + width]
+        event_users = torch.from_numpy(rows.loc[data.clean["user_id"]].to_numpy(np.int64).copy())
+        chosen.model.set_segment_popularity(ids, dense[event_users], counted)
     chosen.data_problems = data.problems
     chosen.seconds = time.monotonic() - started
     return chosen
@@ -671,29 +698,85 @@ def most_trusting_prior(scores: dict[float, float], tolerance: float) -> float:
 
 def _choose_cold_mix(model: TwoTower, data: TrainingData, cfg: TrainConfig, history: list[dict],
                      best_epoch: int) -> tuple[TrainConfig, float, dict]:
-    """The mix of COLD_MIXES with the best new-user Recall@K on the held-out users; a mix must
-    beat popularity by more than two standard errors (paired, per user) to be kept over it: on a
-    held-out sample of a few hundred users a smaller win is noise, and popularity is the floor
-    a new user must never fall below. Returns the config carrying it, the validation score with
-    it, and every mix's recall."""
+    """The mix of COLD_MIXES (and SEGMENT_MIXES, where a profile field's popularity helps: see
+    _choose_segment) with the best new-user Recall@K on the held-out users. The floor is the
+    better of popularity and segment popularity, served exactly; a mix must beat it by more than
+    two standard errors (paired, per user) to be kept over it: on a held-out sample of a few
+    hundred users a smaller win is noise, and "popular (among users like you)" is what a new user
+    must never fall below. Returns the config carrying it, the validation score with it, and every
+    mix's recall."""
     held = data.validation["val_cold"]
+    segment = _choose_segment(model, data, cfg)
+    mixes = COLD_MIXES + (SEGMENT_MIXES if segment else ())
     item_emb = model.embed_items(data.item_x)
     per_user = {}
-    for mix in COLD_MIXES:
+    for mix in mixes:
         model.cold_mix = mix
         per_user[mix] = np.array(recalls_at_k(_embed_validation_users(model, data, held, cfg), item_emb, held.seen,
                                               held.relevant, cfg.eval_k))
     recalls = {mix: float(values.mean()) for mix, values in per_user.items()}
-    best = max(COLD_MIXES, key=lambda m: (recalls[m], -COLD_MIXES.index(m)))
-    gain = per_user[best] - per_user[POPULARITY_ONLY]
-    margin = 2.0 * float(gain.std(ddof=1) / math.sqrt(len(gain))) if len(gain) > 1 else 0.0
-    chosen = best if gain.mean() > margin else POPULARITY_ONLY
+    floors = (POPULARITY_ONLY, SEGMENT_POPULAR) if segment else (POPULARITY_ONLY,)
+    floor = max(floors, key=lambda m: (recalls[m], -floors.index(m)))
+    best = max(mixes, key=lambda m: (recalls[m], -mixes.index(m)))
+    clear, gain, margin = clearly_better(per_user[best], per_user[floor])
+    chosen = best if best == floor or clear else floor
+    if chosen[3] == 0 and segment:  # the mix does not read the slots: the vectors do without them
+        model.detach_segments()
+        segment = ""
     model.cold_mix = chosen
     record = next((h for h in history if h["epoch"] == best_epoch), {})
     parts = [v for v in (record.get("val_warm"), recalls[chosen]) if v is not None]
+    floor_name = "segment popularity" if floor == SEGMENT_POPULAR else "popularity"
     reason = ("best on the held-out new users" if chosen == best else
-              f"the best mix beat popularity by {gain.mean():.4f}, within two standard errors ({margin:.4f}): "
-              "popularity is the safe choice")
-    return (replace(cfg, cold_mix=chosen), float(np.mean(parts)),
-            {"chosen": list(chosen), "reason": reason,
+              f"the best mix beat {floor_name} by {gain:.4f}, within two standard errors ({margin:.4f}): "
+              f"{floor_name} is the safe choice")
+    return (replace(cfg, cold_mix=chosen, cold_segment=segment), float(np.mean(parts)),
+            {"chosen": list(chosen), "segment": segment, "reason": reason,
              "val_cold": {",".join(f"{w:g}" for w in m): r for m, r in recalls.items()}})
+
+
+def clearly_better(scores: np.ndarray, baseline: np.ndarray) -> tuple[bool, float, float]:
+    """Whether per-user ``scores`` beat the same users' ``baseline`` by more than two standard
+    errors of the paired difference; (that, the mean gain, the margin)."""
+    gain = scores - baseline
+    margin = 2.0 * float(gain.std(ddof=1) / math.sqrt(len(gain))) if len(gain) > 1 else 0.0
+    mean = float(gain.mean()) if len(gain) else 0.0
+    return mean > margin, mean, margin
+
+
+def _choose_segment(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> str:
+    """The profile field (categorical or multi-label, at most SEGMENT_MAX_VALUES values) whose
+    per-value popularity serves the held-out new users best, as the segment baseline chooses its
+    field; its slots attached to the model and counted on the training events. "" (nothing
+    attached) unless it beats plain popularity by more than two standard errors: a field that
+    only seems to help on a few hundred held-out users (play counts: 0.115 against popularity's
+    0.117 on the test users, after it won on validation) must not replace the safe floor."""
+    candidates = [c.name for c in data.user_spec.columns
+                  if c.kind in ("categorical", "multilabel") and len(c.vocab) <= SEGMENT_MAX_VALUES]
+    if not candidates:
+        return ""
+    held = data.validation["val_cold"]
+    events = torch.arange(len(data.targets))
+    users, ids, counted = data.log.user_of(events), data.item_x["ids"][data.targets], (data.weights > 0).float()
+
+    def attach(name: str) -> None:
+        offset, width = data.user_spec.block(name)
+        model.attach_segments(offset, width)
+        model.set_segment_popularity(ids, data.user_x["dense"][users, offset:offset + width], counted)
+
+    def served_recalls(mix: tuple[float, float, float, float]) -> np.ndarray:
+        model.cold_mix = mix
+        return np.array(recalls_at_k(_embed_validation_users(model, data, held, cfg), model.embed_items(data.item_x),
+                                     held.seen, held.relevant, cfg.eval_k))
+
+    popular = served_recalls(POPULARITY_ONLY)
+    scores = {}
+    for name in candidates:
+        attach(name)
+        scores[name] = served_recalls(SEGMENT_POPULAR)
+    best = max(candidates, key=lambda n: (float(scores[n].mean()), -candidates.index(n)))
+    if not clearly_better(scores[best], popular)[0]:
+        model.detach_segments()
+        return ""
+    attach(best)
+    return best

@@ -236,11 +236,20 @@ class TwoTowerRecommender(Recommender):
             raise ModelArtifactError(f"{path / 'config.json'} is not a model config this code can use: {exc}; "
                                      "retrain the model") from exc
         model = TwoTower(user_spec.width, item_spec.width, user_spec.n_ids, item_spec.n_ids, out.config.tower)
+        segment = out.config.cold_segment
+        if segment:
+            try:
+                model.attach_segments(*user_spec.block(segment))
+            except (KeyError, ValueError):
+                raise ModelArtifactError(f"{path / 'config.json'} serves new users by the popularity of the user "
+                                         f"field {segment[:80]!r}, which its user features lack (or its model has "
+                                         "no item bias); retrain the model") from None
         try:
             state = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
             missing = model.load_state_dict(state, strict=False)
             # Saved before the popularity slot existed: it stays 0, which ranks as that model did.
-            if missing.unexpected_keys or set(missing.missing_keys) - {"item_popularity"}:
+            if missing.unexpected_keys or set(missing.missing_keys) - {"item_popularity"} \
+                    or ("segment_popularity" in state) != bool(segment):
                 raise RuntimeError(f"missing {missing.missing_keys}, unexpected {missing.unexpected_keys}")
         except Exception as exc:  # torch raises RuntimeError, pickle errors, EOFError for corrupt files
             raise ModelArtifactError(
@@ -248,7 +257,8 @@ class TwoTowerRecommender(Recommender):
                 f"({type(exc).__name__}); retrain the model") from exc
         popularity = getattr(model, "item_popularity", None)
         if popularity is not None and (("item_popularity" in missing.missing_keys and out.config.cold_mix[2] != 0)
-                                       or not torch.isfinite(popularity).all()):
+                                       or not torch.isfinite(popularity).all()
+                                       or (segment and not torch.isfinite(model.segment_popularity).all())):
             raise ModelArtifactError(f"the weights in {path / 'model.pt'} lack finite popularity counts (item_popularity) "
                                      "that its cold-user mix uses; retrain the model")
         apply_served_settings(model, out.config)

@@ -208,6 +208,26 @@ def test_a_malformed_model_card_record_never_breaks_the_model_page(app, small_mo
     assert "**New profiles** are ranked by" in card_text and "](" not in card_text and "n/a" not in card_text
 
 
+def test_the_model_page_names_the_field_a_new_profile_is_ranked_by(app, small_model_dir, tmp_path, monkeypatch):
+    """Issue 21: where new users are served "popular among users like you", the Model page says so
+    and names the profile field (a schema column name: shown as text, never as Markdown)."""
+    from dataclasses import replace
+
+    from recsys.ml.training import SEGMENT_POPULAR
+    from recsys.ml.two_tower import TwoTowerRecommender
+
+    model = TwoTowerRecommender.load(small_model_dir)
+    model.model.attach_segments(*model.user_spec.block("price_bracket"))
+    model.model.cold_mix = SEGMENT_POPULAR
+    model.config = replace(model.config, cold_mix=SEGMENT_POPULAR, cold_segment="price_bracket")
+    monkeypatch.setenv("RECSYS_MODEL_DIR", str(model.save(tmp_path / "model")))
+    app.switch_page("pages/model.py").run()
+    assert not app.exception
+    card_text = " ".join(m.value for m in app.markdown)
+    assert "**New profiles** are ranked by the places most popular among users who share their value" in card_text
+    assert "Users like them: those with the same price_bracket" in [t.value for t in app.text]
+
+
 def test_the_latency_chart_shows_a_single_query_with_labelled_axes(app):
     """Issue 19 item 7: with one query the chart was blank (a line needs two points), and its axes
     had no labels or units."""

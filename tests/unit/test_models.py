@@ -173,9 +173,13 @@ def test_embeddings_are_unit_vectors_plus_bias_slot_and_stable_in_eval_mode():
     model = TwoTowerRecommender(FAST).fit(data)
     first = model.embed_users(data.users)
     dim = FAST.tower.embedding_dim
-    assert first.shape[1] == model.dim == dim + 2  # [u, 1, 0]: the bias and popularity slots of the item vectors
+    # [u, 1, 0]: the bias and popularity slots of the item vectors, then one slot per value of the
+    # segment field where the cold-user mix reads one (zeros for these users: they are all known).
+    segments = model.user_spec.block(model.config.cold_segment)[1] if model.config.cold_segment else 0
+    assert first.shape[1] == model.dim == dim + 2 + segments
     np.testing.assert_allclose(np.linalg.norm(first[:, :dim], axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(first[:, dim], 1.0)
+    np.testing.assert_array_equal(first[:, dim + 2:], 0.0)
     items = model.embed_items(data.items)
     np.testing.assert_allclose(np.linalg.norm(items[:, :dim], axis=1), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(first, model.embed_users(data.users))
@@ -199,18 +203,24 @@ def test_models_saved_before_the_popularity_slot_load_and_rank_as_before(tmp_pat
     path = model.save(tmp_path / "m")
     state = torch.load(path / "model.pt", weights_only=True)
     state.pop("item_popularity")  # what a model trained before the slot existed has
+    state.pop("segment_popularity", None)  # (and before segment popularity)
     torch.save(state, path / "model.pt")
     config = json.loads((path / "config.json").read_text())
     config["train"].pop("cold_mix")
+    config["train"].pop("cold_segment")
     (path / "config.json").write_text(json.dumps(config))
     old = TwoTowerRecommender.load(path)
     old.set_catalogue(data.items)
-    assert old.config.cold_mix == (1.0, 1.0, 0.0)
+    assert old.config.cold_mix == (1.0, 1.0, 0.0, 0.0)  # saved before segments: none
     items = old.embed_items(data.items)
-    np.testing.assert_array_equal(items[:, -1], 0.0)  # no popularity: the ranking is the model's own
+    slot = FAST.tower.embedding_dim + 1  # the popularity slot
+    assert items.shape[1] == slot + 1
+    np.testing.assert_array_equal(items[:, slot], 0.0)  # no popularity: the ranking is the model's own
     history = data.interactions
+    served = model.embed_users(data.users, history)
+    np.testing.assert_array_equal(served[:, slot + 1:], 0.0)  # known users: no segment term
     np.testing.assert_allclose(old.score(data.users, data.items, history), model.score(data.users, data.items, history)
-                               - model.embed_users(data.users, history)[:, -1:] * model.embed_items(data.items)[:, -1],
+                               - served[:, slot:slot + 1] * model.embed_items(data.items)[:, slot],
                                rtol=1e-5, atol=1e-5)
 
 
@@ -304,7 +314,7 @@ def test_a_variant_far_behind_the_best_stops_after_prune_after_epochs():
 
 
 @pytest.mark.parametrize("cold_mix", [None, "110", ["a", "b", "c"], [1, 1], [[1], 1, 0], {"a": 1}, 5,
-                                      [float("nan"), 1, 0], [1e309, 1, 0], [1, 1, 0, 0]])
+                                      [float("nan"), 1, 0], [1e309, 1, 0], [1, 1, 0, 0, 0]])
 def test_a_corrupt_cold_mix_is_a_model_artifact_error_naming_the_field(tmp_path, cold_mix):
     import json
 
