@@ -150,7 +150,7 @@ def test_model_and_system_pages_render(app):
     assert any(m.label == "Model id" for m in app.metric)
     # The card says how new profiles are ranked, and which mixes validation compared.
     card = " ".join(m.value for m in app.markdown)
-    assert "**New profiles** are ranked by" in card and "(1,1,0)" in card and "(0,0,1)" in card
+    assert "**New profiles** are ranked by" in card and "(1,1,0,0)" in card and "(0,0,1,0)" in card
     app.switch_page("pages/system.py").run()
     assert not app.exception
     labels = {m.label: m.value for m in app.metric}
