@@ -81,8 +81,9 @@ def show_service_error(exc: Exception) -> None:
     elif isinstance(exc, EmbeddedRedisError):
         st.error(f"**The embedded Redis could not start.** {str(exc).splitlines()[0]}\n\n"
                  "**What to do:** run `python -m recsys doctor`, or set `REDIS_URL`.", icon=":material/power_off:")
-    else:
-        st.error(f"**The model could not be loaded.** {exc}", icon=":material/error:")
+    else:  # the reason quotes files and their contents: plain text, never Markdown
+        st.error("**The model could not be loaded.**", icon=":material/error:")
+        st.text(str(exc))
     st.button("Retry", key=f"retry-{st.session_state.get('_retry_n', 0)}", on_click=_bump_retry)
 
 

@@ -94,6 +94,7 @@ def sidebar(service: RecommenderService | None) -> None:
         st.selectbox("Recommend for", options, key=key, format_func=lambda u: labels.get(u, u),
                      on_change=_choose_from_sidebar, args=(key, options))
         st.success("Redis: connected · model loaded", icon=":material/check_circle:")
-        if service.loaded.warning:
-            st.warning(service.loaded.warning)
+        if service.loaded.warning:  # it quotes the broken artifact: plain text, never Markdown
+            st.warning("The active model is not serving.", icon=":material/warning:")
+            st.text(service.loaded.warning)
         qa_details(f"Profile id: {current or '(none: the ad-hoc profile)'}", f"Model id: {service.loaded.model_id}")

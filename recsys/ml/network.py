@@ -188,14 +188,22 @@ class TwoTower(nn.Module):
         self.segment_columns = None
         self._buffers.pop("segment_popularity", None)
 
-    def set_segment_popularity(self, ids: torch.Tensor, values: torch.Tensor, weights: torch.Tensor) -> None:
-        """Per-value counts from training interactions: ``ids`` the items' id indices, ``values``
-        the interacting users' segment columns ([n, width]), ``weights`` what each event counts
-        (as set_popularity). An event counts once for every value its user has; the unknown
-        value's slot holds the global count, so a user with no known value is served most-popular."""
-        has = (values > 0).float() * weights[:, None].float()
-        total = torch.zeros_like(self.segment_popularity).index_add_(0, ids, has)
-        total[:, 0] = torch.zeros(len(total)).index_add_(0, ids, weights.float())
+    def set_segment_popularity(self, ids: torch.Tensor, user_values: torch.Tensor, users: torch.Tensor,
+                               weights: torch.Tensor, chunk: int = 65536) -> None:
+        """Per-value counts from training interactions: event e names item id ``ids[e]`` and the
+        user whose segment columns are ``user_values[users[e]]`` ([n_users, width]), and counts
+        ``weights[e]`` (as set_popularity). An event counts once for every value its user has;
+        the unknown value's slot holds the global count, so a user with no known value is served
+        most-popular. Counted ``chunk`` events at a time on the model's device: memory stays
+        chunk x width whatever the log's size."""
+        device = self.segment_popularity.device
+        ids, users, weights = ids.to(device), users.to(device), weights.to(device, torch.float32)
+        has = (user_values.to(device) > 0).float()
+        total = torch.zeros_like(self.segment_popularity)
+        for start in range(0, len(ids), chunk):
+            part = slice(start, start + chunk)
+            total.index_add_(0, ids[part], has[users[part]] * weights[part, None])
+        total[:, 0] = torch.zeros(len(total), device=device).index_add_(0, ids, weights)
         total[0] = 0.0  # the unknown item id: a place added after training has no counts
         self.segment_popularity.copy_(torch.log1p(total.clamp_min(0.0)))
 

@@ -169,8 +169,14 @@ class TrainConfig:
             raise ValueError(f"'train.tower' has a field this code does not know ({exc})") from None
         if "cold_mix" in data:
             data["cold_mix"] = _mix_weights(data["cold_mix"])
-        if not isinstance(data.get("cold_segment", ""), str):
-            raise ValueError(f"'train.cold_segment' must be a column name, not {str(data['cold_segment'])[:40]!r}")
+        segment = data.get("cold_segment", "")
+        if not isinstance(segment, str):
+            raise ValueError(f"'train.cold_segment' must be a column name, not {str(segment)[:40]!r}")
+        reads_segment = "cold_mix" in data and data["cold_mix"][3] != 0
+        if reads_segment != bool(segment):  # training never writes one without the other
+            raise ValueError(f"'train.cold_mix' weighs segment popularity by {data['cold_mix'][3]:g} but "
+                             f"'train.cold_segment' names no field" if reads_segment else
+                             "'train.cold_segment' names a field but 'train.cold_mix' does not weigh it")
         temperature = data.get("temperature", 1.0)
         if not _finite(temperature) or temperature <= 0:
             raise ValueError(f"'train.temperature' must be a positive number, not {str(temperature)[:40]!r}")
@@ -288,7 +294,7 @@ def _train_variants(dataset: Dataset, cfg: TrainConfig, progress: Progress | Non
         rows = pd.Series(np.arange(len(data.dataset.users)), index=data.dataset.users["user_id"].to_numpy())
         dense = chosen.user_spec.transform(data.dataset.users)["dense"][:, offset:offset + width]
         event_users = torch.from_numpy(rows.loc[data.clean["user_id"]].to_numpy(np.int64).copy())
-        chosen.model.set_segment_popularity(ids, dense[event_users], counted)
+        chosen.model.set_segment_popularity(ids, dense, event_users, counted)
     chosen.data_problems = data.problems
     chosen.seconds = time.monotonic() - started
     return chosen
@@ -429,6 +435,9 @@ def fit(data: TrainingData, cfg: TrainConfig, progress: Progress | None = None, 
     """One training run of one recipe; ``leader`` is the best validation score of the variants
     before it (for pruning: see TrainConfig.prune_ratio)."""
     started = time.monotonic()
+    # A segment is chosen for this data on its held-out new users (below), never carried over from
+    # the config a recipe was saved with: with no new users to validate on, there is none.
+    cfg = replace(cfg, cold_segment="", cold_mix=(*cfg.cold_mix[:3], 0.0))
     torch.manual_seed(cfg.seed)
     np.random.seed(cfg.seed)
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -762,7 +771,7 @@ def _choose_segment(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> st
     def attach(name: str) -> None:
         offset, width = data.user_spec.block(name)
         model.attach_segments(offset, width)
-        model.set_segment_popularity(ids, data.user_x["dense"][users, offset:offset + width], counted)
+        model.set_segment_popularity(ids, data.user_x["dense"][:, offset:offset + width], users, counted)
 
     def served_recalls(mix: tuple[float, float, float, float]) -> np.ndarray:
         model.cold_mix = mix

@@ -238,12 +238,13 @@ class TwoTowerRecommender(Recommender):
         model = TwoTower(user_spec.width, item_spec.width, user_spec.n_ids, item_spec.n_ids, out.config.tower)
         segment = out.config.cold_segment
         if segment:
-            try:
-                model.attach_segments(*user_spec.block(segment))
-            except (KeyError, ValueError):
+            kind = next((c.kind for c in user_spec.columns if c.name == segment), None)
+            if kind not in ("categorical", "multilabel") or not out.config.tower.item_bias:
                 raise ModelArtifactError(f"{path / 'config.json'} serves new users by the popularity of the user "
-                                         f"field {segment[:80]!r}, which its user features lack (or its model has "
-                                         "no item bias); retrain the model") from None
+                                         f"field {segment[:80]!r}, which its user features lack or do not hold as "
+                                         "a categorical or multi-label field (or its model has no item bias); "
+                                         "retrain the model")
+            model.attach_segments(*user_spec.block(segment))
         try:
             state = torch.load(path / "model.pt", map_location="cpu", weights_only=True)
             missing = model.load_state_dict(state, strict=False)
@@ -258,9 +259,11 @@ class TwoTowerRecommender(Recommender):
         popularity = getattr(model, "item_popularity", None)
         if popularity is not None and (("item_popularity" in missing.missing_keys and out.config.cold_mix[2] != 0)
                                        or not torch.isfinite(popularity).all()
-                                       or (segment and not torch.isfinite(model.segment_popularity).all())):
-            raise ModelArtifactError(f"the weights in {path / 'model.pt'} lack finite popularity counts (item_popularity) "
-                                     "that its cold-user mix uses; retrain the model")
+                                       or (segment and not (torch.isfinite(model.segment_popularity).all()
+                                                            and (model.segment_popularity >= 0).all()))):
+            raise ModelArtifactError(f"the weights in {path / 'model.pt'} lack finite popularity counts (item_popularity, "
+                                     "or segment_popularity: log-counts, 0 or more) that its cold-user mix uses; "
+                                     "retrain the model")
         apply_served_settings(model, out.config)
         model.eval()
         out.model, out.user_spec, out.item_spec = model, user_spec, item_spec

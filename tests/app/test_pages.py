@@ -228,6 +228,25 @@ def test_the_model_page_names_the_field_a_new_profile_is_ranked_by(app, small_mo
     assert "Users like them: those with the same price_bracket" in [t.value for t in app.text]
 
 
+def test_a_broken_model_names_what_is_wrong_as_plain_text(app, small_model_dir, tmp_path, monkeypatch):
+    """A helper's attack: the load error quotes the artifact (here a segment field name from a
+    hand-edited config) and was shown as Markdown: an image link in it would be fetched, ** bolds."""
+    import json
+    import shutil
+
+    hostile = "**x** ![t](http://127.0.0.1:9/x.png) :red[y]"
+    copy = Path(shutil.copytree(small_model_dir, tmp_path / "model"))
+    config = json.loads((copy / "config.json").read_text())
+    config["train"].update(cold_segment=hostile, cold_mix=[0, 0, 0.001, 1])
+    (copy / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("RECSYS_MODEL_DIR", str(copy))
+    app.run()
+    assert not app.exception
+    shown = [e.value for e in app.error] + [w.value for w in app.warning] + [m.value for m in app.markdown]
+    assert not any("![" in v or ":red[" in v for v in shown), shown
+    assert any(hostile in t.value for t in app.text), [t.value for t in app.text]
+
+
 def test_the_latency_chart_shows_a_single_query_with_labelled_axes(app):
     """Issue 19 item 7: with one query the chart was blank (a line needs two points), and its axes
     had no labels or units."""

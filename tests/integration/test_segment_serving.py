@@ -35,9 +35,8 @@ def segment_service(redis_server, small_demo_dir, tmp_path_factory):
     users = model.user_spec.transform(dataset.users)["dense"][:, offset:offset + width]
     rows = {u: r for r, u in enumerate(dataset.users["user_id"])}
     events = dataset.interactions
-    model.model.set_segment_popularity(
-        model.item_spec.transform(events[["item_id"]])["ids"],
-        users[torch.tensor([rows[u] for u in events["user_id"]])], torch.ones(len(events)))
+    model.model.set_segment_popularity(model.item_spec.transform(events[["item_id"]])["ids"], users,
+                                       torch.tensor([rows[u] for u in events["user_id"]]), torch.ones(len(events)))
     model.model.cold_mix = SEGMENT_POPULAR
     model.config = replace(model.config, cold_mix=SEGMENT_POPULAR, cold_segment=FIELD)
     path = model.save(tmp_path_factory.mktemp("segment-model") / "m")

@@ -90,7 +90,10 @@ def segment_model_dir(tmp_path_factory):
     (lambda config, state: config["train"].update(cold_segment=["diet"]), "cold_segment"),
     (lambda config, state: state.pop("segment_popularity"), "model.pt"),
     (lambda config, state: state["segment_popularity"].fill_(float("nan")), "popularity"),
-    (lambda config, state: config["train"].update(cold_segment=""), "model.pt"),
+    (lambda config, state: config["train"].update(cold_segment=""), "names no field"),
+    (lambda config, state: config["train"].update(cold_mix=[0, 0, 1, 0]), "does not weigh it"),
+    (lambda config, state: config["train"].update(cold_segment="household"), "household"),  # a numeric field
+    (lambda config, state: state["segment_popularity"].fill_(-1e30), "0 or more"),
 ])
 def test_a_model_whose_segment_slots_do_not_match_its_config_is_refused_naming_the_part(
         segment_model_dir, tmp_path, corrupt, names):
@@ -107,6 +110,42 @@ def test_a_model_whose_segment_slots_do_not_match_its_config_is_refused_naming_t
     torch.save(state, path / "model.pt")
     with pytest.raises(ModelArtifactError, match=names):
         TwoTowerRecommender.load(path)
+
+
+def test_segment_counts_are_exact_and_made_on_the_device_the_model_is_on():
+    """A helper's attack: the counts were made on the CPU whatever the model's device, so training
+    failed on any GPU (index_add on CUDA with CPU inputs); torch's "meta" device stands in for one."""
+    from recsys.ml.network import TowerConfig, TwoTower
+
+    ids, users, weights = torch.tensor([1, 2, 2, 3]), torch.tensor([0, 1, 1, 0]), torch.tensor([1.0, 1.0, 1.0, 0.0])
+    values = torch.tensor([[0.0, 0.7, 0.7], [1.0, 0.0, 0.0]])  # user 0: two values; user 1: the unknown one
+    counts = {}
+    for chunk in (65536, 1):  # counted a chunk of events at a time: the same counts
+        model = TwoTower(4, 3, 5, 5, TowerConfig(hidden=[8], embedding_dim=4, id_dim=0, history_dim=0))
+        model.attach_segments(1, 3)
+        model.set_segment_popularity(ids, values, users, weights, chunk=chunk)
+        counts[chunk] = model.segment_popularity.expm1()
+    expected = torch.tensor([[0, 0, 0], [1, 1, 1], [2, 0, 0], [0, 0, 0], [0, 0, 0]], dtype=torch.float32)
+    torch.testing.assert_close(counts[1], expected)  # column 0: every user's count (the unknown value's slot)
+    torch.testing.assert_close(counts[65536], expected)
+    model = TwoTower(4, 3, 5, 5, TowerConfig(hidden=[8], embedding_dim=4, id_dim=0, history_dim=0)).to("meta")
+    model.attach_segments(1, 3)
+    model.set_segment_popularity(ids, values, users, weights)
+    assert model.segment_popularity.device.type == "meta"
+
+
+def test_a_segment_is_never_carried_over_from_the_recipe_a_model_is_trained_with(tmp_path):
+    """A helper's attack: retraining with a saved recipe (cold_segment "diet") but no held-out new
+    users kept the segment without its slots; the model's own save could not be loaded."""
+    from dataclasses import replace
+
+    from recsys.ml.training import SEGMENT_POPULAR
+
+    recipe = replace(DEFAULTS, val_user_fraction=0.0, epochs=2, cold_mix=SEGMENT_POPULAR, cold_segment="diet")
+    model = TwoTowerRecommender(recipe).fit(repeat_baskets(n_users=120))
+    assert model.config.cold_segment == "" and model.config.cold_mix[3] == 0.0
+    loaded = TwoTowerRecommender.load(model.save(tmp_path / "m"))
+    assert loaded.dim == model.dim == DEFAULTS.tower.embedding_dim + 2
 
 
 def test_the_popularity_mix_ranks_a_new_user_exactly_by_popularity():

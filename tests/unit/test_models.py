@@ -353,9 +353,10 @@ def test_weights_without_the_popularity_counts_a_popularity_mix_needs_are_refuse
     path = TwoTowerRecommender(FAST).fit(category_dataset()).save(tmp_path / "m")
     state = torch.load(path / "model.pt", weights_only=True)
     state.pop("item_popularity")
+    state.pop("segment_popularity", None)  # (this mix reads no segment: a model without its slots)
     torch.save(state, path / "model.pt")
     config = json.loads((path / "config.json").read_text())
-    config["train"]["cold_mix"] = [0, 0, 1]
+    config["train"].update(cold_mix=[0, 0, 1], cold_segment="")
     (path / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelArtifactError, match="popularity"):
         TwoTowerRecommender.load(path)
