@@ -22,10 +22,11 @@ served [a * u, c, d, e * s] instead: the cold-user mix (a, c, d, e), which valid
 users chooses. (1, 1, 0, 0) trusts the model; (0, 0, 1, 0) ranks by popularity exactly, what is
 left when the features say nothing, so a new user is never served worse than "most popular" would
 serve them. Where one profile field (a categorical or multi-label one: diet, home area) says what
-is popular, the vectors carry "popular among users like you" exactly too: s is the user's one-hot
-of that field (a slice of their features) and the item vector gets one slot per value, the item's
-log-count among users with it (the global count for the unknown value). Those slots exist only in
-a model whose mix uses them."""
+is popular, the vectors carry "popular among users like you" too: s is the user's encoding of that
+field (a slice of their features) and the item vector gets one slot per value, the item's
+log-count among users with it (the global count for the unknown value): the segment baseline's
+ranking exactly for a single-valued field, the sum of log-counts for a multi-label one. Those slots
+exist only in a model whose mix uses them."""
 
 from __future__ import annotations
 
@@ -340,8 +341,8 @@ class TwoTower(nn.Module):
 
     def embed_users(self, inputs: dict[str, torch.Tensor], table: torch.Tensor | None = None,
                     batch_size: int = 8192) -> torch.Tensor:
-        """[n, output_dim]: the unit user vector, then [1, 0] when the model has the item bias
-        ([a * u, c, d] for a user it knows nothing about: the cold-user mix). ``table``: the
+        """[n, output_dim]: the unit user vector, then [1, w] (and zeros in any segment slots) with the item bias
+        ([a * u, c, d, e * s] for a user it knows nothing about: the cold-user mix). ``table``: the
         history vectors that inputs["rows"] index (see history_table)."""
         return self._embed(self._export_user, inputs, batch_size, table)
 
