@@ -29,8 +29,10 @@ c4.metric("Best epoch", card.best_epoch or "?")
 selection = card.selection
 kind = ("features" + (f" + the newest {tower.history_len} visits ({tower.history_dim}-d each)" if tower.history_dim else "")
         + (f" + id embeddings {tower.id_dim}-d" if tower.id_dim else ""))
-bias = ("a learned item bias (popularity) added to the score, served with the items' log-popularity as two "
-        "extra vector slots"
+extra_slots = model.dim - tower.embedding_dim  # the bias, popularity and any segment slots
+bias = (f"a learned item bias (popularity) added to the score, served with the items' log-popularity as "
+        f"{extra_slots} extra vector slots" + (" (the last ones: popularity among users like them)"
+                                               if model.config.cold_segment else "")
         if tower.item_bias else "no item bias (pure cosine)")
 st.caption(f"Trained {card.trained_at or '?'} on {counts.get('users', '?')} users × {counts.get('items', '?')} "
            f"restaurants (data fingerprint `{card.data_fingerprint or '?'}`). "

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.app.conftest import APP
+from tests.hostile import SHOWABLE_TEXTS
 from tests.readings import metres, picks_table
 
 
@@ -245,6 +246,52 @@ def test_a_broken_model_names_what_is_wrong_as_plain_text(app, small_model_dir, 
     shown = [e.value for e in app.error] + [w.value for w in app.warning] + [m.value for m in app.markdown]
     assert not any("![" in v or ":red[" in v for v in shown), shown
     assert any(hostile in t.value for t in app.text), [t.value for t in app.text]
+
+
+def _segment_model_named(small_model_dir, path: Path, name: str) -> Path:
+    """The small model serving new users by price bracket, that field renamed to ``name``."""
+    from dataclasses import replace
+
+    from recsys.ml.training import SEGMENT_POPULAR
+    from recsys.ml.two_tower import TwoTowerRecommender
+
+    model = TwoTowerRecommender.load(small_model_dir)
+    model.model.attach_segments(*model.user_spec.block("price_bracket"))
+    model.model.cold_mix = SEGMENT_POPULAR
+    next(c for c in model.user_spec.columns if c.name == "price_bracket").name = name
+    model.config = replace(model.config, cold_mix=SEGMENT_POPULAR, cold_segment=name)
+    return model.save(path)
+
+
+def _as_markdown(app) -> list[str]:
+    return [m.value for m in app.markdown] + [e.value for e in app.error] + [w.value for w in app.warning]
+
+
+@pytest.mark.parametrize("name", SHOWABLE_TEXTS, ids=lambda t: t[:24])
+def test_a_hostile_segment_field_name_is_shown_literally_on_the_model_page(app, small_model_dir, tmp_path,
+                                                                          monkeypatch, name):
+    """The segment field's name comes from a dataset's schema (tests/hostile.py): plain text."""
+    monkeypatch.setenv("RECSYS_MODEL_DIR", str(_segment_model_named(small_model_dir, tmp_path / "model", name)))
+    app.switch_page("pages/model.py").run()
+    assert not app.exception
+    assert f"Users like them: those with the same {name}" in [t.value for t in app.text]
+    assert not any(name.strip() in v for v in _as_markdown(app) if len(name.strip()) > 3), name
+
+
+@pytest.mark.parametrize("name", SHOWABLE_TEXTS, ids=lambda t: t[:24])
+def test_a_hostile_segment_field_name_in_a_load_error_is_plain_text(app, small_model_dir, tmp_path, monkeypatch,
+                                                                     name):
+    import json
+
+    path = _segment_model_named(small_model_dir, tmp_path / "model", name)
+    config = json.loads((path / "config.json").read_text())
+    config["train"]["cold_segment"] = name + "?"  # a field its features lack: refused, naming it
+    (path / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("RECSYS_MODEL_DIR", str(path))
+    app.run()
+    assert not app.exception
+    assert any(repr(name + "?")[:40] in t.value for t in app.text), [t.value[:200] for t in app.text]
+    assert not any(name.strip() in v for v in _as_markdown(app) if len(name.strip()) > 3), name
 
 
 def test_the_latency_chart_shows_a_single_query_with_labelled_axes(app):
