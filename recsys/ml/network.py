@@ -295,7 +295,7 @@ class TwoTower(nn.Module):
         if "weights" in users:  # a history makes a user known, whatever branch reads it
             known = known | (users["weights"] > 0).any(dim=1)
         known = known[:, None]
-        taste, bias, popularity, segment = (*(float(w) for w in self.cold_mix), 0.0)[:4]  # a 3-weight mix: none
+        taste, bias, popularity, segment = (float(w) for w in self.cold_mix)
         one = torch.ones(len(u), 1, device=u.device)
         parts = [torch.where(known, u, taste * u), torch.where(known, one, bias * one),
                  torch.where(known, self.warm_popularity * one, popularity * one)]

@@ -43,6 +43,7 @@ SEGMENT_MIXES = ((1.0, 1.0, 0.0, 0.05), SEGMENT_POPULAR)
 # A field with more values than this gets no segment slots: each value is a dimension of every
 # vector in the index.
 SEGMENT_MAX_VALUES = 64
+SEGMENT_KINDS = ("categorical", "multilabel")  # the fields whose values are segments (one-hot columns)
 WARM_POPULARITY = (0.0, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 FEEDBACK_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
 FEEDBACK_REVEAL = 3
@@ -56,9 +57,9 @@ SERVED_WEIGHTS = ("warm_popularity", "feedback_weight", "feedback_floor", "expli
 HISTORY_PRIORS = (0.0, 1.0, 3.0, 10.0, 30.0, 1000.0)
 
 
-def describe_cold_mix(mix: tuple[float, ...] | list[float]) -> str:
+def describe_cold_mix(mix: tuple[float, float, float, float] | list[float]) -> str:
     """What a cold-user mix means, in words for the model card."""
-    taste, bias, popularity, segment = (*(float(w) for w in mix), 0.0, 0.0, 0.0, 0.0)[:4]
+    taste, bias, popularity, segment = (float(w) for w in mix)
     named = {(1.0, 1.0, 0.0, 0.0): "the model as trained (taste from their features plus the learned bias)",
              (0.0, 1.0, 0.0, 0.0): "the learned bias alone (the same list for every new user)",
              POPULARITY_ONLY: "the most-popular ranking (the same list for every new user)",
@@ -290,11 +291,9 @@ def _train_variants(dataset: Dataset, cfg: TrainConfig, progress: Progress | Non
     counted = torch.from_numpy((weights > 0).astype(np.float32))
     chosen.model.set_popularity(ids, counted)
     if chosen.model.segment_columns is not None:  # and so are "popular among users like you"'s
-        offset, width = chosen.model.segment_columns
         rows = pd.Series(np.arange(len(data.dataset.users)), index=data.dataset.users["user_id"].to_numpy())
-        dense = chosen.user_spec.transform(data.dataset.users)["dense"][:, offset:offset + width]
-        event_users = torch.from_numpy(rows.loc[data.clean["user_id"]].to_numpy(np.int64).copy())
-        chosen.model.set_segment_popularity(ids, dense, event_users, counted)
+        _count_segments(chosen.model, chosen.user_spec.transform(data.dataset.users)["dense"], ids,
+                        torch.from_numpy(rows.loc[data.clean["user_id"]].to_numpy(np.int64).copy()), counted)
     chosen.data_problems = data.problems
     chosen.seconds = time.monotonic() - started
     return chosen
@@ -761,7 +760,7 @@ def _choose_segment(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> st
     only seems to help on a few hundred held-out users (play counts: 0.115 against popularity's
     0.117 on the test users, after it won on validation) must not replace the safe floor."""
     candidates = [c.name for c in data.user_spec.columns
-                  if c.kind in ("categorical", "multilabel") and len(c.vocab) <= SEGMENT_MAX_VALUES]
+                  if c.kind in SEGMENT_KINDS and len(c.vocab) <= SEGMENT_MAX_VALUES]
     if not candidates:
         return ""
     held = data.validation["val_cold"]
@@ -769,9 +768,8 @@ def _choose_segment(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> st
     users, ids, counted = data.log.user_of(events), data.item_x["ids"][data.targets], (data.weights > 0).float()
 
     def attach(name: str) -> None:
-        offset, width = data.user_spec.block(name)
-        model.attach_segments(offset, width)
-        model.set_segment_popularity(ids, data.user_x["dense"][:, offset:offset + width], users, counted)
+        model.attach_segments(*data.user_spec.block(name))
+        _count_segments(model, data.user_x["dense"], ids, users, counted)
 
     def served_recalls(mix: tuple[float, float, float, float]) -> np.ndarray:
         model.cold_mix = mix
@@ -789,3 +787,10 @@ def _choose_segment(model: TwoTower, data: TrainingData, cfg: TrainConfig) -> st
         return ""
     attach(best)
     return best
+
+
+def _count_segments(model: TwoTower, user_dense: torch.Tensor, ids: torch.Tensor, users: torch.Tensor,
+                    counted: torch.Tensor) -> None:
+    """The attached segment slots counted on these events (item ``ids``, rows of ``user_dense``)."""
+    offset, width = model.segment_columns
+    model.set_segment_popularity(ids, user_dense[:, offset:offset + width], users, counted)

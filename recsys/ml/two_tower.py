@@ -22,7 +22,7 @@ from recsys.ml.baselines import Recommender
 from recsys.ml.features import FeatureSpec
 from recsys.ml.history import padded_histories
 from recsys.ml.network import TwoTower
-from recsys.ml.training import Progress, TrainConfig, apply_served_settings, train_two_tower
+from recsys.ml.training import SEGMENT_KINDS, Progress, TrainConfig, apply_served_settings, train_two_tower
 
 FORMAT_VERSION = 1
 FILES = ("model.pt", "user_features.json", "item_features.json", "config.json")
@@ -239,7 +239,7 @@ class TwoTowerRecommender(Recommender):
         segment = out.config.cold_segment
         if segment:
             kind = next((c.kind for c in user_spec.columns if c.name == segment), None)
-            if kind not in ("categorical", "multilabel") or not out.config.tower.item_bias:
+            if kind not in SEGMENT_KINDS or not out.config.tower.item_bias:
                 raise ModelArtifactError(f"{path / 'config.json'} serves new users by the popularity of the user "
                                          f"field {segment[:80]!r}, which its user features lack or do not hold as "
                                          "a categorical or multi-label field (or its model has no item bias); "

@@ -151,7 +151,7 @@ def test_a_segment_is_never_carried_over_from_the_recipe_a_model_is_trained_with
 def test_the_popularity_mix_ranks_a_new_user_exactly_by_popularity():
     data = ids_only_dataset()
     model = TwoTowerRecommender(DEFAULTS).fit(data)
-    model.model.cold_mix = (0.0, 0.0, 1.0)
+    model.model.cold_mix = (0.0, 0.0, 1.0, 0.0)
     scores = model.score(data.users.head(3).assign(user_id=["new-a", "new-b", "new-c"]), data.items)
     counts = data.interactions.groupby("item_id")["weight"].sum().reindex(data.items["item_id"]).fillna(0).to_numpy()
     np.testing.assert_allclose(scores, np.log1p(np.broadcast_to(counts, scores.shape)), rtol=1e-5)
